@@ -1,0 +1,209 @@
+"""Browser-test helpers: start Streamlit, drive headless Chromium, reach into the st_folium map iframe."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# The machine has no network: keep Chromium from phoning home (it would spam refused connections).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+FOLIUM_FRAME_TITLE = "streamlit_folium.st_folium"
+
+
+def free_port() -> int:
+    """An unused TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    """True once Streamlit's health endpoint answers ok."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def start_streamlit(script: Path, cwd: Path, log_path: Path | None = None, timeout: float = 90.0):
+    """Run ``streamlit run script`` on a free port from cwd; return (url, stop) once healthy."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    env.pop("TIANDITU_TOKEN", None)
+    log_path = Path(log_path or ARTIFACTS / "streamlit.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "ab")
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true",  # telemetry etc. come from the app's own .streamlit/config.toml
+    ]
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop():
+        """Kill the Streamlit process group and close its log."""
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.close()
+
+    deadline = time.monotonic() + timeout
+    while not _healthy(url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop()
+            raise RuntimeError(f"streamlit did not start (see {log_path}):\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.3)
+    return url, stop
+
+
+def launch_browser(playwright):
+    """Headless system Chromium with the offline-friendly flags."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+class RequestRecorder(list):
+    """Every request URL made by a browser context (all pages and frames), in order."""
+
+    def attach(self, context):
+        """Start recording the context's requests."""
+        context.on("request", lambda request: self.append(request.url))
+        return self
+
+
+def new_page(browser):
+    """A fresh 1600x1000 zh-CN page whose requests are recorded in ``page.requests``."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    recorder = RequestRecorder().attach(context)
+    page = context.new_page()
+    page.requests = recorder
+    return page
+
+
+def external_requests(recorder, allow=()) -> list[str]:
+    """Requests whose host is neither this machine nor in ``allow`` (data:/blob: are not requests out)."""
+    out = []
+    for url in recorder:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https", "ws", "wss"):
+            continue
+        if parsed.hostname in LOCAL_HOSTS or parsed.hostname in allow:
+            continue
+        out.append(url)
+    return out
+
+
+def map_frame(page, timeout: float = 60_000):
+    """The st_folium component frame (waits for its iframe to appear)."""
+    selector = f'iframe[title*="{FOLIUM_FRAME_TITLE}"]'
+    # fail fast with the app's own error instead of timing out when the script raised
+    page.wait_for_selector(f'{selector}, [data-testid="stException"]', state="attached", timeout=timeout)
+    error = page.query_selector('[data-testid="stException"]')
+    if error is not None:
+        raise AssertionError(f"Streamlit app raised:\n{error.inner_text()[:2000]}")
+    handle = page.wait_for_selector(selector, state="attached", timeout=timeout)
+    frame = handle.content_frame()
+    if frame is None:
+        raise RuntimeError("st_folium iframe has no frame")
+    return frame
+
+
+def wait_for_app(page, timeout: float = 60_000):
+    """Wait until Streamlit has finished running and the Leaflet map in the st_folium frame has layers."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    frame = map_frame(page, timeout)
+    frame.wait_for_function("window.map && Object.keys(window.map._layers).length > 0", timeout=timeout)
+    _wait_idle(page, timeout)
+    return frame
+
+
+def _wait_idle(page, timeout: float = 60_000):
+    """Wait for Streamlit's "running" status widget to go away (twice, to ride out a rerun starting)."""
+    for _ in range(2):
+        page.wait_for_function(
+            """() => { const w = document.querySelector('[data-testid="stStatusWidget"]');
+                       return !w || !/Running|运行|Stop/i.test(w.innerText); }""",
+            timeout=timeout,
+        )
+        page.wait_for_timeout(300)
+
+
+def map_eval(page, js: str, arg=None):
+    """Evaluate JS in the map frame (``window.map`` is the Leaflet map)."""
+    return map_frame(page).evaluate(js, arg)
+
+
+_FEATURE_POINT_JS = """
+(name) => {
+  const map = window.map;
+  let layer = null;
+  const visit = (l) => {
+    if (layer) return;
+    if (l.feature && l.feature.properties && l.feature.properties.name === name) { layer = l; return; }
+    if (l.eachLayer) l.eachLayer(visit);
+  };
+  map.eachLayer(visit);
+  if (!layer) return null;
+  const box = map.getContainer().getBoundingClientRect();
+  const toPage = (ll) => { const p = map.latLngToContainerPoint(ll); return {x: p.x + box.left, y: p.y + box.top}; };
+  const hits = (pt) => {
+    const el = document.elementFromPoint(pt.x, pt.y);
+    return !layer._path || el === layer._path;
+  };
+  const candidates = [];
+  if (layer.getLatLng) candidates.push(layer.getLatLng());
+  if (layer.getCenter) { try { candidates.push(layer.getCenter()); } catch (e) {} }
+  if (layer.getBounds) {
+    const b = layer.getBounds();
+    for (let i = 1; i < 10; i++) for (let j = 1; j < 10; j++)
+      candidates.push(L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * i / 10,
+                               b.getWest() + (b.getEast() - b.getWest()) * j / 10));
+  }
+  for (const ll of candidates) {
+    const pt = toPage(ll);
+    if (pt.x >= box.left && pt.x <= box.right && pt.y >= box.top && pt.y <= box.bottom && hits(pt)) return pt;
+  }
+  return {error: 'feature not visible on screen'};
+}
+"""
+
+
+def click_feature(page, name: str):
+    """Mouse-click the map feature whose ``properties.name`` is name, as a user would (reaches st_folium's handler)."""
+    handle = page.wait_for_selector(f'iframe[title*="{FOLIUM_FRAME_TITLE}"]', state="attached")
+    handle.scroll_into_view_if_needed()
+    frame = handle.content_frame()
+    point = frame.evaluate(_FEATURE_POINT_JS, name)
+    if point is None:
+        raise LookupError(f"no map feature named {name!r}")
+    if "error" in point:
+        raise LookupError(f"{name!r}: {point['error']}")
+    box = handle.bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot to tests/artifacts/NAME.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
