@@ -1,0 +1,80 @@
+"""Selecting places: filters by measure, lead unit, industry, status or deadline, and text search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from layers.catalog import Catalog
+from layers.registry import BY_ID
+from loaders.plan import Plan
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the planner narrowed the map to; empty strings mean 'any'."""
+
+    measure: str = ""
+    unit: str = ""
+    industry: str = ""
+    status: str = ""
+    deadline: str = ""
+
+    def active(self) -> bool:
+        return any((self.measure, self.unit, self.industry, self.status, self.deadline))
+
+
+def matching_measures(plan: Plan, filters: Filters) -> list[str] | None:
+    """Ids of the measures the filters leave, or None when no measure-based filter is set."""
+    if not (filters.measure or filters.unit or filters.industry or filters.deadline):
+        return None
+    out = []
+    for m in plan.measures:
+        if filters.measure and m.id != filters.measure:
+            continue
+        if filters.unit and filters.unit not in m.lead:
+            continue
+        if filters.industry and filters.industry not in m.industries:
+            continue
+        if filters.deadline and not any(d.by == filters.deadline for d in m.deadlines):
+            continue
+        out.append(m.id)
+    return out
+
+
+def matching_places(catalog: Catalog, plan: Plan, filters: Filters) -> set[str] | None:
+    """Ids of the plan features the filters leave on the map, or None when nothing is filtered."""
+    if not filters.active():
+        return None
+    plan_features = catalog.features[catalog.features["layer"].map(lambda l: BY_ID[l].plan if l in BY_ID else True)]
+    ids = set(plan_features["id"])
+    measures = matching_measures(plan, filters)
+    if measures is not None:
+        ids &= catalog.places_of(measures)
+    if filters.status:
+        ids &= set(plan_features.loc[plan_features["status"] == filters.status, "id"])
+    return ids
+
+
+def search(catalog: Catalog, plan: Plan, text: str, limit: int = 30) -> list[dict]:
+    """Places and measures whose name, title or text contains `text` (places first)."""
+    text = text.strip()
+    if not text:
+        return []
+    hits: list[dict] = []
+    f = catalog.features
+    for _, row in f[f["name"].str.contains(text, regex=False, na=False)].iterrows():
+        hits.append({"kind": "place", "id": row["id"], "label": f"{row['name']}（{BY_ID[row['layer']].title if row['layer'] in BY_ID else row['layer']}）"})
+    for m in plan.measures:
+        if text in m.title or text in m.text:
+            hits.append({"kind": "measure", "id": m.id, "label": f"措施 {m.id} {m.title}"})
+    return hits[:limit]
+
+
+def statuses(catalog: Catalog) -> list[str]:
+    """The statuses the plan gives to any place, for the status filter."""
+    return sorted(s for s in catalog.features["status"].dropna().unique() if s)
+
+
+def deadline_phrases(plan: Plan) -> list[str]:
+    """The deadline phrases the plan uses (6月底前, 年底前 …), for the deadline filter."""
+    return sorted({d.by for m in plan.measures for d in m.deadlines})

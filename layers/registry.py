@@ -1,0 +1,121 @@
+"""Every map layer, declared once: id, Chinese title, group, geometry, style, legend and popup fields.
+
+The app, the legend, `python -m layers list` and the exports all read these declarations;
+nothing else repeats a layer's title or colour.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+#: Layer groups in the order a planner thinks of them.
+GROUPS = ("基础地理", "规划平台", "产业与项目", "创新平台", "我的数据")
+
+#: How each `accuracy` value reads to a planner, and how it is drawn.
+ACCURACY = {
+    "located": {"label": "位置有出处", "dash": None},
+    "approximate": {"label": "大致位置（据文字描述估计）", "dash": "6 4"},
+    "schematic": {"label": "示意位置（规划未明确）", "dash": "2 5"},
+}
+
+
+class LayerSpec(BaseModel):
+    """One planning or base layer as the map, legend and exports show it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    group: str
+    geometry: str  # "Point" | "LineString" | "Polygon"
+    file: str  # shapefile stem under data/shapefiles/
+    color: str
+    fill_color: str | None = None
+    fill_opacity: float = 0.25
+    weight: float = 2.0
+    radius: float = 6.0  # points only
+    plan: bool = True  # carries plan places linked to measures
+    labels: bool = False  # permanent name labels on the map
+    visible: bool = True
+    clickable: bool = True
+    status_colors: dict[str, str] = {}
+    popup_fields: tuple[tuple[str, str], ...] = (
+        ("name", "名称"),
+        ("town", "所在乡镇/街道"),
+        ("status", "状态"),
+        ("accuracy", "位置精度"),
+    )
+
+    def color_for(self, status: str | None) -> str:
+        """The stroke colour of a feature, by status where the layer distinguishes it."""
+        return self.status_colors.get(status or "", self.color)
+
+
+LAYERS: tuple[LayerSpec, ...] = (
+    LayerSpec(
+        id="city_boundary", title="巢湖市界及周边", group="基础地理", geometry="Polygon",
+        file="city_boundary", color="#333333", fill_opacity=0.0, weight=2.5, plan=False,
+        clickable=False, popup_fields=(("name", "名称"),),
+    ),
+    LayerSpec(
+        id="lake", title="巢湖水域", group="基础地理", geometry="Polygon", file="lake",
+        color="#5b9bd5", fill_color="#a9d0f0", fill_opacity=0.6, weight=1.0, plan=False,
+        clickable=False, popup_fields=(("name", "名称"),),
+    ),
+    LayerSpec(
+        id="township_areas", title="乡镇/街道范围（近似）", group="基础地理", geometry="Polygon",
+        file="township_areas", color="#8c8c8c", fill_opacity=0.0, weight=1.0, plan=False,
+        clickable=False, popup_fields=(("name", "名称"), ("accuracy", "位置精度")),
+    ),
+    LayerSpec(
+        id="townships", title="乡镇/街道驻地（近似）", group="基础地理", geometry="Point",
+        file="townships", color="#444444", fill_color="#ffffff", fill_opacity=1.0, radius=4,
+        plan=False, labels=True,
+        popup_fields=(("name", "名称"), ("kind", "类型"), ("confidence", "位置可信度"), ("accuracy", "位置精度")),
+    ),
+    LayerSpec(
+        id="juchao_edz", title="居巢经开区", group="规划平台", geometry="Polygon", file="juchao_edz",
+        color="#d9480f", fill_opacity=0.2, labels=True,
+    ),
+    LayerSpec(
+        id="peninsula_science_city", title="巢湖半岛科学城", group="规划平台", geometry="Polygon",
+        file="peninsula_science_city", color="#1971c2", fill_opacity=0.12, labels=True,
+    ),
+    LayerSpec(
+        id="peninsula_roads", title="半岛科学城路网", group="规划平台", geometry="LineString",
+        file="peninsula_roads", color="#1971c2", weight=4,
+        status_colors={"续建": "#495057", "新建": "#e03131"},
+        popup_fields=(("name", "名称"), ("status", "状态"), ("length_km", "长度（公里）"), ("accuracy", "位置精度")),
+    ),
+    LayerSpec(
+        id="hechao_new_city", title="合巢产业新城", group="规划平台", geometry="Polygon",
+        file="hechao_new_city", color="#7048e8", fill_opacity=0.08,
+    ),
+    LayerSpec(
+        id="zhegao_new_city", title="柘皋产业新城", group="规划平台", geometry="Polygon",
+        file="zhegao_new_city", color="#ae3ec9", fill_opacity=0.2, labels=True,
+    ),
+    LayerSpec(
+        id="feature_towns", title="特色小镇", group="规划平台", geometry="Point", file="feature_towns",
+        color="#f08c00", fill_color="#ffd43b", fill_opacity=0.9, radius=9, labels=True,
+    ),
+    LayerSpec(
+        id="industrial_parks", title="产业园区与基地", group="产业与项目", geometry="Polygon",
+        file="industrial_parks", color="#2f9e44", fill_opacity=0.3,
+    ),
+    LayerSpec(
+        id="projects", title="重点项目", group="产业与项目", geometry="Point", file="projects",
+        color="#c92a2a", fill_color="#ff8787", fill_opacity=0.9, radius=6,
+    ),
+    LayerSpec(
+        id="innovation_platforms", title="创新平台与院校", group="创新平台", geometry="Point",
+        file="innovation_platforms", color="#0c8599", fill_color="#66d9e8", fill_opacity=0.9, radius=7,
+    ),
+)
+
+BY_ID: dict[str, LayerSpec] = {spec.id: spec for spec in LAYERS}
+
+
+def spec(layer_id: str) -> LayerSpec:
+    """The declaration of one layer; KeyError names the unknown id."""
+    return BY_ID[layer_id]

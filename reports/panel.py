@@ -1,0 +1,166 @@
+"""The attribute panel's content as HTML: a place, a measure or a town, every value escaped.
+
+The app shows these strings with `st.html`; tests read them too. Nothing here touches Streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from layers.catalog import Catalog
+from layers.registry import ACCURACY, BY_ID
+from loaders.plan import Measure, Plan
+
+PANEL_CSS = """
+<style>
+.cp{font:14px/1.6 sans-serif;color:#222}
+.cp h3{margin:.2em 0 .4em;font-size:1.25em}
+.cp table{border-collapse:collapse;width:100%;margin:.3em 0}
+.cp td{border-bottom:1px solid #eee;padding:2px 4px;vertical-align:top}
+.cp td:first-child{color:#666;white-space:nowrap;width:7em}
+.cp .m{border-left:3px solid #d9480f;padding:.2em .6em;margin:.5em 0;background:#fff8f3}
+.cp .m-id{font-weight:bold;color:#d9480f}
+.cp .note{color:#a00;font-size:.9em}
+.cp details{margin:.2em 0}
+.cp ul{margin:.2em 0 .2em 1.2em;padding:0}
+</style>
+"""
+
+
+def _e(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return escape(str(value), quote=True)
+
+
+def _rows(pairs) -> str:
+    return "<table>" + "".join(f"<tr><td>{_e(k)}</td><td>{v}</td></tr>" for k, v in pairs if v not in ("", None)) + "</table>"
+
+
+def units_text(plan: Plan, ids: list[str]) -> str:
+    """Unit ids as the plan writes them, joined with 、."""
+    return "、".join(plan.unit(u).name for u in ids)
+
+
+def measure_html(plan: Plan, m: Measure, full_text: bool = True) -> str:
+    """One measure: id, title, lead and cooperating units, deadlines, targets, full text on demand."""
+    towns = "、".join(m.towns) if m.towns else ""
+    if m.towns_scope:
+        towns = "、".join(filter(None, [towns, m.towns_scope]))
+    deadlines = "".join(f"<li>{_e(d.what)}：{_e(d.by)}</li>" for d in m.deadlines)
+    targets = "".join(f"<li>{_e(target_text(t))}</li>" for t in m.targets)
+    parts = [
+        f'<div class="m" data-measure="{_e(m.id)}"><span class="m-id">{_e(m.id)}</span> <b>{_e(m.title)}</b>',
+        _rows([
+            ("所属部分", _e(f"{m.section}. {plan.section(m.section).title}（标题为编者所加）")),
+            ("牵头单位", _e(units_text(plan, m.lead))),
+            ("配合单位", _e(units_text(plan, m.coop))),
+            ("涉及乡镇", _e(towns)),
+            ("时间要求", f"<ul>{deadlines}</ul>" if deadlines else ""),
+            ("量化目标", f"<ul>{targets}</ul>" if targets else ""),
+        ]),
+    ]
+    if full_text:
+        parts.append(f"<details><summary>措施全文</summary>{_e(m.text)}</details>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def target_text(t) -> str:
+    """A target as a planner reads it: 新建主次干道 9 条."""
+    value = _num(t.value)
+    if getattr(t, "value_max", None) is not None:
+        value = f"{value}–{_num(t.value_max)}"
+    return f"{t.what} {value} {t.unit}".strip()
+
+
+def _num(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def measure_label(plan: Plan, measure_id: str) -> str:
+    """`1.3 加快特色小镇建设` for selection lists."""
+    m = plan.measure(measure_id)
+    return f"{m.id} {m.title}"
+
+
+def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
+    """The panel of one place: what and where it is, its size, parent and children, its measures."""
+    f = catalog.feature(feature_id)
+    if f is None:
+        return PANEL_CSS + '<div class="cp">未找到该地点。</div>'
+    spec = BY_ID.get(f["layer"])
+    size = ""
+    if isinstance(f.get("area_km2"), float) and not math.isnan(f["area_km2"]):
+        size = f"{f['area_km2']:.2f} 平方公里（约 {f['area_mu']:,.0f} 亩）"
+    elif isinstance(f.get("length_km"), float) and not math.isnan(f["length_km"]):
+        size = f"{f['length_km']:.2f} 公里"
+    accuracy = ACCURACY.get(f["accuracy"], {}).get("label", f["accuracy"])
+    parent = catalog.feature(f["parent"]) if f.get("parent") else None
+    if parent is None and f.get("parent"):
+        rows = catalog.places[catalog.places["id"] == f["parent"]]
+        parent_name = rows.iloc[0]["name"] if not rows.empty else f["parent"]
+    else:
+        parent_name = parent["name"] if parent is not None else ""
+    children = catalog.children(feature_id)
+    child_items = "".join(
+        f"<li>{_e(c['name'])}{'（无图形，规划未给出位置）' if not c.get('wkt') and not c.get('geometry') else ''}</li>"
+        for _, c in children.iterrows()
+    )
+    measures = catalog.measures_of(feature_id)
+    body = [
+        PANEL_CSS,
+        f'<div class="cp" data-place="{_e(feature_id)}"><h3>{_e(f["name"])}</h3>',
+        _rows([
+            ("图层", _e(spec.title if spec else f["layer"])),
+            ("所在乡镇/街道", _e(f["town"]) + ("（按近似范围判断）" if f["town"] else "")),
+            ("状态", _e(f["status"]) or "规划未注明"),
+            ("位置精度", _e(accuracy)),
+            ("面积/长度", _e(size)),
+            ("上级", _e(parent_name)),
+            ("包含", f"<ul>{child_items}</ul>" if child_items else ""),
+            ("来源", _e(f["source"])),
+            ("说明", _e(f["note"])),
+        ]),
+    ]
+    if f["accuracy"] in ("approximate", "schematic"):
+        body.append('<div class="note">示意：本地点位置非测绘成果，仅示意规划意图。</div>')
+    body.append(f"<div><b>关联措施（{len(measures)} 条）</b></div>")
+    body.extend(measure_html(plan, plan.measure(mid)) for mid in measures)
+    body.append("</div>")
+    return "".join(body)
+
+
+def town_html(catalog: Catalog, plan: Plan, town: str) -> str:
+    """The panel of one 乡镇/街道: the plan places in it and the measures that name it."""
+    places = catalog.in_town(town)
+    items = "".join(
+        f"<li>{_e(r['name'])}（{_e(BY_ID[r['layer']].title)}）</li>" for _, r in places.sort_values(["layer", "name"]).iterrows()
+    )
+    measures = plan.measures_naming_town(town)
+    body = [
+        PANEL_CSS,
+        f'<div class="cp" data-town="{_e(town)}"><h3>{_e(town)}</h3>',
+        '<div class="note">乡镇/街道范围为按驻地估计位置生成的近似范围，仅供汇总参考。</div>',
+        f"<div><b>区域内规划地点（{len(places)} 处）</b></div><ul>{items or '<li>无</li>'}</ul>",
+        f"<div><b>点名本乡镇/街道的措施（{len(measures)} 条）</b></div>",
+    ]
+    body.extend(measure_html(plan, m, full_text=False) for m in measures)
+    linked = sorted({mid for pid in places["id"] for mid in catalog.measures_of(pid)} - {m.id for m in measures},
+                    key=lambda s: tuple(int(x) for x in s.split(".")))
+    if linked:
+        body.append(f"<div><b>区域内地点关联的其他措施（{len(linked)} 条）</b></div>")
+        body.extend(measure_html(plan, plan.measure(mid), full_text=False) for mid in linked)
+    body.append("</div>")
+    return "".join(body)
+
+
+def measure_panel_html(catalog: Catalog, plan: Plan, measure_id: str) -> str:
+    """The panel of one measure, with the places linked to it."""
+    m = plan.measure(measure_id)
+    ids = catalog.places_of([measure_id])
+    names = catalog.features[catalog.features["id"].isin(ids)]["name"].tolist()
+    return (PANEL_CSS + f'<div class="cp"><h3>措施 {_e(m.id)}</h3>' + measure_html(plan, m)
+            + f"<div><b>关联地点（{len(names)} 处）</b></div><ul>"
+            + "".join(f"<li>{_e(n)}</li>" for n in names) + "</ul></div>")

@@ -1,0 +1,206 @@
+"""巢湖市制造业规划图: wires Streamlit widgets to the layers, the plan data and the panels.
+
+Run: streamlit run streamlit_app.py
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.crs import WEB
+from geo.view import view_for
+from layers import assets
+from layers.catalog import load_catalog
+from layers.mapview import BASEMAPS, build_map, emphasis_group
+from layers.query import Filters, deadline_phrases, matching_places, search, statuses
+from layers.registry import BY_ID, GROUPS, LAYERS
+from layers.userlayers import user_layers
+from loaders.plan import load_plan
+from reports.panel import measure_label, measure_panel_html, place_html, town_html
+
+ROOT = Path(__file__).resolve().parent
+MAP_HEIGHT = 720
+
+st.set_page_config(page_title="巢湖市制造业规划图", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
+
+
+@st.cache_resource(show_spinner="正在准备离线地图资源…")
+def _vendor() -> None:
+    assets.materialise_vendor(ROOT / "static")
+
+
+@st.cache_resource(show_spinner="正在读取图层…")
+def _catalog():
+    return load_catalog()
+
+
+@st.cache_resource(show_spinner="正在读取规划数据…")
+def _plan():
+    return load_plan()
+
+
+@st.cache_resource(show_spinner=False)
+def _user_layers():
+    return user_layers()
+
+
+@st.cache_resource(show_spinner="正在生成地图…", max_entries=32)
+def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None):
+    m = build_map(_catalog().layers, list(visible), basemap, token, set(only) if only is not None else None,
+                  extra=_user_layers(), height=MAP_HEIGHT)
+    assets.offline(m, mode="static")
+    return m
+
+
+def _qp(name: str, default: str = "") -> str:
+    return st.query_params.get(name, default)
+
+
+_vendor()
+catalog, plan = _catalog(), _plan()
+towns = sorted(catalog.layers["township_areas"].query("kind != '水域'")["name"].tolist())
+units = sorted({u for m in plan.measures for u in m.lead}, key=lambda u: plan.unit(u).name)
+
+# ---- state from the URL (a copied link reopens the same view) ----
+if "init" not in st.session_state:
+    st.session_state.init = True
+    st.session_state.sel = _qp("sel")
+    st.session_state.town = _qp("town")
+    st.session_state.basemap = _qp("basemap", "none") if _qp("basemap", "none") in BASEMAPS else "none"
+    layer_qp = _qp("layers")
+    st.session_state.visible = [i for i in layer_qp.split(",") if i in BY_ID] if layer_qp else [s.id for s in LAYERS if s.visible]
+    for key in ("measure", "unit", "industry", "status", "deadline"):
+        st.session_state[f"f_{key}"] = _qp(key)
+    st.session_state.view = None
+    st.session_state.last_click = None
+    if st.session_state.sel and catalog.feature(st.session_state.sel) is not None:
+        st.session_state.view = view_for(tuple(catalog.features.loc[catalog.features["id"] == st.session_state.sel].to_crs(WEB).total_bounds))
+    elif st.session_state.town:
+        st.session_state.view = view_for(tuple(catalog.layers["township_areas"].query("name == @st.session_state.town").to_crs(WEB).total_bounds))
+
+
+def _focus_town():
+    town = st.session_state.town
+    st.session_state.sel = ""
+    if town:
+        area = catalog.layers["township_areas"].query("name == @town")
+        st.session_state.view = view_for(tuple(area.to_crs(WEB).total_bounds))
+    else:
+        st.session_state.view = None
+
+
+def _select(kind: str, ident: str):
+    if kind == "place":
+        st.session_state.sel = ident
+        st.session_state.view = view_for(tuple(catalog.features.loc[catalog.features["id"] == ident].to_crs(WEB).total_bounds))
+    else:
+        st.session_state.sel = f"measure:{ident}"
+
+
+def _choose_unit(unit_id: str):
+    st.session_state.f_unit = unit_id
+
+
+# ---- sidebar: layers, town, filters, search ----
+with st.sidebar:
+    st.title("巢湖市制造业规划图")
+    st.caption("《巢湖市冲刺“高质量千亿制造业”目标实施方案》")
+    st.selectbox("底图", list(BASEMAPS), format_func=lambda b: BASEMAPS[b][0], key="basemap")
+    token = os.environ.get("TIANDITU_TOKEN", "")
+    if st.session_state.basemap.startswith("tianditu"):
+        token = st.text_input("天地图密钥（tk）", value=token, type="password", help="可在环境变量 TIANDITU_TOKEN 中配置") or token
+        if not token:
+            st.warning("天地图底图需要密钥；未填写时底图不显示。")
+
+    st.subheader("乡镇/街道")
+    st.selectbox("定位到", [""] + towns, format_func=lambda t: t or "全市", key="town", on_change=_focus_town)
+
+    st.subheader("搜索")
+    query = st.text_input("地点或措施", placeholder="如：镁、半岛、治中路", key="q")
+    hits = search(catalog, plan, query)
+    if query and not hits:
+        st.caption("没有找到匹配的地点或措施。")
+    for i, hit in enumerate(hits):
+        st.button(hit["label"], key=f"hit{i}", on_click=_select, args=(hit["kind"], hit["id"]), use_container_width=True)
+
+    st.subheader("筛选")
+    st.selectbox("措施", [""] + [m.id for m in plan.measures], format_func=lambda m: measure_label(plan, m) if m else "全部", key="f_measure")
+    st.selectbox("牵头单位", [""] + units, format_func=lambda u: plan.unit(u).name if u else "全部", key="f_unit")
+    st.selectbox("产业（341体系）", [""] + [i.id for i in plan.industries], format_func=lambda i: plan.industry(i).name if i else "全部", key="f_industry")
+    st.selectbox("状态", [""] + statuses(catalog), format_func=lambda s: s or "全部", key="f_status")
+    st.selectbox("时间要求", [""] + deadline_phrases(plan), format_func=lambda s: s or "全部", key="f_deadline")
+
+    st.subheader("图层")
+    visible = []
+    for group in GROUPS:
+        specs = [s for s in LAYERS if s.group == group]
+        if specs:
+            st.caption(group)
+        for s in specs:
+            if st.checkbox(s.title, value=s.id in st.session_state.visible, key=f"layer_{s.id}"):
+                visible.append(s.id)
+    st.session_state.visible = visible
+
+filters = Filters(*(st.session_state[f"f_{k}"] for k in ("measure", "unit", "industry", "status", "deadline")))
+only = matching_places(catalog, plan, filters)
+
+# ---- the map and the panel ----
+col_map, col_panel = st.columns([3, 2], gap="small")
+with col_map:
+    if only is not None:
+        st.info(f"筛选结果：{len(only)} 处地点符合条件。")
+    basemap = st.session_state.basemap
+    # st_folium adds to the map it is given: hand it a copy of the cached one.
+    fmap = copy.deepcopy(_map(tuple(visible), basemap, token, frozenset(only) if only is not None else None))
+    gcj02 = BASEMAPS[basemap][3]
+    emphasis = []
+    if st.session_state.town:
+        area = catalog.layers["township_areas"].query("name == @st.session_state.town")
+        emphasis.append(emphasis_group(area, BY_ID["township_areas"], gcj02))
+    sel = st.session_state.sel
+    if sel and not sel.startswith("measure:") and catalog.feature(sel) is not None:
+        row = catalog.features[catalog.features["id"] == sel]
+        emphasis.append(emphasis_group(row, BY_ID[row.iloc[0]["layer"]], gcj02))
+    center, zoom = st.session_state.view or (None, None)
+    out = st_folium(
+        fmap, key="map", height=MAP_HEIGHT, use_container_width=True,
+        returned_objects=["last_active_drawing"],
+        center=center, zoom=zoom, feature_group_to_add=emphasis or None,
+    )
+    clicked = (out or {}).get("last_active_drawing") or {}
+    click_id = (clicked.get("properties") or {}).get("id")
+    if click_id and click_id != st.session_state.last_click:
+        st.session_state.last_click = click_id
+        if catalog.feature(click_id) is not None and click_id != st.session_state.sel:
+            st.session_state.sel = click_id
+            st.rerun()
+
+with col_panel:
+    sel = st.session_state.sel
+    if sel.startswith("measure:"):
+        st.html(measure_panel_html(catalog, plan, sel.split(":", 1)[1]))
+    elif sel and catalog.feature(sel) is not None:
+        st.html(place_html(catalog, plan, sel))
+        lead_units = sorted({u for mid in catalog.measures_of(sel) for u in plan.measure(mid).lead})
+        if lead_units:
+            st.caption("按牵头单位查看相关地点：")
+            cols = st.columns(min(len(lead_units), 3))
+            for i, u in enumerate(lead_units):
+                cols[i % len(cols)].button(plan.unit(u).name, key=f"unit_{u}", on_click=_choose_unit, args=(u,))
+    elif st.session_state.town:
+        st.html(town_html(catalog, plan, st.session_state.town))
+    else:
+        st.markdown("#### 使用说明")
+        st.write("点击地图上的地点查看其属性和关联措施；在左侧选择乡镇/街道、筛选或搜索。")
+        st.caption("虚线表示示意或大致位置：规划未给出精确位置，非测绘成果。乡镇/街道范围为近似范围。")
+
+# ---- write the view back to the URL ----
+params = {"layers": ",".join(visible), "basemap": st.session_state.basemap, "town": st.session_state.town,
+          "sel": st.session_state.sel}
+params.update({k: st.session_state[f"f_{k}"] for k in ("measure", "unit", "industry", "status", "deadline")})
+st.query_params.from_dict({k: v for k, v in params.items() if v})
