@@ -38,6 +38,12 @@ TIANDITU_ANNOTATION = {
     "tianditu_img": "https://t{s}.tianditu.gov.cn/cia_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=cia&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}",
 }
 
+#: The measuring tool's area units as planners use them: km² and 亩 (leaflet-measure factors are per m²).
+MEASURE_UNITS = {
+    "sqkilometers": {"factor": 1e-6, "display": "平方公里", "decimals": 2},
+    "mu": {"factor": 0.0015, "display": "亩", "decimals": 0},
+}
+
 #: Simplification tolerance (degrees) of base polygons for display only; measurements use the originals.
 DISPLAY_TOLERANCE = 0.0004
 
@@ -278,7 +284,8 @@ def build_map(
     outline = feature_collection(layers["city_boundary"], next(s for s in LAYERS if s.id == "city_boundary"), gcj02)
     plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", secondary_length_unit="meters",
-                           primary_area_unit="hectares", secondary_area_unit="sqmeters", localization="cn").add_to(m)
+                           primary_area_unit="sqkilometers", secondary_area_unit="mu", localization="cn",
+                           units=MEASURE_UNITS).add_to(m)
     plugins.MousePosition(position="bottomright", separator=" , ", prefix="经纬度", num_digits=5, empty_string="", lng_first=True).add_to(m)
     GeoJsonMiniMap(outline, position="bottomright", toggle_display=True, zoom_level_offset=-4).add_to(m)
     Legend(shown + [s for s, _ in extra]).add_to(m)
