@@ -20,7 +20,9 @@ from layers.mapview import BASEMAPS, build_map, emphasis_group
 from layers.query import Filters, deadline_phrases, matching_places, search, statuses
 from layers.registry import BY_ID, GROUPS, LAYERS
 from layers.userlayers import user_layers
+from loaders.files import LoadError, read_uploads
 from loaders.plan import load_plan
+from loaders.workspace import Workspace
 from reports.panel import measure_label, measure_panel_html, place_html, town_html
 
 ROOT = Path(__file__).resolve().parent
@@ -55,6 +57,36 @@ def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | N
                   extra=_user_layers(), height=MAP_HEIGHT)
     assets.offline(m, mode="static")
     return m
+
+
+def _forget_user_layers() -> None:
+    _user_layers.clear()
+    _map.clear()
+
+
+def _add_uploads(uploads, coords: str) -> None:
+    """Read uploaded files into the workspace; a broken file gets one Chinese message, nothing else changes."""
+    bar = st.progress(0.0, text="正在读取…")
+    try:
+        points = catalog.features[catalog.features.geom_type == "Point"].geometry
+        result = read_uploads([(u.name, u.getvalue()) for u in uploads], coords=coords or None,
+                              progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg),
+                              reference_points=points)
+    except LoadError as exc:
+        bar.empty()
+        st.session_state.upload_msg = ("error", exc.message)
+        return
+    bar.empty()
+    ws = Workspace()
+    notes = []
+    for layer in result.layers:
+        stored = ws.add(layer.name, layer.gdf)
+        crs_note = f"坐标系 {layer.crs_used}{'（推断）' if layer.crs_inferred else ''}"
+        enc_note = f"编码 {layer.encoding}{'（自动识别）' if layer.encoding_detected else ''}" if layer.encoding else ""
+        notes.append("；".join(filter(None, [f"已添加「{stored}」{len(layer.gdf)} 个要素", crs_note, enc_note, *layer.repairs, *layer.warnings])))
+    notes.extend(result.warnings)
+    st.session_state.upload_msg = ("success", "\n\n".join(notes) or "文件中没有可用的图层。")
+    _forget_user_layers()
 
 
 def _qp(name: str, default: str = "") -> str:
@@ -145,6 +177,36 @@ with st.sidebar:
             if st.checkbox(s.title, value=s.id in st.session_state.visible, key=f"layer_{s.id}"):
                 visible.append(s.id)
     st.session_state.visible = visible
+
+    st.subheader("我的数据")
+    with st.form("upload", clear_on_submit=True):
+        uploads = st.file_uploader(
+            "添加图层文件", accept_multiple_files=True,
+            type=["zip", "shp", "shx", "dbf", "prj", "cpg", "geojson", "json", "gpkg", "kml", "kmz", "fgb", "csv", "xlsx", "dxf"],
+            help="Shapefile（可打包为 zip）、GeoJSON、GeoPackage、KML/KMZ、FlatGeobuf、带坐标列的 CSV/Excel、CAD 的 DXF",
+        )
+        coords = st.radio("点位坐标来源", ["", "gcj02", "bd09"], horizontal=True,
+                          format_func=lambda c: {"": "WGS84/CGCS2000", "gcj02": "高德/腾讯（GCJ-02）", "bd09": "百度（BD-09）"}[c])
+        if st.form_submit_button("添加到地图") and uploads:
+            _add_uploads(uploads, coords)
+    if "upload_msg" in st.session_state:
+        kind, msg = st.session_state.upload_msg
+        (st.error if kind == "error" else st.success)(msg)
+    ws = Workspace()
+    for name in ws.layers():
+        c1, c2 = st.columns([3, 1])
+        new = c1.text_input("图层名称", value=name, key=f"ws_name_{name}", label_visibility="collapsed")
+        if new and new != name:
+            try:
+                ws.rename(name, new)
+            except LoadError as exc:
+                st.error(exc.message)
+            _forget_user_layers()
+            st.rerun()
+        if c2.button("删除", key=f"ws_del_{name}"):
+            ws.remove(name)
+            _forget_user_layers()
+            st.rerun()
 
 filters = Filters(*(st.session_state[f"f_{k}"] for k in ("measure", "unit", "industry", "status", "deadline")))
 only = matching_places(catalog, plan, filters)

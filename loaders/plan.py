@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,7 +41,7 @@ Comparator = Literal["以上", "达到", "左右", "级"]
 IndustryGroup = Literal["传统优势产业", "战略性新兴产业", "生产性服务业"]
 
 
-class PlanDataError(Exception):
+class PlanDataError(ValueError):
     """A plan data file is missing or wrong; the message (Chinese) names the file, the row and the field."""
 
 
@@ -130,8 +131,9 @@ class Deadline(_Model):
 
 
 class Target(_Model):
-    """A quantified target of a measure; value_max is the top of a range like 1-2个."""
+    """A quantified target of a measure; value_max is the top of a range like 1-2个; id (4.2-t3) lets slides cite it."""
 
+    id: str = Field(pattern=r"^\d+\.\d+-t\d+$")
     what: Text
     value: Number
     value_max: Number | None = None
@@ -204,6 +206,12 @@ def repair_source_text(text: str, repairs: Sequence[Repair]) -> str:
     return text
 
 
+def repair_text(s: str, plan_dir: Path | None = None) -> str:
+    """The published text with exactly the repairs declared in repairs.yaml applied (蕞→最, 旗山?中科→旗山·中科, ######→中共)."""
+    path = (Path(plan_dir) if plan_dir is not None else PLAN_DIR) / "repairs.yaml"
+    return repair_source_text(s, _rows(path, _read_yaml(path), "repairs", Repair))
+
+
 class Plan(_Model):
     """The whole plan, with the look-ups the map and reports need."""
 
@@ -224,9 +232,13 @@ class Plan(_Model):
         """The unit with this id (KeyError if none)."""
         return self.units_by_id[unit_id]
 
-    def unit_named(self, name: str) -> Unit | None:
+    def unit_by_name(self, name: str) -> Unit | None:
         """The unit the plan calls `name` (its name or an alias), or None."""
         return next((u for u in self.units if name in u.names), None)
+
+    def unit_named(self, name: str) -> Unit | None:
+        """Same as unit_by_name (kept for existing callers)."""
+        return self.unit_by_name(name)
 
     def measure(self, measure_id: str) -> Measure:
         """The measure with this id, e.g. "4.2" (KeyError if none)."""
@@ -262,6 +274,14 @@ class Plan(_Model):
         """Measures whose bracket names this town (not those that only say 各有关乡镇 etc.)."""
         return tuple(m for m in self.measures if town_name in m.towns)
 
+    def target(self, target_id: str) -> Target:
+        """The target with this id, e.g. "4.2-t3" (KeyError if none)."""
+        for m in self.measures:
+            for t in m.targets:
+                if t.id == target_id:
+                    return t
+        raise KeyError(target_id)
+
     def industry(self, industry_id: str) -> Industry:
         """The industry with this id (KeyError if none)."""
         for i in self.industries:
@@ -293,13 +313,31 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice in one mapping (PyYAML would silently keep the last)."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    """Build a mapping, failing with the line of a repeated key."""
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"键 “{key}” 重复", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     """A YAML file's top-level mapping, or PlanDataError saying what is wrong with the file."""
     where = _display(path)
     if not path.is_file():
         raise PlanDataError(f"{where}：找不到文件")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except UnicodeDecodeError:
         raise PlanDataError(f"{where}：不是 UTF-8 编码的文本") from None
     except OSError as exc:
@@ -471,6 +509,8 @@ def _check_measure(where: str, index: int, m: Measure, sections: set[int], units
                 fail(f"{field} 第 {n} 项的 by", f"时限 “{item.by}” 不在摘句中")
             if field == "targets" and item.value_max is not None and item.value_max < item.value:
                 fail(f"{field} 第 {n} 项的 value_max", "区间上限小于下限")
+            if field == "targets" and not item.id.startswith(f"{m.id}-t"):
+                fail(f"{field} 第 {n} 项的 id", f"目标 id “{item.id}” 应以 “{m.id}-t” 开头")
 
 
 def _check(plan_dir: Path, lists: dict[str, tuple[Any, ...]]) -> None:
@@ -488,8 +528,16 @@ def _check(plan_dir: Path, lists: dict[str, tuple[Any, ...]]) -> None:
     sections = {s.number for s in lists["sections"]}
     units = {u.id for u in lists["units"]}
     industries = {i.id for i in lists["industries"]}
+    target_ids: dict[str, str] = {}
     for index, measure in enumerate(lists["measures"]):
         _check_measure(measures_file, index, measure, sections, units, industries)
+        for n, target in enumerate(measure.targets, 1):
+            if target.id in target_ids:
+                raise PlanDataError(
+                    f"{measures_file} 的 measures 第 {index + 1} 条（id={measure.id}）字段 targets 第 {n} 项的 id："
+                    f"“{target.id}” 重复（措施 {target_ids[target.id]} 已使用）"
+                )
+            target_ids[target.id] = measure.id
     groups = {g.id for g in lists["groups"]}
     for index, goal in enumerate(lists["goals"]):
         if goal.group is not None and goal.group not in groups:
@@ -510,21 +558,20 @@ def load_plan(plan_dir: Path | None = None) -> Plan:
 
 
 def summary(plan: Plan) -> str:
-    """One line saying what was loaded, e.g. `34 条措施，11 个部分……`."""
-    counts = "、".join(str(n) for n in plan.section_counts().values())
-    return (
-        f"{len(plan.measures)} 条措施，{len(plan.sections)} 个部分（各部分 {counts} 条）；"
-        f"{len(plan.units)} 个单位，{len(plan.industries)} 个产业，{len(plan.goals)} 项目标"
-    )
+    """One line saying the data is valid and how much of it there is."""
+    return f"规划数据有效：{len(plan.measures)} 条措施，{len(plan.sections)} 个部分，{len(plan.units)} 个单位"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m loaders.plan [目录]`: print the summary, or the Chinese error and return 2."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    """`python -m loaders.plan [--dir 目录]`: print the summary, or the Chinese error to stderr and return 2."""
+    parser = argparse.ArgumentParser(prog="python -m loaders.plan", description="检查规划数据（data/plan）是否有效。")
+    parser.add_argument("--dir", dest="plan_dir", type=Path, default=None, help="规划数据目录（默认：仓库的 data/plan）")
+    parser.add_argument("legacy_dir", nargs="?", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
     try:
-        plan = load_plan(Path(args[0]) if args else None)
+        plan = load_plan(args.plan_dir or args.legacy_dir)
     except PlanDataError as exc:
-        print(f"方案数据有误：{exc}", file=sys.stderr)
+        print(f"规划数据有误：{exc}", file=sys.stderr)
         return 2
     print(summary(plan))
     return 0

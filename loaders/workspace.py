@@ -91,6 +91,8 @@ class Workspace:
         lock = self.path.with_name(self.path.name + ".lock")
         with open(lock, "w") as lock_fh:
             fcntl.flock(lock_fh, fcntl.LOCK_EX)
+            for stale in self.path.parent.glob(f".{self.path.stem}.*.tmp.gpkg"):  # left by a killed save
+                stale.unlink(missing_ok=True)
             tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
             try:
                 yield tmp

@@ -50,6 +50,17 @@ def choose(page, label: str, option: str):
     bh._wait_idle(page)
 
 
+def click_place(page, name: str, attempts: int = 10):
+    """Click a map feature, giving a zoom animation time to end before the feature is on screen."""
+    for i in range(attempts):
+        try:
+            return bh.click_feature(page, name)
+        except LookupError:
+            if i == attempts - 1:
+                raise
+            page.wait_for_timeout(500)
+
+
 def panel_text(page) -> str:
     return page.locator('[data-testid="stHorizontalBlock"]').first.inner_text()
 
@@ -82,7 +93,7 @@ def _layer_titles() -> list[dict]:
 
 def test_click_feature_town_opens_its_measures(app_url, page):
     open_app(page, app_url)
-    bh.click_feature(page, "黄麓建筑科创小镇")
+    click_place(page, "黄麓建筑科创小镇")
     page.wait_for_selector('[data-place]', timeout=30_000)
     text = panel_text(page)
     assert "黄麓建筑科创小镇" in text
@@ -196,7 +207,7 @@ def test_hostile_names_are_shown_as_text(app_url, page):
 def test_copied_url_restores_town_and_selection(app_url, page):
     open_app(page, app_url)
     choose(page, "定位到", "黄麓镇")
-    bh.click_feature(page, "黄麓建筑科创小镇")
+    click_place(page, "黄麓建筑科创小镇")
     page.wait_for_selector('[data-place]', timeout=30_000)
     page.wait_for_function("() => location.search.includes('sel=')")
     url = page.url

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from loaders.plan import PLAN_DIR, REPO_ROOT, PlanDataError, load_plan
+from loaders.plan import PLAN_DIR, REPO_ROOT, PlanDataError, load_plan, repair_text
 
 SOURCE = (PLAN_DIR / "source.txt").read_text(encoding="utf-8")
 PLAN = load_plan()
-REPAIRED = PLAN.repair_source_text(SOURCE)
+REPAIRED = repair_text(SOURCE)
 CN_ITEMS = "一二三四五六七八九十"
 # A figure the plan states as a quantity (number + unit), e.g. 1-2个, 25.85公里, 10%.
 FIGURE = re.compile(r"\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?(?:个|条|亩|%|亿元|支|公里|家)")
@@ -101,8 +101,8 @@ def test_every_measure_text_is_the_source_paragraph_in_order():
 def test_lead_and_coop_units_match_each_closing_bracket():
     for data, source in zip(PLAN.measures, SOURCE_MEASURES):
         lead, coop, _, _ = split_bracket(source["bracket"])
-        assert [PLAN.unit(u).names for u in data.lead] == [PLAN.unit_named(n).names for n in lead], data.id
-        assert [PLAN.unit(u).names for u in data.coop] == [PLAN.unit_named(n).names for n in coop], data.id
+        assert [PLAN.unit(u).names for u in data.lead] == [PLAN.unit_by_name(n).names for n in lead], data.id
+        assert [PLAN.unit(u).names for u in data.coop] == [PLAN.unit_by_name(n).names for n in coop], data.id
 
 
 def test_towns_and_scope_phrase_match_each_closing_bracket():
@@ -118,15 +118,15 @@ def test_every_bracket_unit_is_in_units_yaml_and_every_unit_is_used():
     for source in SOURCE_MEASURES:
         lead, coop, _, _ = split_bracket(source["bracket"])
         named.update(lead + coop)
-    missing = [n for n in named if PLAN.unit_named(n) is None]
+    missing = [n for n in named if PLAN.unit_by_name(n) is None]
     assert not missing
-    assert {u.id for u in PLAN.units} == {PLAN.unit_named(n).id for n in named}
+    assert {u.id for u in PLAN.units} == {PLAN.unit_by_name(n).id for n in named}
     assert all(alias in SOURCE for u in PLAN.units for alias in u.names)
 
 
 def test_the_peninsula_office_is_one_unit_under_both_spellings():
-    assert PLAN.unit_named("半岛建设办") == PLAN.unit_named("市半岛建设办")
-    office = PLAN.unit_named("半岛建设办").id
+    assert PLAN.unit_by_name("半岛建设办") == PLAN.unit_by_name("市半岛建设办")
+    office = PLAN.unit_by_name("半岛建设办").id
     assert [m.id for m in PLAN.measures_led_by(office)] == ["4.2"]
 
 
@@ -144,6 +144,18 @@ def test_deadline_and_target_phrases_are_in_the_measure_and_cover_every_stated_f
         assert all(f in quoted for f in FIGURE.findall(m.text)), m.id
         dated = "".join(d.phrase for d in m.deadlines)
         assert all(w in dated for w in DEADLINE_WORDS.findall(m.text)), m.id
+
+
+def test_targets_have_plan_wide_ids_a_slide_can_cite():
+    ids = [t.id for m in PLAN.measures for t in m.targets]
+    assert len(ids) == len(set(ids))
+    for m in PLAN.measures:
+        for t in m.targets:
+            assert t.id.startswith(f"{m.id}-t") and PLAN.target(t.id) is t
+    roads = PLAN.target("4.2-t3")
+    assert f"{roads.value:g}{roads.unit}" in PLAN.measure("4.2").text
+    with pytest.raises(KeyError):
+        PLAN.target("4.2-t99")
 
 
 def test_recurring_meetings_are_not_dated_deadlines():
@@ -206,6 +218,14 @@ BROKEN = {
     ),
     "malformed id": ("measures.yaml", lambda d: _set(d["measures"][0], id="1-1"), ["第 1 条", "字段 id", "格式"]),
     "unit without a name": ("units.yaml", lambda d: d["units"][2].pop("name"), ["units.yaml", "第 3 条", "字段 name"]),
+    "duplicate target id": (
+        "measures.yaml", lambda d: _set(d["measures"][14]["targets"][1], id="5.2-t1"),
+        ["第 15 条（id=5.2）", "targets 第 2 项的 id", "“5.2-t1” 重复"],
+    ),
+    "target id of another measure": (
+        "measures.yaml", lambda d: _set(d["measures"][14]["targets"][0], id="4.2-t9"),
+        ["第 15 条（id=5.2）", "targets 第 1 项的 id", "4.2-t9"],
+    ),
     "unknown industry": (
         "measures.yaml", lambda d: _set(d["measures"][3], industries=["steel"]),
         ["第 4 条（id=2.1）字段 industries", "steel"],
@@ -216,8 +236,9 @@ BROKEN = {
 @pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
 def test_broken_data_fails_with_one_chinese_message_naming_file_row_and_field(tmp_path, case):
     file, change, expected = BROKEN[case]
-    with pytest.raises(PlanDataError) as caught:
+    with pytest.raises(ValueError) as caught:  # PlanDataError is a ValueError: callers need not import it
         load_plan(broken_copy(tmp_path, file, change))
+    assert caught.type is PlanDataError
     message = str(caught.value)
     assert file in message
     for part in expected:
@@ -231,6 +252,15 @@ def test_yaml_syntax_error_names_the_file_and_line(tmp_path):
         load_plan(target)
 
 
+def test_a_key_written_twice_in_one_row_is_an_error_not_silently_dropped(tmp_path):
+    target = broken_copy(tmp_path, "units.yaml", lambda d: None)
+    text = (target / "units.yaml").read_text(encoding="utf-8")
+    (target / "units.yaml").write_text(text.replace("  name: 市委组织部\n", "  name: 市委组织部\n  name: 市委宣传部\n", 1),
+                                       encoding="utf-8")
+    with pytest.raises(PlanDataError, match=r"units\.yaml 第 \d+ 行.*“name” 重复"):
+        load_plan(target)
+
+
 def run_entry(*args: str) -> subprocess.CompletedProcess:
     """Run `python -m loaders.plan` as a user would."""
     return subprocess.run(
@@ -241,13 +271,14 @@ def run_entry(*args: str) -> subprocess.CompletedProcess:
 def test_entry_point_prints_a_one_line_summary():
     done = run_entry()
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("34 条措施，11 个部分")
+    assert done.stdout.startswith("规划数据有效：34 条措施，11 个部分，")
+    assert f"{len(PLAN.units)} 个单位" in done.stdout
     assert len(done.stdout.strip().splitlines()) == 1
 
 
 def test_entry_point_prints_the_chinese_error_and_exits_2_without_traceback(tmp_path):
     file, change, expected = BROKEN["unknown lead unit"]
-    done = run_entry(str(broken_copy(tmp_path, file, change)))
+    done = run_entry("--dir", str(broken_copy(tmp_path, file, change)))
     assert done.returncode == 2
     assert "measures.yaml" in done.stderr and expected[1] in done.stderr
     assert "Traceback" not in done.stderr + done.stdout

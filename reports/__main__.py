@@ -1,0 +1,73 @@
+"""`python -m reports --town 黄麓镇 --format xlsx --out DIR` (or `--all`): per-town exports from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from layers.catalog import DATA_DIR, load_catalog
+from loaders.plan import load_plan
+from reports.export import ENCODINGS, FORMATS, ExportError, check, export_town
+from reports.summary import town_names
+
+BAR_WIDTH = 30
+
+
+def progress(done: int, total: int, label: str, stream=None) -> None:
+    """A textual progress bar on stderr: [#####-----] 5/19 黄麓镇."""
+    stream = stream or sys.stderr
+    filled = BAR_WIDTH * done // max(total, 1)
+    end = "\n" if done == total or not stream.isatty() else ""
+    stream.write(f"\r[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {done}/{total} {label}{end}")
+    stream.flush()
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: a town or --all, one or more formats, an output folder, the shapefile encoding."""
+    p = argparse.ArgumentParser(prog="python -m reports", description="按乡镇/街道导出规划要素与措施汇总")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--town", help="乡镇/街道名称，如 黄麓镇")
+    which.add_argument("--all", action="store_true", help="每个乡镇/街道各导出一份，另加全市一份")
+    p.add_argument("--format", required=True,
+                   help=f"导出格式，可用逗号分隔多个：{' '.join(FORMATS)}")
+    p.add_argument("--out", default="exports", type=Path, help="输出文件夹（默认 exports）")
+    p.add_argument("--encoding", default="utf-8",
+                   help=f"Shapefile/CSV 编码：{'、'.join(ENCODINGS)}（旧版 ArcGIS 读不了 UTF-8 时用 gbk）")
+    p.add_argument("--data-dir", default=DATA_DIR, type=Path, help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the exports; exit 2 with a Chinese message on an unknown town, format or encoding."""
+    args = parser().parse_args(argv)
+    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+    try:
+        catalog = load_catalog(args.data_dir)
+        plan = load_plan()
+    except Exception as exc:  # broken or missing data files: say which, no traceback
+        print(f"读取数据失败：{exc}", file=sys.stderr)
+        return 2
+    towns: list[str | None] = [*town_names(catalog), None] if args.all else [args.town]
+    try:
+        for fmt in formats or [""]:
+            for town in towns:
+                check(town, fmt, catalog, args.encoding)
+    except ExportError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    jobs = [(town, fmt) for fmt in formats for town in towns]
+    written: list[Path] = []
+    for i, (town, fmt) in enumerate(jobs):
+        if args.all:
+            progress(i, len(jobs), f"{town or '全市'} {fmt}")
+        written += export_town(town, fmt, catalog, plan, args.out, args.encoding)
+    if args.all:
+        progress(len(jobs), len(jobs), "完成")
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Pictures made from the plan data: the goal figures, measures per lead unit, every deadline on a timeline."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from loaders.plan import Plan  # noqa: E402
+from reports.tour import all_deadlines, number, value_text  # noqa: E402
+
+#: The CJK font every chart and PDF page uses (fonts-noto-cjk).
+FONT_FILE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+FONT_FAMILY = "Noto Sans CJK SC"
+INK, MUTED, ACCENT, RANGE = "#1f2933", "#66788a", "#c92a2a", "#ffc9c9"
+#: Where the timeline draws deadlines without a month (如期).
+ON_TIME_X = 13.6
+
+
+def setup_fonts() -> None:
+    """Register the CJK font and make PDFs embed it and SVGs draw text as paths (no font needed to view)."""
+    if FONT_FILE.exists() and FONT_FAMILY not in {f.name for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(str(FONT_FILE))
+    matplotlib.rcParams.update({
+        "font.family": [FONT_FAMILY, "DejaVu Sans"],
+        "pdf.fonttype": 42,
+        "svg.fonttype": "path",
+        "axes.unicode_minus": False,
+    })
+
+
+def draw_goals(ax: Axes, plan: Plan) -> None:
+    """The overall goal as a range on a scale, and the three goal groups as big figures."""
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    overall = plan.goals_in_group(None)
+    for goal in overall[:1]:
+        top = goal.value_max or goal.value
+        horizon = f"（{goal.horizon}）" if goal.horizon else ""
+        ax.text(0.0, 0.95, f"{goal.what}{horizon}", fontsize=13, color=MUTED, va="top")
+        ax.text(0.0, 0.86, f"{value_text(goal.value, goal.value_max)} {goal.unit}", fontsize=30, color=ACCENT,
+                va="top", weight="bold")
+        x0, width = 0.42, 0.56
+        ax.add_patch(plt.Rectangle((x0, 0.76), width, 0.06, color="#e9ecef", lw=0))
+        ax.add_patch(plt.Rectangle((x0 + width * goal.value / top, 0.76), width * (top - goal.value) / top, 0.06,
+                                   color=ACCENT, lw=0))
+        for v in (0, goal.value, top):
+            ax.text(x0 + width * v / top, 0.74, number(v), fontsize=10, color=MUTED, ha="center", va="top")
+    groups = plan.goal_groups
+    for k, group in enumerate(groups):
+        x = k / len(groups)
+        ax.text(x, 0.6, group.title, fontsize=13, color=INK, va="top", weight="bold")
+        for n, goal in enumerate(plan.goals_in_group(group.id)):
+            y = 0.5 - n * 0.13
+            qualifier = {"以上": "以上", "左右": "左右"}.get(goal.comparator or "", "")
+            ax.text(x, y, f"{value_text(goal.value, goal.value_max)}{goal.unit}{qualifier}", fontsize=18,
+                    color=ACCENT, va="top", weight="bold")
+            ax.text(x, y - 0.06, _wrap(goal.what, 16), fontsize=9, color=MUTED, va="top")
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break text (no spaces in Chinese) every `width` characters."""
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+
+
+def lead_counts(plan: Plan) -> list[tuple[str, int]]:
+    """(unit name, number of measures it leads), most first; joint leads count for each unit."""
+    counts = Counter(u for m in plan.measures for u in m.lead)
+    order = {u.id: i for i, u in enumerate(plan.units)}
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+    return [(plan.unit(u).name, n) for u, n in ranked]
+
+
+def draw_leads(ax: Axes, plan: Plan) -> None:
+    """Measures per lead unit as horizontal bars."""
+    rows = lead_counts(plan)
+    names = [name for name, _ in rows][::-1]
+    values = [n for _, n in rows][::-1]
+    bars = ax.barh(names, values, color="#1971c2")
+    ax.bar_label(bars, padding=3, fontsize=10, color=INK)
+    ax.set_xlabel("牵头措施（条）", color=MUTED)
+    ax.tick_params(axis="y", labelsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlim(0, max(values) * 1.15)
+
+
+def draw_deadlines(ax: Axes, plan: Plan) -> None:
+    """Every deadline on a month axis (方案未写年份): one-off dates, 如期, and recurring cadences."""
+    rows = all_deadlines(plan)
+    for y, row in enumerate(rows):
+        d = row.deadline
+        months = range(1, 13) if d.by == "每月" else (6, 12) if d.by == "每半年" else (d.month,) if d.month else ()
+        xs = list(months) or [ON_TIME_X]
+        ax.scatter(xs, [y] * len(xs), s=60 if not d.recurring else 25, color=ACCENT if not d.recurring else "#1971c2",
+                   zorder=3)
+        label = f"{row.text}（{d.by}）"
+        if d.recurring:
+            ax.text(0.8, y - 0.22, label, ha="left", va="bottom", fontsize=9, color=INK)
+        elif xs[-1] >= 12:
+            ax.text(xs[0] - 0.35, y, label, ha="right", va="center", fontsize=9, color=INK)
+        else:
+            ax.text(xs[-1] + 0.35, y, label, ha="left", va="center", fontsize=9, color=INK)
+    ax.set_yticks(range(len(rows)), ["、".join(r.leads) for r in rows], fontsize=10)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xticks([*range(1, 13), ON_TIME_X], [*(f"{m}月" for m in range(1, 13)), "如期"], fontsize=9)
+    ax.set_xlim(0.5, ON_TIME_X + 0.6)
+    ax.grid(axis="x", color="#e9ecef")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title("时间节点（方案未写年份）", fontsize=11, color=MUTED, loc="left")
+
+
+CHARTS = {"goals": draw_goals, "leads": draw_leads, "deadlines": draw_deadlines}
+#: Chinese captions of the charts, for the overview page and slides.
+CHART_TITLES = {"goals": "方案目标", "leads": "各牵头单位的措施数", "deadlines": "全部时间节点"}
+SIZES = {"goals": (10, 5.2), "leads": (8, 6), "deadlines": (10, 4.2)}
+
+
+def chart_figure(name: str, plan: Plan) -> Figure:
+    """One chart (goals, leads or deadlines) as a matplotlib figure."""
+    setup_fonts()
+    fig = Figure(figsize=SIZES[name], layout="constrained")
+    CHARTS[name](fig.add_subplot(), plan)
+    return fig
+
+
+def chart_svg(name: str, plan: Plan) -> str:
+    """One chart as a standalone SVG string (text drawn as paths, needs no font)."""
+    buf = io.StringIO()
+    chart_figure(name, plan).savefig(buf, format="svg")
+    svg = buf.getvalue()
+    return svg[svg.index("<svg"):]
+
+
+def chart_png(name: str, plan: Plan, dpi: int = 150) -> bytes:
+    """One chart as PNG bytes (for st.image)."""
+    buf = io.BytesIO()
+    chart_figure(name, plan).savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()

@@ -1,0 +1,65 @@
+"""A standalone HTML map of one town: its clipped plan features, no tiles, every script inline (opens from a file)."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+from branca.element import Element
+
+from layers.assets import offline
+from geo.crs import WEB
+from layers.catalog import Catalog
+from layers.mapview import build_map
+from reports.summary import AREA_CAVEAT, CITY_LABEL, plan_specs, town_area, town_names, town_pieces
+
+#: Base layers drawn around the town's features.
+BASE_VISIBLE = ["city_boundary", "lake", "township_areas", "townships"]
+
+
+def town_layers(catalog: Catalog, town: str | None) -> dict[str, gpd.GeoDataFrame]:
+    """The layer dict build_map takes: plan layers cut to the town, base layers limited to it."""
+    layers = dict(catalog.layers)
+    cut = town_pieces(catalog, town)
+    for spec in plan_specs():
+        layers[spec.id] = cut[cut["layer"] == spec.id]
+    towns = [town] if town else town_names(catalog)
+    for base in ("township_areas", "townships"):
+        gdf = catalog.layers[base]
+        layers[base] = gdf[gdf["name"].isin(towns)]
+    return layers
+
+
+def town_map(catalog: Catalog, town: str | None) -> folium.Map:
+    """The town's map, fitted to its area, without tiles, with a title bar and the accuracy caveat."""
+    layers = town_layers(catalog, town)
+    visible = BASE_VISIBLE + [s.id for s in plan_specs() if not layers[s.id].empty]
+    m = build_map(layers, visible, basemap="none")
+    m.height = (100.0, "%")  # a standalone page: the map fills the window
+    area = town_area(catalog, town)
+    folium.GeoJson(  # the town's own outline, stronger than the thin township lines
+        area[["geometry"]].to_crs(WEB).__geo_interface__, name="本乡镇范围", control=False, interactive=False,
+        style_function=lambda _: {"color": "#333333", "weight": 3, "fill": False, "dashArray": "8 4"},
+    ).add_to(m)
+    minx, miny, maxx, maxy = area.total_bounds
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    label = town or CITY_LABEL
+    root = m.get_root()
+    root.title = f"{label} · 规划要素图（示意）"
+    root.html.add_child(Element(
+        '<div class="chaohu-town-title" style="position:absolute;top:10px;left:60px;z-index:1000;'
+        'background:rgba(255,255,255,.92);padding:4px 10px;border:1px solid #999;border-radius:4px;'
+        f'font:bold 16px sans-serif">{escape(label)} · 规划要素图'
+        f'<div style="font:12px sans-serif;color:#a00;max-width:460px">{escape(AREA_CAVEAT)}</div></div>'
+    ))
+    return m
+
+
+def write_html(catalog: Catalog, town: str | None, path: Path) -> Path:
+    """Save the town's map as one self-contained HTML file (no CDN, no tiles, no server)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    m = offline(town_map(catalog, town), mode="inline")
+    path.write_text(m.get_root().render(), encoding="utf-8")
+    return path

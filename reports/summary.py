@@ -1,0 +1,417 @@
+"""What the plan means for one 乡镇/街道 (or the whole city), computed from the layers and the plan.
+
+Every plan feature is cut along the township areas (`geo.joins.split_by_town`); each piece is measured
+in EPSG:4548, so a feature crossing a boundary counts in each town with its share and the towns' sums
+equal the city's totals. The tables here carry English column names; `HEADERS` gives their Chinese
+headings for every export (Excel, CSV, PDF).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.joins import split_by_town
+from geo.measure import area_km2, area_mu, length_km
+from layers.catalog import Catalog
+from layers.registry import ACCURACY, LAYERS, LayerSpec
+from loaders.plan import Measure, Plan
+
+CITY = "巢湖市"
+CITY_LABEL = "巢湖市（全市）"
+WATER_KIND = "水域"
+AREA_CAVEAT = (
+    "乡镇/街道范围为近似范围：按镇街驻地估计位置划分的泰森多边形，不是行政界线；"
+    "按乡镇统计的要素归属、面积和长度仅供参考。"
+)
+MEASURE_NOTE = "面积、长度按 CGCS2000 3度带高斯-克吕格投影（EPSG:4548，中央经线117°E）计算；1 平方公里 = 1500 亩。"
+CROSSING_NOTE = "跨乡镇的要素按所占比例拆分，在所涉每个乡镇各计一次，故各乡镇要素数之和可能大于全市要素数；面积、长度各乡镇之和等于全市合计。"
+#: Accuracy values that mean "not a surveyed position".
+UNSURE = ("approximate", "schematic")
+
+#: Chinese headings of every table column the exports show.
+HEADERS = {
+    "town": "乡镇/街道",
+    "kind": "类型",
+    "layer": "图层代码",
+    "title": "图层",
+    "geometry": "几何类型",
+    "count": "要素数（个）",
+    "area_km2": "面积（平方公里）",
+    "area_mu": "面积（亩）",
+    "length_km": "长度（公里）",
+    "unsure": "其中示意/大致位置（平方公里或公里）",
+    "unsure_share": "示意/大致位置占比",
+    "id": "要素代码",
+    "name": "名称",
+    "status": "状态",
+    "accuracy": "位置精度",
+    "share": "位于本乡镇的比例",
+    "parent": "所属",
+    "measures": "关联措施",
+    "note": "说明",
+    "measure": "措施编号",
+    "measure_title": "措施",
+    "relation": "与本乡镇的关系",
+    "lead": "牵头单位",
+    "coop": "配合单位",
+    "deadlines": "时限要求",
+    "targets": "目标",
+    "text": "措施原文",
+    "what": "事项",
+    "by": "时限",
+    "features": "涉及要素（个）",
+    "linked_measures": "关联措施（项）",
+    "named_measures": "点名本乡镇的措施（项）",
+    "unsure_area_share": "示意/大致位置面积占比",
+}
+#: Columns of the town tables, in the order every export shows them.
+LAYER_COLUMNS = ["title", "geometry", "count", "area_km2", "area_mu", "length_km", "unsure", "unsure_share"]
+FEATURE_COLUMNS = ["title", "name", "id", "status", "accuracy", "share", "area_km2", "area_mu", "length_km",
+                   "parent", "measures", "note"]
+MEASURE_COLUMNS = ["measure", "measure_title", "relation", "lead", "coop", "deadlines", "targets", "text"]
+DEADLINE_COLUMNS = ["measure", "what", "by", "lead"]
+#: Number kind of each table column (others are text): how exports round and format it.
+KINDS = {"area_km2": "km2", "length_km": "km", "unsure": "km", "area_mu": "mu", "count": "int",
+         "share": "pct", "unsure_share": "pct"}
+GEOMETRY_LABEL = {"Polygon": "面", "LineString": "线", "Point": "点"}
+
+
+def plan_specs() -> list[LayerSpec]:
+    """The plan layers (those carrying places linked to measures), in declaration order."""
+    return [s for s in LAYERS if s.plan]
+
+
+def town_names(catalog: Catalog) -> list[str]:
+    """The 18 township units (the lake's water unit excluded), in the layer's order."""
+    areas = catalog.layers["township_areas"]
+    return areas.loc[areas["kind"] != WATER_KIND, "name"].tolist()
+
+
+def town_kind(catalog: Catalog, town: str) -> str:
+    """街道, 镇 or 乡 for a town; '' when unknown."""
+    areas = catalog.layers["township_areas"]
+    kinds = areas.loc[areas["name"] == town, "kind"]
+    return str(kinds.iloc[0]) if len(kinds) else ""
+
+
+def town_area(catalog: Catalog, town: str | None) -> gpd.GeoDataFrame:
+    """The township area polygon of a town (the city boundary of 巢湖市 for None)."""
+    if town is None:
+        city = catalog.layers["city_boundary"]
+        role = city["role"] if "role" in city else city["name"]
+        return city[(role == CITY) | (city["name"] == CITY)]
+    areas = catalog.layers["township_areas"]
+    return areas[areas["name"] == town]
+
+
+_PIECES: dict[int, tuple[Catalog, gpd.GeoDataFrame]] = {}
+
+
+def pieces(catalog: Catalog) -> gpd.GeoDataFrame:
+    """Every plan feature cut along the township areas, each piece measured (cached per catalogue).
+
+    Columns: id, name, layer, town, share, status, accuracy, parent, note, area_km2, area_mu,
+    length_km (of the piece, EPSG:4548), geometry (EPSG:4490). Rows in layer order, then feature order.
+    """
+    cached = _PIECES.get(id(catalog))
+    if cached is not None and cached[0] is catalog:
+        return cached[1]
+    areas = catalog.layers["township_areas"]
+    frames = []
+    for spec in plan_specs():
+        layer = catalog.layers[spec.id].drop(columns=["town"], errors="ignore")
+        if layer.empty:
+            continue
+        cut = split_by_town(layer, areas)
+        cut["layer"] = spec.id
+        cut["area_km2"] = area_km2(cut) if spec.geometry == "Polygon" else float("nan")
+        cut["area_mu"] = area_mu(cut) if spec.geometry == "Polygon" else float("nan")
+        cut["length_km"] = length_km(cut) if spec.geometry == "LineString" else float("nan")
+        frames.append(cut)
+    cols = ["id", "name", "layer", "town", "share", "status", "accuracy", "parent", "note",
+            "area_km2", "area_mu", "length_km", "geometry"]
+    if frames:
+        out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=areas.crs)
+        out = out.reindex(columns=cols)
+        for col in ("id", "name", "status", "accuracy", "parent", "note"):
+            out[col] = out[col].fillna("").astype(str)
+    else:
+        out = gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=areas.crs)
+    if len(_PIECES) > 4:
+        _PIECES.clear()
+    _PIECES[id(catalog)] = (catalog, out)
+    return out
+
+
+def town_pieces(catalog: Catalog, town: str | None) -> gpd.GeoDataFrame:
+    """The pieces lying in a town (town=None: in any of the 18 towns)."""
+    p = pieces(catalog)
+    wanted = town_names(catalog) if town is None else [town]
+    return p[p["town"].isin(wanted)].reset_index(drop=True)
+
+
+def layer_totals(catalog: Catalog) -> pd.DataFrame:
+    """Each plan layer's whole count, area and length, measured on the uncut features."""
+    rows = []
+    for spec in plan_specs():
+        gdf = catalog.layers[spec.id]
+        rows.append({
+            "layer": spec.id, "title": spec.title, "count": len(gdf),
+            "area_km2": float(area_km2(gdf).sum()) if spec.geometry == "Polygon" and len(gdf) else 0.0,
+            "length_km": float(length_km(gdf).sum()) if spec.geometry == "LineString" and len(gdf) else 0.0,
+        })
+    return pd.DataFrame(rows)
+
+
+def layer_table(town_cut: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One row per plan layer: features, area (km², 亩), length (km), and how much is 示意/大致."""
+    rows = []
+    for spec in plan_specs():
+        sub = town_cut[town_cut["layer"] == spec.id]
+        unsure = sub["accuracy"].isin(UNSURE)
+        if spec.geometry == "Polygon":
+            size, unsure_size = sub["area_km2"].sum(), sub.loc[unsure, "area_km2"].sum()
+        elif spec.geometry == "LineString":
+            size, unsure_size = sub["length_km"].sum(), sub.loc[unsure, "length_km"].sum()
+        else:
+            size, unsure_size = float(len(sub)), float(unsure.sum())
+        rows.append({
+            "layer": spec.id,
+            "title": spec.title,
+            "geometry": GEOMETRY_LABEL[spec.geometry],
+            "count": int(sub["id"].nunique()),
+            "area_km2": float(sub["area_km2"].sum()) if spec.geometry == "Polygon" else None,
+            "area_mu": float(sub["area_mu"].sum()) if spec.geometry == "Polygon" else None,
+            "length_km": float(sub["length_km"].sum()) if spec.geometry == "LineString" else None,
+            "unsure": float(unsure_size) if spec.geometry != "Point" else None,
+            "unsure_share": float(unsure_size / size) if size > 0 else None,
+        })
+    return pd.DataFrame(rows)
+
+
+def _sort_key(measure_id: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in measure_id.split("."))
+
+
+def _names(plan: Plan, unit_ids) -> str:
+    return "、".join(plan.unit(u).name if u in plan.units_by_id else u for u in unit_ids)
+
+
+def _place_name(catalog: Catalog, place_id: str) -> str:
+    rows = catalog.places[catalog.places["id"] == place_id]
+    return str(rows["name"].iloc[0]) if len(rows) else place_id
+
+
+def linked_measures(catalog: Catalog, place_ids) -> dict[str, list[str]]:
+    """Measure id → names of the given places (or their geometry-less sub-places) it is linked to."""
+    out: dict[str, list[str]] = {}
+    places = catalog.places
+    no_geom = set(places.loc[places["geometry"].isna(), "id"]) if "geometry" in places else set()
+    for pid in dict.fromkeys(place_ids):
+        name = _place_name(catalog, pid)
+        for mid in catalog.measures_of(pid):
+            out.setdefault(mid, []).append(name)
+        for kid in places.loc[(places["parent"] == pid) & places["id"].isin(no_geom), "id"]:
+            for mid in catalog.measures_of(kid):
+                out.setdefault(mid, []).append(f"{_place_name(catalog, kid)}（属{name}）")
+    return out
+
+
+def measure_row(plan: Plan, measure: Measure, relation: str) -> dict:
+    """One measure as a table row: number, title, relation to the town, units, deadlines, targets, text."""
+    return {
+        "measure": measure.id,
+        "measure_title": measure.title,
+        "relation": relation,
+        "lead": _names(plan, measure.lead),
+        "coop": _names(plan, measure.coop),
+        "deadlines": "；".join(d.phrase for d in measure.deadlines),
+        "targets": "；".join(t.phrase for t in measure.targets),
+        "text": measure.text,
+    }
+
+
+def measure_table(catalog: Catalog, plan: Plan, town: str | None, town_cut: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Measures linked to the town's features or naming the town, in plan order, with why they are listed."""
+    linked = linked_measures(catalog, town_cut["id"])
+    if town is None:
+        named = {m.id: list(m.towns) for m in plan.measures if m.towns}
+    else:
+        named = {m.id: [town] for m in plan.measures_naming_town(town)}
+    rows = []
+    for mid in sorted(set(linked) | set(named), key=_sort_key):
+        why = []
+        if mid in linked:
+            why.append("关联地点：" + "、".join(dict.fromkeys(linked[mid])))
+        if mid in named:
+            why.append("点名本乡镇" if town else "点名乡镇：" + "、".join(named[mid]))
+        rows.append(measure_row(plan, plan.measure(mid), "；".join(why)))
+    cols = ["measure", "measure_title", "relation", "lead", "coop", "deadlines", "targets", "text"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def deadline_table(plan: Plan, measures: pd.DataFrame) -> pd.DataFrame:
+    """The deadlines of the listed measures: measure, 事项, 时限 (the plan's phrase), lead units."""
+    rows = []
+    for mid in measures["measure"]:
+        m = plan.measure(mid)
+        for d in m.deadlines:
+            rows.append({"measure": mid, "what": d.phrase, "by": d.by, "lead": _names(plan, m.lead)})
+    return pd.DataFrame(rows, columns=["measure", "what", "by", "lead"])
+
+
+def feature_table(catalog: Catalog, town_cut: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One row per piece in the town: layer, name, status, accuracy, share, area/length, linked measures."""
+    titles = {s.id: s.title for s in LAYERS}
+    names = dict(zip(catalog.places["id"], catalog.places["name"]))
+    rows = []
+    for _, r in town_cut.iterrows():
+        rows.append({
+            "title": titles.get(r["layer"], r["layer"]),
+            "name": r["name"],
+            "id": r["id"],
+            "town": r["town"],
+            "status": r["status"],
+            "accuracy": ACCURACY.get(r["accuracy"], {}).get("label", r["accuracy"]),
+            "share": float(r["share"]),
+            "area_km2": None if pd.isna(r["area_km2"]) else float(r["area_km2"]),
+            "area_mu": None if pd.isna(r["area_mu"]) else float(r["area_mu"]),
+            "length_km": None if pd.isna(r["length_km"]) else float(r["length_km"]),
+            "parent": names.get(r["parent"], r["parent"]),
+            "measures": "、".join(catalog.measures_of(r["id"])),
+            "note": r["note"],
+        })
+    cols = ["title", "name", "id", "town", "status", "accuracy", "share", "area_km2", "area_mu",
+            "length_km", "parent", "measures", "note"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def accuracy_text(layers: pd.DataFrame) -> str:
+    """How much of what was counted is 示意/大致 geometry, in one Chinese sentence, plus the area caveat."""
+    poly = layers[layers["area_km2"].notna()]
+    line = layers[layers["length_km"].notna()]
+    area, area_unsure = poly["area_km2"].sum(), poly["unsure"].sum()
+    length, length_unsure = line["length_km"].sum(), line["unsure"].sum()
+    parts = []
+    if area > 0:
+        parts.append(f"各图层面积合计 {area:.2f} 平方公里中 {area_unsure:.2f} 平方公里（{area_unsure / area:.0%}）为示意或大致范围")
+    if length > 0:
+        parts.append(f"道路 {length:.2f} 公里中 {length_unsure:.2f} 公里（{length_unsure / length:.0%}）为示意或大致走向")
+    text = "；".join(parts) + "。" if parts else "本范围内没有规划图层的面或线要素。"
+    return text + AREA_CAVEAT
+
+
+@dataclass
+class TownSummary:
+    """Everything one town's (or the city's) report shows."""
+
+    town: str | None
+    label: str
+    kind: str
+    layers: pd.DataFrame
+    features: pd.DataFrame
+    measures: pd.DataFrame
+    deadlines: pd.DataFrame
+    accuracy: str
+    scope_note: str
+    date: dt.date
+
+    @property
+    def sheet_name(self) -> str:
+        """The name of the town's Excel sheet (≤ 31 characters)."""
+        return (self.town or "全市")[:31]
+
+
+def summarize(catalog: Catalog, plan: Plan, town: str | None, date: dt.date | None = None) -> TownSummary:
+    """The summary of one town (None: the whole city); KeyError names an unknown town."""
+    if town is not None and town not in town_names(catalog):
+        raise KeyError(town)
+    cut = town_pieces(catalog, town)
+    layers = layer_table(cut)
+    measures = measure_table(catalog, plan, town, cut)
+    scoped = [m.id for m in plan.measures if m.towns_scope]
+    scope_note = (f"另有 {len(scoped)} 项措施泛指“各（有关）乡镇、街道”（{'、'.join(scoped)}），"
+                  "未点名具体乡镇，未逐一列入。") if scoped else ""
+    return TownSummary(
+        town=town,
+        label=town or CITY_LABEL,
+        kind=town_kind(catalog, town) if town else "县级市",
+        layers=layers,
+        features=feature_table(catalog, cut),
+        measures=measures,
+        deadlines=deadline_table(plan, measures),
+        accuracy=accuracy_text(layers),
+        scope_note=scope_note,
+        date=date or dt.date.today(),
+    )
+
+
+def overview_columns() -> list[tuple[str, str, str]]:
+    """(column key, Chinese heading, number kind) of the overview: per layer count/area/length, then totals."""
+    cols = [("town", HEADERS["town"], "text"), ("kind", HEADERS["kind"], "text")]
+    for spec in plan_specs():
+        if spec.geometry == "Polygon":
+            cols.append((f"{spec.id}:area_km2", f"{spec.title}（平方公里）", "km2"))
+            cols.append((f"{spec.id}:area_mu", f"{spec.title}（亩）", "mu"))
+        elif spec.geometry == "LineString":
+            cols.append((f"{spec.id}:length_km", f"{spec.title}（公里）", "km"))
+        else:
+            cols.append((f"{spec.id}:count", f"{spec.title}（个）", "int"))
+    cols += [
+        ("features", HEADERS["features"], "int"),
+        ("measures", "相关措施（项）", "int"),
+        ("named_measures", HEADERS["named_measures"], "int"),
+        ("unsure_area_share", HEADERS["unsure_area_share"], "pct"),
+    ]
+    return cols
+
+
+def overview_row(summary: TownSummary) -> dict:
+    """One town's line of the overview, keyed as overview_columns()."""
+    row = {"town": summary.label, "kind": summary.kind}
+    for _, r in summary.layers.iterrows():
+        for key in ("area_km2", "area_mu", "length_km", "count"):
+            row[f"{r['layer']}:{key}"] = r[key]
+    row["features"] = len(summary.features)
+    row["measures"] = len(summary.measures)
+    row["named_measures"] = int(summary.measures["relation"].str.contains("点名").sum())
+    poly = summary.layers[summary.layers["area_km2"].notna()]
+    area = poly["area_km2"].sum()
+    row["unsure_area_share"] = float(poly["unsure"].sum() / area) if area > 0 else None
+    return row
+
+
+def overview(summaries: list[TownSummary]) -> pd.DataFrame:
+    """One row per town, then 合计 (the sum of the town rows), keyed as overview_columns()."""
+    keys = [k for k, _, _ in overview_columns()]
+    rows = [overview_row(s) for s in summaries]
+    frame = pd.DataFrame(rows).reindex(columns=keys)
+    total = {"town": "合计", "kind": ""}
+    for key, _, kind in overview_columns()[2:]:
+        if kind == "pct":
+            continue
+        values = pd.to_numeric(frame[key], errors="coerce")
+        total[key] = float(values.sum()) if values.notna().any() else None
+    # the measure count of the total is not a sum (one measure may concern several towns): leave it blank
+    total["measures"] = None
+    total["named_measures"] = None
+    return pd.concat([frame, pd.DataFrame([total]).reindex(columns=keys)], ignore_index=True)
+
+
+def sources(catalog: Catalog) -> list[tuple[str, str]]:
+    """Where the figures come from, as (label, text) rows for the 说明 sheet and the PDF."""
+    areas = catalog.layers["township_areas"]
+    method = str(areas["method"].iloc[0]) if "method" in areas and len(areas) else ""
+    origin = str(areas["source"].iloc[0]) if "source" in areas and len(areas) else ""
+    return [
+        ("规划文本", "《巢湖市冲刺“高质量千亿制造业”目标实施方案》公开发布文本（data/plan/source.txt，"
+                 "出处见 data/plan/SOURCE.md）；措施、牵头/配合单位、时限、目标据此转录"),
+        ("规划地点", "data/plan/places.yaml（每个地点的出处写在其 source 字段）；地点与措施的对应见 "
+                 "data/plan/place_measures.csv"),
+        ("乡镇/街道范围", f"{method}（{origin}）；官方界线放入 data/official/ 后自动替换"),
+        ("底图", "市界、湖岸线等见 data/shapefiles/SOURCES.md"),
+    ]

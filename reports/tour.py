@@ -1,0 +1,297 @@
+"""The presentation tour as data: slides, loading and saving, editing, and key figures resolved from the plan."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from loaders.plan import Deadline, Measure, Plan
+from loaders.workspace import workspace_dir
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+#: The shipped default tour; the planner's edited copy lives in the workspace.
+DEFAULT_TOUR = REPO_ROOT / "data" / "plan" / "tour.yaml"
+TOUR_FILE = "tour.yaml"
+#: Shown where a deadline's measure names no lead unit (the plan's 组织保障 part).
+NO_LEAD = "未列牵头单位"
+#: The feature a slide without places shows: 巢湖市 in the city_boundary layer.
+CITY_ID = "340181"
+
+Chart = Literal["goals", "leads", "deadlines"]
+
+
+class TourError(Exception):
+    """The tour file is missing, malformed or references something that does not exist (Chinese message)."""
+
+
+class Slide(BaseModel):
+    """One slide: places to zoom to and highlight, layers shown, title, short text, figure references, chart."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str = Field(min_length=1)
+    text: str = ""
+    places: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    chart: Chart | None = None
+    #: The map view to show as (west, south, east, north) in degrees, e.g. the planner's view when the slide was added.
+    view: tuple[float, float, float, float] | None = None
+    list: Literal["deadlines"] | None = None
+
+
+class Tour(BaseModel):
+    """An ordered list of slides with the presentation's title."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str = Field(min_length=1)
+    slides: tuple[Slide, ...]
+
+
+# ---------------------------------------------------------------- files
+
+
+def workspace_tour_path() -> Path:
+    """Where the planner's edited tour is kept: `<workspace>/tour.yaml`."""
+    return workspace_dir() / TOUR_FILE
+
+
+def read_tour(path: Path) -> Tour:
+    """Read and validate one tour file; TourError in Chinese when it cannot be used."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise TourError(f"{path}：无法读取演示文件（{exc.strerror}）") from None
+    except yaml.YAMLError as exc:
+        raise TourError(f"{path}：演示文件 YAML 格式错误（{exc}）") from None
+    try:
+        return Tour.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p + 1) if isinstance(p, int) else p for p in err["loc"])
+        raise TourError(f"{path}：演示文件字段 {where} 有误（{err['msg']}）") from None
+
+
+def load_tour(path: Path | None = None) -> Tour:
+    """The tour to present: `path` if given, else the workspace copy if saved, else the shipped default."""
+    if path is not None:
+        return read_tour(Path(path))
+    saved = workspace_tour_path()
+    return read_tour(saved if saved.is_file() else DEFAULT_TOUR)
+
+
+def tour_yaml(tour: Tour) -> str:
+    """The tour as YAML text (Chinese kept readable)."""
+    data = tour.model_dump(mode="json", exclude_defaults=True)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def save_tour(tour: Tour, path: Path | None = None) -> Path:
+    """Write the tour atomically (default: the workspace copy); returns the path written."""
+    path = Path(path) if path is not None else workspace_tour_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(tour_yaml(tour))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# ---------------------------------------------------------------- editing (pure)
+
+
+def move_slide(tour: Tour, i: int, j: int) -> Tour:
+    """The tour with slide i moved to position j."""
+    slides = list(tour.slides)
+    slides.insert(j, slides.pop(i))
+    return tour.model_copy(update={"slides": tuple(slides)})
+
+
+def add_slide(tour: Tour, slide: Slide, at: int | None = None) -> Tour:
+    """The tour with a slide inserted at `at` (default: at the end)."""
+    slides = list(tour.slides)
+    slides.insert(len(slides) if at is None else at, slide)
+    return tour.model_copy(update={"slides": tuple(slides)})
+
+
+def update_slide(tour: Tour, i: int, **changes) -> Tour:
+    """The tour with slide i's fields changed (validated like a loaded slide)."""
+    slide = Slide.model_validate({**tour.slides[i].model_dump(), **changes})
+    slides = list(tour.slides)
+    slides[i] = slide
+    return tour.model_copy(update={"slides": tuple(slides)})
+
+
+def remove_slide(tour: Tour, i: int) -> Tour:
+    """The tour without slide i."""
+    return tour.model_copy(update={"slides": tour.slides[:i] + tour.slides[i + 1:]})
+
+
+def slide_from_view(title: str, places=(), layers=(), view=None, text: str = "") -> Slide:
+    """A new slide from what the planner sees now: selected places, visible layers and the map's (w, s, e, n) view."""
+    return Slide(title=title, text=text, places=tuple(places), layers=tuple(layers),
+                 view=tuple(float(v) for v in view) if view is not None else None)
+
+
+# ---------------------------------------------------------------- figures
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """A figure as a slide shows it: label, number text, unit, qualifier and where in the plan it comes from."""
+
+    ref: str
+    label: str
+    value: str
+    unit: str
+    qualifier: str
+    source: str
+
+    @property
+    def text(self) -> str:
+        """One line, e.g. `全市制造业产值 达到 800–1000 亿元`."""
+        return f"{self.label} {self.value} {self.unit}{self.qualifier}".strip()
+
+
+def number(value: float | int) -> str:
+    """A plan number as the plan writes it: 2000, 25.85, 1.35."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def value_text(value, value_max=None) -> str:
+    """`800–1000` for ranges, `25.85` otherwise."""
+    return number(value) if value_max is None else f"{number(value)}–{number(value_max)}"
+
+
+_QUALIFIER = {"以上": "以上", "左右": "左右", "级": "级", "达到": ""}
+
+
+def _goal_figure(plan: Plan, ref: str, goal_id: str) -> KeyFigure:
+    goal = next((g for g in plan.goals if g.id == goal_id), None)
+    if goal is None:
+        raise TourError(f"关键数字 “{ref}” 引用的目标 “{goal_id}” 不在 goals.yaml 中")
+    group = next((g.title for g in plan.goal_groups if g.id == goal.group), "总体目标")
+    return KeyFigure(ref, goal.what, value_text(goal.value, goal.value_max), goal.unit,
+                     _QUALIFIER.get(goal.comparator or "", ""), f"目标·{group}")
+
+
+def _target_figure(plan: Plan, ref: str, target_id: str) -> KeyFigure:
+    measure = next((m for m in plan.measures if any(t.id == target_id for t in m.targets)), None)
+    if measure is None:
+        raise TourError(f"关键数字 “{ref}” 引用的目标 “{target_id}” 不在 measures.yaml 中（目标 id 形如 4.2-t3）")
+    t = plan.target(target_id)
+    return KeyFigure(ref, t.what, value_text(t.value, t.value_max), t.unit,
+                     _QUALIFIER.get(t.comparator or "", ""), f"措施 {measure.id}")
+
+
+def resolve_figure(plan: Plan, ref: str) -> KeyFigure:
+    """A figure reference (goal:…, target:…, industries:…, measures, deadlines) computed from the plan."""
+    kind, _, arg = ref.partition(":")
+    if kind == "goal":
+        return _goal_figure(plan, ref, arg)
+    if kind == "target":
+        return _target_figure(plan, ref, arg)
+    if kind == "industries":
+        members = [i for i in plan.industries if i.group == arg]
+        if not members:
+            raise TourError(f"关键数字 “{ref}”：industries.yaml 中没有类别为 “{arg}” 的产业")
+        return KeyFigure(ref, arg, str(len(members)), "个", "", "“341”产业体系：" + "、".join(i.name for i in members))
+    if kind == "measures" and not arg:
+        return KeyFigure(ref, "方案措施", str(len(plan.measures)), "条", "", f"{len(plan.sections)} 个部分")
+    if kind == "deadlines" and not arg:
+        return KeyFigure(ref, "时间要求", str(len(all_deadlines(plan))), "项", "", "全部措施")
+    raise TourError(f"不认识的关键数字引用 “{ref}”（应为 goal:目标id、target:目标id、industries:类别、measures 或 deadlines）")
+
+
+def slide_figures(plan: Plan, slide: Slide) -> list[KeyFigure]:
+    """Every figure of a slide, resolved from the plan (TourError on an unknown reference)."""
+    return [resolve_figure(plan, ref) for ref in slide.figures]
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    """One deadline of the plan with its measure and lead units."""
+
+    measure: Measure
+    deadline: Deadline
+    leads: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """`中材装配式建筑产业园项目 开工建设（6月底前）`."""
+        who = f"（{self.deadline.who}）" if self.deadline.who else ""
+        return f"{self.deadline.what}{who} {self.deadline.action}"
+
+
+def all_deadlines(plan: Plan) -> list[DeadlineRow]:
+    """Every deadline of the plan in plan order, with its measure's lead unit names."""
+    rows = []
+    for m in plan.measures:
+        leads = tuple(plan.unit(u).name for u in m.lead) or (NO_LEAD,)
+        rows.extend(DeadlineRow(m, d, leads) for d in m.deadlines)
+    return rows
+
+
+def deadlines_by_lead(plan: Plan) -> dict[str, list[DeadlineRow]]:
+    """Deadlines grouped by lead unit name (a jointly led measure appears under each lead), in plan order."""
+    out: dict[str, list[DeadlineRow]] = {}
+    for row in all_deadlines(plan):
+        for lead in row.leads:
+            out.setdefault(lead, []).append(row)
+    return out
+
+
+# ---------------------------------------------------------------- checking
+
+
+def check_tour(tour: Tour, plan: Plan, feature_ids: set[str], layer_ids: set[str]) -> None:
+    """Every place, layer and figure a slide names must exist; TourError (Chinese) names the first that does not."""
+    if not tour.slides:
+        raise TourError("演示没有任何幻灯片")
+    for n, slide in enumerate(tour.slides, 1):
+        where = f"第 {n} 页（{slide.title}）"
+        for place in slide.places:
+            if place not in feature_ids:
+                raise TourError(f"{where}：地点 “{place}” 不在地图图层中（或没有位置）")
+        for layer in slide.layers:
+            if layer not in layer_ids:
+                raise TourError(f"{where}：图层 “{layer}” 不存在")
+        try:
+            slide_figures(plan, slide)
+        except TourError as exc:
+            raise TourError(f"{where}：{exc}") from None
+
+
+# ---------------------------------------------------------------- places
+
+
+def slide_places(catalog, slide: Slide):
+    """The catalogue features a slide highlights."""
+    features = catalog.features
+    return features[features["id"].isin(list(slide.places))]
+
+
+def slide_extent(catalog, slide: Slide) -> tuple[float, float, float, float]:
+    """(west, south, east, north) the slide shows: its places and view, else the whole city."""
+    boxes = [tuple(slide.view)] if slide.view else []
+    places = slide_places(catalog, slide)
+    if not places.empty:
+        boxes.append(tuple(float(v) for v in places.total_bounds))
+    if not boxes:
+        city = catalog.features[catalog.features["id"] == CITY_ID]
+        boxes.append(tuple(float(v) for v in city.total_bounds))
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))

@@ -1,0 +1,162 @@
+"""The tour as a handout PDF: one landscape A4 page per slide (map, title, text, figures, chart), CJK embedded."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import matplotlib.image as mpimg
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from layers.mapview import map_note
+from layers.registry import ACCURACY, BY_ID, LAYERS
+from loaders.plan import Plan
+from reports.charts import ACCENT, INK, MUTED, chart_png, setup_fonts
+from reports.tour import Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_places
+
+A4_LANDSCAPE = (11.69, 8.27)
+HIGHLIGHT = "#ffd000"
+#: Smallest half-extent (degrees) of a page's map, so a single point is shown with its surroundings.
+MIN_HALF_EXTENT = 0.02
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most `width` characters (Chinese has no spaces to break at)."""
+    return [text[i:i + width] for i in range(0, len(text), width)] or [""]
+
+
+def _dash(accuracy) -> str:
+    """Matplotlib linestyle for a feature's accuracy (dashed = 示意/大致)."""
+    return "-" if not ACCURACY.get(str(accuracy), {}).get("dash") else "--"
+
+
+def _draw_layer(ax, gdf, spec, highlight: bool = False) -> None:
+    """One layer's features drawn in its declared style (or the highlight style)."""
+    if gdf.empty:
+        return
+    colors = gdf["status"].map(lambda s: HIGHLIGHT if highlight else spec.color_for(s))
+    dashes = gdf["accuracy"].map(lambda a: "-" if highlight else _dash(a))
+    for (color, dash), part in gdf.groupby([colors, dashes]):
+        if spec.geometry == "Point":
+            part.plot(ax=ax, color=spec.fill_color or color, edgecolor=color, linewidth=2 if highlight else 0.8,
+                      markersize=(spec.radius * (2 if highlight else 1.2)) ** 2, zorder=6 if highlight else 4)
+        elif spec.geometry == "LineString":
+            part.plot(ax=ax, color=color, linewidth=spec.weight * (1.6 if highlight else 0.6), linestyle=dash,
+                      zorder=5 if highlight else 3)
+        else:
+            if not highlight and spec.fill_opacity > 0:
+                part.plot(ax=ax, color=spec.fill_color or color, alpha=spec.fill_opacity, linewidth=0, zorder=1)
+            part.boundary.plot(ax=ax, color=color, linewidth=spec.weight * (1.5 if highlight else 0.5),
+                               linestyle=dash, zorder=5 if highlight else 2)
+
+
+def _draw_map(ax, catalog, slide: Slide) -> None:
+    """The slide's visible layers, its places highlighted, framed on those places."""
+    places = slide_places(catalog, slide)
+    west, south, east, north = slide_extent(catalog, slide)
+    cx, cy = (west + east) / 2, (south + north) / 2
+    hx = max((east - west) / 2 * 1.15, MIN_HALF_EXTENT)
+    hy = max((north - south) / 2 * 1.15, MIN_HALF_EXTENT)
+    for spec in LAYERS:
+        if spec.id in slide.layers:
+            _draw_layer(ax, catalog.layers[spec.id], spec)
+    for layer_id, group in places.groupby("layer"):
+        _draw_layer(ax, group, BY_ID[layer_id], highlight=True)
+    _frame(ax, cx, cy, hx, hy)
+    for spec in LAYERS:
+        if spec.id in slide.layers and spec.labels:
+            for _, row in catalog.layers[spec.id].iterrows():
+                p = row.geometry.representative_point()
+                ax.text(p.x, p.y, row["name"], fontsize=7, color=INK, ha="center", va="bottom", clip_on=True, zorder=7)
+    ax.set_facecolor("#f4f1ea")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+
+def _frame(ax, cx: float, cy: float, hx: float, hy: float) -> None:
+    """Limits around (cx, cy) that fill the axes box with true shape (degrees of longitude shrink by cos(lat))."""
+    box = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    ratio = (box.width * fig_w) / (box.height * fig_h)  # box width / height
+    shrink = math.cos(math.radians(cy))
+    if hx * shrink / hy < ratio:
+        hx = hy * ratio / shrink
+    else:
+        hy = hx * shrink / ratio
+    ax.set_aspect("auto")
+    ax.set_xlim(cx - hx, cx + hx)
+    ax.set_ylim(cy - hy, cy + hy)
+
+
+def _draw_text(fig: Figure, plan: Plan, slide: Slide) -> float:
+    """Title, text and figures in the right column; returns the y (figure fraction) below them."""
+    x, y = 0.56, 0.93
+    for line in _wrap(slide.title, 16):
+        fig.text(x, y, line, fontsize=22, weight="bold", color=INK, va="top")
+        y -= 0.055
+    for line in _wrap(slide.text, 30):
+        fig.text(x, y, line, fontsize=11, color="#334155", va="top")
+        y -= 0.03
+    y -= 0.01
+    for n, f in enumerate(slide_figures(plan, slide)):
+        col_x = x + (n % 2) * 0.21
+        fig.text(col_x, y, f"{f.value} {f.unit}{f.qualifier}", fontsize=18, weight="bold", color=ACCENT, va="top")
+        for k, line in enumerate(_wrap(f.label, 15)[:2]):
+            fig.text(col_x, y - 0.045 - k * 0.025, line, fontsize=9, color=INK, va="top")
+        fig.text(col_x, y - 0.1, f.source[:24], fontsize=7, color=MUTED, va="top")
+        if n % 2 == 1 or n == len(slide.figures) - 1:
+            y -= 0.13
+    return y
+
+
+def _draw_chart(fig: Figure, plan: Plan, name: str, top: float, bottom: float) -> None:
+    """A chart of the plan data placed between `top` and `bottom` of the right column."""
+    ax = fig.add_axes([0.56, bottom, 0.41, max(top - bottom, 0.05)])
+    ax.imshow(mpimg.imread(io.BytesIO(chart_png(name, plan, dpi=200)), format="png"))
+    ax.set_axis_off()
+
+
+def _draw_deadlines(fig: Figure, plan: Plan, top: float) -> float:
+    """Every deadline grouped by lead unit, as small text; returns the y below it."""
+    y = top
+    for lead, rows in deadlines_by_lead(plan).items():
+        fig.text(0.56, y, lead, fontsize=9, weight="bold", color=INK, va="top")
+        y -= 0.022
+        for r in rows:
+            for line in _wrap(f"{r.deadline.by}　{r.text}（措施 {r.measure.id}）", 40):
+                fig.text(0.57, y, line, fontsize=8, color=INK, va="top")
+                y -= 0.019
+    return y
+
+
+def slide_page(plan: Plan, catalog, tour: Tour, index: int) -> Figure:
+    """One slide as an A4 landscape page."""
+    slide = tour.slides[index]
+    fig = Figure(figsize=A4_LANDSCAPE)
+    _draw_map(fig.add_axes([0.03, 0.08, 0.5, 0.86]), catalog, slide)
+    y = _draw_text(fig, plan, slide)
+    bottom = 0.08
+    if slide.list == "deadlines":
+        bottom = 0.36
+        _draw_deadlines(fig, plan, bottom - 0.01)
+    if slide.chart:
+        _draw_chart(fig, plan, slide.chart, y, bottom)
+    fig.text(0.03, 0.035, map_note(), fontsize=9, color="#a61e1e", va="center",
+             bbox={"facecolor": "white", "edgecolor": "#e03131", "boxstyle": "round,pad=0.3"})
+    fig.text(0.5, 0.035, tour.title, fontsize=8, color=MUTED, ha="center", va="center")
+    fig.text(0.97, 0.035, f"{index + 1} / {len(tour.slides)}", fontsize=12, color=INK, ha="right", va="center")
+    return fig
+
+
+def tour_pdf(tour: Tour, plan: Plan, catalog) -> bytes:
+    """The whole tour as PDF bytes: one landscape page per slide, with the CJK font embedded."""
+    check_tour(tour, plan, set(catalog.features["id"]), set(BY_ID))
+    setup_fonts()
+    buf = io.BytesIO()
+    with PdfPages(buf, metadata={"Title": tour.title}) as pdf:
+        for index in range(len(tour.slides)):
+            pdf.savefig(slide_page(plan, catalog, tour, index))
+    return buf.getvalue()

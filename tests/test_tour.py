@@ -1,0 +1,169 @@
+"""汇报模式: the tour's figures come from the plan data, edits are kept, the PDF handout has one page per slide."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import matplotlib.image as mpimg
+import pytest
+
+from layers.catalog import load_catalog
+from layers.registry import BY_ID
+from loaders.plan import PLAN_DIR, load_plan
+from reports import charts
+from reports.tour import (
+    DEFAULT_TOUR, Slide, TourError, add_slide, all_deadlines, check_tour, load_tour, move_slide,
+    resolve_figure, save_tour, slide_figures, slide_from_view, update_slide,
+)
+from reports.tour_html import tour_data, tour_html
+from reports.tour_pdf import tour_pdf
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return load_plan()
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def tour():
+    return load_tour(DEFAULT_TOUR)
+
+
+def _section(page: str, title: str) -> str:
+    """The HTML of the slide whose title is `title`."""
+    for section in re.findall(r'<section class="slide.*?</section>', page, flags=re.S):
+        if f'<h1 class="slide-title">{title}</h1>' in section:
+            return section
+    raise AssertionError(f"no slide titled {title}")
+
+
+def test_default_tour_walks_through_the_plan(tour, plan, catalog):
+    check_tour(tour, plan, set(catalog.features["id"]), set(BY_ID))
+    titles = " ".join(s.title for s in tour.slides)
+    for subject in ("总体目标", "341", "居巢经开区", "巢湖半岛科学城", "合巢产业新城", "柘皋产业新城", "特色小镇",
+                    "传统优势产业", "战略性新兴产业", "时间节点"):
+        assert subject in titles
+    assert [s.chart for s in tour.slides if s.chart] == ["goals", "leads", "deadlines"]
+
+
+def test_slide_texts_carry_no_typed_numbers(tour):
+    """Numbers on slides come only from figure references; a typed number could drift from the plan."""
+    for slide in tour.slides:
+        assert not re.search(r"\d", slide.text), slide.title
+
+
+def test_figures_are_the_plan_data(plan):
+    overall = resolve_figure(plan, "goal:output_total")
+    goal = next(g for g in plan.goals if g.id == "output_total")
+    assert (overall.value, overall.unit) == (f"{goal.value}–{goal.value_max}", goal.unit) == ("800–1000", "亿元")
+    roads = resolve_figure(plan, "target:4.2-t3")
+    assert (roads.value, roads.unit, roads.source) == ("25.85", "公里", "措施 4.2")
+    assert resolve_figure(plan, "target:4.2-t2").value == "9"
+    assert (resolve_figure(plan, "target:6.1-t2").value, resolve_figure(plan, "target:6.1-t2").unit) == ("2000", "亩")
+    assert resolve_figure(plan, "industries:战略性新兴产业").value == "4"
+    assert resolve_figure(plan, "deadlines").value == str(sum(len(m.deadlines) for m in plan.measures))
+
+
+@pytest.mark.parametrize("ref, words", [
+    ("target:4.2-t9", "目标 “4.2-t9” 不在 measures.yaml 中"),
+    ("goal:no_such_goal", "不在 goals.yaml 中"),
+    ("road_length", "不认识的关键数字引用"),
+])
+def test_unknown_figure_reference_fails_loudly_in_chinese(plan, ref, words):
+    with pytest.raises(TourError, match=words):
+        resolve_figure(plan, ref)
+
+
+def test_tour_naming_a_missing_place_is_refused(tour, plan, catalog):
+    broken = update_slide(tour, 2, places=("edz_juchao", "no_such_place"))
+    with pytest.raises(TourError, match="第 3 页.*no_such_place"):
+        tour_html(broken, plan, catalog)
+
+
+def test_changing_a_figure_in_the_data_changes_the_slide(tmp_path, tour, catalog):
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(PLAN_DIR, plan_dir)
+    measures = plan_dir / "measures.yaml"
+    text = measures.read_text(encoding="utf-8")
+    assert text.count("value: 25.85") == 1
+    measures.write_text(text.replace("value: 25.85", "value: 31.4"), encoding="utf-8")
+    title = next(s.title for s in tour.slides if "target:4.2-t3" in s.figures)
+
+    before = _section(tour_html(tour, load_plan(), catalog), title)
+    after = _section(tour_html(tour, load_plan(plan_dir), catalog), title)
+    assert '<span class="num">25.85</span>' in before
+    assert '<span class="num">31.4</span>' in after and "25.85" not in after
+
+
+def test_deadline_slide_lists_every_deadline_under_its_lead_unit(tour, plan, catalog):
+    page = tour_html(tour, plan, catalog)
+    slide = next(s for s in tour.slides if s.list == "deadlines")
+    section = _section(page, slide.title)
+    groups = dict(re.findall(r'<div class="deadline-group"><h3>(.*?)</h3>(.*?)</div>', section, flags=re.S))
+    rows = all_deadlines(plan)
+    assert len(rows) == sum(len(m.deadlines) for m in plan.measures)
+    for row in rows:
+        for lead in row.leads:
+            assert row.deadline.what in groups[lead] and row.deadline.by in groups[lead]
+
+
+def test_edited_tour_is_kept_in_the_workspace(tmp_path, monkeypatch, tour):
+    monkeypatch.setenv("CHAOHU_WORKSPACE", str(tmp_path))
+    assert load_tour() == tour  # nothing saved yet: the shipped default
+    edited = move_slide(tour, 0, 2)
+    edited = update_slide(edited, 0, text="新的说明")
+    edited = add_slide(edited, Slide(title="新增一页", places=("edz_juchao",), layers=("juchao_edz",)))
+    path = save_tour(edited)
+    assert path == tmp_path / "tour.yaml"
+    reloaded = load_tour()
+    assert reloaded == edited
+    assert [s.title for s in reloaded.slides][:3] == [tour.slides[1].title, tour.slides[2].title, tour.slides[0].title]
+    assert reloaded.slides[0].text == "新的说明" and reloaded.slides[-1].title == "新增一页"
+    assert load_tour(DEFAULT_TOUR) == tour  # the default is never overwritten
+
+
+def test_lead_chart_counts_the_measures_each_unit_leads(plan):
+    counts = dict(charts.lead_counts(plan))
+    assert counts["市发改委"] == len(plan.measures_led_by("fgw"))
+    assert sum(counts.values()) == sum(len(m.lead) for m in plan.measures)
+    for name in charts.CHARTS:
+        assert charts.chart_svg(name, plan).startswith("<svg")
+        assert charts.chart_png(name, plan, dpi=50)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_pdf_has_one_readable_page_per_slide(tmp_path, tour, plan, catalog):
+    pdf = tmp_path / "tour.pdf"
+    pdf.write_bytes(tour_pdf(tour, plan, catalog))
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(tour.slides)
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
+    assert width > height  # landscape
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"NotoSansCJK.*yes\s+yes", fonts)  # Chinese glyphs embedded
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [re.sub(r"\s", "", p) for p in text.split("\f")]
+    for slide, page in zip(tour.slides, pages):
+        assert slide.title in page
+        for figure in slide_figures(plan, slide):
+            assert figure.value in page
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == len(tour.slides)
+    for image in images:
+        pixels = mpimg.imread(image)
+        assert pixels[..., :3].std() > 0.05, image.name  # not a blank page
+
+
+def test_slide_added_from_the_current_view_shows_that_view(tmp_path, tour, plan, catalog):
+    view = (117.80, 31.50, 117.90, 31.60)
+    slide = slide_from_view("我的视图", layers=("juchao_edz", "lake"), view=view)
+    edited = load_tour(save_tour(add_slide(tour, slide), tmp_path / "tour.yaml"))
+    assert edited.slides[-1].view == view
+    assert tour_data(edited, plan, catalog)["slides"][-1]["bounds"] == [[31.50, 117.80], [31.60, 117.90]]

@@ -1,0 +1,100 @@
+"""汇报模式 in a browser: the exported HTML, opened from file:// with the network blocked, presents every slide."""
+
+from __future__ import annotations
+
+import pytest
+
+from layers.catalog import load_catalog
+from layers.mapview import map_note
+from loaders.plan import load_plan
+from reports.tour import DEFAULT_TOUR, load_tour
+from reports.tour_html import tour_html
+
+#: What presentation clickers and keyboards send to go forward / back.
+FORWARD_KEYS = ("ArrowRight", "PageDown", "Space")
+BACK_KEYS = ("ArrowLeft", "PageUp")
+
+
+@pytest.fixture(scope="module")
+def tour():
+    return load_tour(DEFAULT_TOUR)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, tour):
+    """The tour exported to a file, as it would be copied to a USB stick."""
+    path = tmp_path_factory.mktemp("usb") / "汇报.html"
+    path.write_text(tour_html(tour, load_plan(), load_catalog()), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A page whose every non-file request is aborted and recorded."""
+    context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+    blocked = []
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:", "blob:")):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.blocked = blocked
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _settled(page):
+    """Wait until the map has finished flying to the current slide."""
+    page.wait_for_function("window.tour && window.tour.ready && !window.tour.moving", timeout=15_000)
+
+
+def test_exported_tour_presents_every_slide_offline_with_the_keyboard(offline_page, exported, tour):
+    page = offline_page
+    page.goto(exported.as_uri())
+    _settled(page)
+    total = len(tour.slides)
+    assert page.evaluate("window.tour.slides.length") == total
+    for i, slide in enumerate(tour.slides):
+        if i:
+            page.keyboard.press(FORWARD_KEYS[i % len(FORWARD_KEYS)])
+            page.wait_for_function("n => window.tour.index === n", arg=i)
+            _settled(page)
+        assert page.inner_text(".slide.active .slide-title") == slide.title
+        assert page.is_visible(".slide.active .slide-title")
+        assert page.inner_text("#counter").replace(" ", "") == f"{i + 1}/{total}"
+        assert page.is_visible("#note") and page.inner_text("#note") == map_note()
+        assert page.evaluate("window.tour.placesInView()"), f"{slide.title}: places not in view"
+        assert page.evaluate("window.tour.drawn()") > 0, f"{slide.title}: map not drawn"
+        page.screenshot(path=str(exported.parent / f"slide-{i + 1}.png"))
+    page.keyboard.press("PageDown")  # past the end stays on the last slide
+    _settled(page)
+    assert page.evaluate("window.tour.index") == total - 1
+    for k, key in enumerate(BACK_KEYS, 1):
+        page.keyboard.press(key)
+        page.wait_for_function("n => window.tour.index === n", arg=total - 1 - k)
+    _settled(page)
+    assert page.inner_text(".slide.active .slide-title") == tour.slides[total - 1 - len(BACK_KEYS)].title
+    assert page.evaluate("window.tour.placesInView()")
+    assert page.blocked == [] and page.errors == []
+
+
+def test_exported_tour_uses_its_embedded_chinese_font(offline_page, exported):
+    page = offline_page
+    page.goto(exported.as_uri())
+    _settled(page)
+    loaded = page.evaluate("""async () => { await document.fonts.ready;
+        return [...document.fonts].filter(f => f.family.replace(/"/g, '') === 'TourCJK').map(f => f.status); }""")
+    assert loaded == ["loaded"]
+    family = page.evaluate("getComputedStyle(document.querySelector('.slide.active .slide-title')).fontFamily")
+    assert family.startswith('"TourCJK"') or family.startswith("TourCJK")
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.slide.active .slide-title')).fontSize)")
+    assert size >= 40  # readable from the back of a room on a 1600-pixel screen
