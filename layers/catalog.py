@@ -56,6 +56,12 @@ class Catalog:
         """Places (with or without geometry) whose parent is this place."""
         return self.places[self.places["parent"] == place_id]
 
+    def subset(self, place_ids: set[str]) -> "Catalog":
+        """The same catalogue with its plan layers narrowed to `place_ids` (base layers kept), e.g. for a filtered export."""
+        plan_ids = {s.id for s in LAYERS if s.plan}
+        layers = {k: (g[g["id"].isin(place_ids)] if k in plan_ids else g) for k, g in self.layers.items()}
+        return Catalog(layers=layers, links=self.links, places=self.places)
+
     def in_town(self, town: str) -> gpd.GeoDataFrame:
         """Plan features whose township is `town`."""
         plan_ids = {s.id for s in LAYERS if s.plan}

@@ -93,6 +93,11 @@ def tour_yaml(tour: Tour) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
+def tour_from_yaml(text: str) -> Tour:
+    """A tour from its YAML text (the inverse of tour_yaml)."""
+    return Tour.model_validate(yaml.safe_load(text))
+
+
 def save_tour(tour: Tour, path: Path | None = None) -> Path:
     """Write the tour atomically (default: the workspace copy); returns the path written."""
     path = Path(path) if path is not None else workspace_tour_path()
