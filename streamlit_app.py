@@ -20,7 +20,6 @@ from layers.catalog import load_catalog
 from layers.mapview import BASEMAPS, build_map, emphasis_group
 from layers.query import Filters, deadline_phrases, matching_places, search, statuses
 from layers.registry import BY_ID, GROUPS, LAYERS
-from layers.userlayers import user_layers
 from loaders.files import LoadError, read_uploads
 from loaders.plan import load_plan
 from loaders.workspace import Workspace
@@ -53,21 +52,17 @@ def _plan():
     return load_plan()
 
 
-@st.cache_resource(show_spinner=False)
-def _user_layers():
-    return user_layers()
-
-
 @st.cache_resource(show_spinner="正在生成地图…", max_entries=32)
 def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None):
     m = build_map(_catalog().layers, list(visible), basemap, token, set(only) if only is not None else None,
-                  extra=_user_layers(), height=MAP_HEIGHT)
+                  extra=_catalog().user_layers(), height=MAP_HEIGHT)
     assets.offline(m, mode="static")
     return m
 
 
 def _forget_user_layers() -> None:
-    _user_layers.clear()
+    """The workspace changed: reload the catalogue (user layers count in summaries) and redraw the map."""
+    _catalog.clear()
     _map.clear()
 
 
@@ -94,6 +89,7 @@ def _add_uploads(uploads, coords: str) -> None:
     notes.extend(result.warnings)
     st.session_state.upload_msg = ("success", "\n\n".join(notes) or "文件中没有可用的图层。")
     _forget_user_layers()
+    st.rerun()
 
 
 def _qp(name: str, default: str = "") -> str:
@@ -235,7 +231,7 @@ def map_page() -> None:
         sel = st.session_state.sel
         if sel and not sel.startswith("measure:") and catalog.feature(sel) is not None:
             row = catalog.features[catalog.features["id"] == sel]
-            emphasis.append(emphasis_group(row, BY_ID[row.iloc[0]["layer"]], gcj02))
+            emphasis.append(emphasis_group(row, catalog.spec(row.iloc[0]["layer"]), gcj02))
         center, zoom = st.session_state.view or (None, None)
         out = st_folium(
             fmap, key="map", height=MAP_HEIGHT, use_container_width=True,

@@ -15,7 +15,8 @@ import pandas as pd
 from geo.crs import STORAGE
 from geo.joins import assign_town
 from geo.measure import area_km2, area_mu, length_km
-from layers.registry import ACCURACY, LAYERS, LayerSpec
+from layers.registry import ACCURACY, BY_ID, LAYERS, LayerSpec
+from layers.userlayers import user_layers
 from loaders import base
 from loaders.places import load_place_links, load_places_yaml
 
@@ -32,11 +33,33 @@ class Catalog:
     layers: dict[str, gpd.GeoDataFrame]
     links: pd.DataFrame
     places: pd.DataFrame
+    user_specs: dict[str, LayerSpec] = field(default_factory=dict)
     features: gpd.GeoDataFrame = field(init=False)
 
     def __post_init__(self):
         frames = [gdf.reindex(columns=COMMON + ["area_km2", "area_mu", "length_km"]) for gdf in self.layers.values()]
         self.features = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE)
+
+    def spec(self, layer_id: str) -> LayerSpec:
+        """The declaration of a shipped or a planner's own layer."""
+        return self.user_specs.get(layer_id) or BY_ID[layer_id]
+
+    def counted_specs(self) -> list[LayerSpec]:
+        """The layers per-town summaries and exports count: the plan layers, then the planner's own."""
+        return [s for s in LAYERS if s.plan] + list(self.user_specs.values())
+
+    def user_layers(self) -> list[tuple[LayerSpec, gpd.GeoDataFrame]]:
+        """(declaration, data) of the planner's own layers, for the map."""
+        return [(spec, self.layers[spec.id]) for spec in self.user_specs.values()]
+
+    def attributes(self, feature_id: str) -> dict:
+        """Every attribute of one feature as its file holds it (for a planner's own layers)."""
+        f = self.feature(feature_id)
+        if f is None:
+            return {}
+        gdf = self.layers[f["layer"]]
+        row = gdf[gdf["id"] == feature_id].iloc[0]
+        return {k: v for k, v in row.items() if k not in ("geometry", "layer", "accuracy_label")}
 
     def feature(self, feature_id: str) -> pd.Series | None:
         """One feature by id, or None."""
@@ -60,7 +83,7 @@ class Catalog:
         """The same catalogue with its plan layers narrowed to `place_ids` (base layers kept), e.g. for a filtered export."""
         plan_ids = {s.id for s in LAYERS if s.plan}
         layers = {k: (g[g["id"].isin(place_ids)] if k in plan_ids else g) for k, g in self.layers.items()}
-        return Catalog(layers=layers, links=self.links, places=self.places)
+        return Catalog(layers=layers, links=self.links, places=self.places, user_specs=self.user_specs)
 
     def in_town(self, town: str) -> gpd.GeoDataFrame:
         """Plan features whose township is `town`."""
@@ -88,9 +111,10 @@ def _measure(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
     return gdf
 
 
-def load_layer(spec: LayerSpec, areas: gpd.GeoDataFrame, data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
-    """One layer read, measured and assigned to townships, with the common columns filled."""
-    gdf = _read(spec, data_dir)
+def load_layer(spec: LayerSpec, areas: gpd.GeoDataFrame, data_dir: Path = DATA_DIR,
+               gdf: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """One layer (read from its file unless given), measured and assigned to townships, common columns filled."""
+    gdf = _read(spec, data_dir) if gdf is None else gdf.copy()
     gdf["layer"] = spec.id
     for col in ("id", "name", "status", "accuracy", "source", "parent", "note"):
         if col not in gdf:
@@ -108,9 +132,13 @@ def load_layer(spec: LayerSpec, areas: gpd.GeoDataFrame, data_dir: Path = DATA_D
     return _measure(gdf, spec)
 
 
-def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
-    """Every declared layer, the links table and the places list, ready for the map and reports."""
+def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True) -> Catalog:
+    """Every declared layer (and the planner's own, unless workspace=False), the links and places, ready for use."""
     areas = base.load_township_areas(data_dir=data_dir)
     layers = {spec.id: load_layer(spec, areas, data_dir) for spec in LAYERS}
+    user_specs = {}
+    for spec, gdf in (user_layers() if workspace else []):
+        layers[spec.id] = load_layer(spec, areas, data_dir, gdf)
+        user_specs[spec.id] = spec
     places = pd.DataFrame(load_places_yaml())
-    return Catalog(layers=layers, links=load_place_links(), places=places)
+    return Catalog(layers=layers, links=load_place_links(), places=places, user_specs=user_specs)

@@ -45,7 +45,7 @@ def matching_places(catalog: Catalog, plan: Plan, filters: Filters) -> set[str] 
     """Ids of the plan features the filters leave on the map, or None when nothing is filtered."""
     if not filters.active():
         return None
-    plan_features = catalog.features[catalog.features["layer"].map(lambda l: BY_ID[l].plan if l in BY_ID else True)]
+    plan_features = catalog.features[catalog.features["layer"].map(lambda l: BY_ID[l].plan if l in BY_ID else False)]
     ids = set(plan_features["id"])
     measures = matching_measures(plan, filters)
     if measures is not None:
@@ -63,7 +63,7 @@ def search(catalog: Catalog, plan: Plan, text: str, limit: int = 30) -> list[dic
     hits: list[dict] = []
     f = catalog.features
     for _, row in f[f["name"].str.contains(text, regex=False, na=False)].iterrows():
-        hits.append({"kind": "place", "id": row["id"], "label": f"{row['name']}（{BY_ID[row['layer']].title if row['layer'] in BY_ID else row['layer']}）"})
+        hits.append({"kind": "place", "id": row["id"], "label": f"{row['name']}（{catalog.spec(row['layer']).title}）"})
     for m in plan.measures:
         if text in m.title or text in m.text:
             hits.append({"kind": "measure", "id": m.id, "label": f"措施 {m.id} {m.title}"})

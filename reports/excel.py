@@ -79,7 +79,7 @@ def _fit_widths(ws, skip_rows: set[int] = frozenset()) -> None:
 def write_overview(ws, summaries: list[TownSummary]) -> None:
     """The 总览 sheet: frozen header row and town column, one row per town, 合计 in bold."""
     frame = overview(summaries)
-    columns = overview_columns()
+    columns = overview_columns(summaries)
     end = _write_table(ws, 1, frame, columns)
     for c in range(1, len(columns) + 1):
         ws.cell(row=end - 1, column=c).font = BOLD

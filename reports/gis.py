@@ -9,7 +9,6 @@ from pathlib import Path
 import geopandas as gpd
 
 from layers.catalog import Catalog
-from layers.registry import BY_ID
 from reports.summary import AREA_CAVEAT, MEASURE_NOTE, town_pieces
 
 #: Attribute columns of the exported features (all ≤ 10 characters, the DBF limit).
@@ -22,7 +21,7 @@ GEOJSON_CRS = "EPSG:4326"
 def clipped(catalog: Catalog, town: str | None) -> gpd.GeoDataFrame:
     """The town's plan features cut to it (town=None: all towns' pieces), CGCS2000 (EPSG:4490)."""
     cut = town_pieces(catalog, town).copy()
-    cut["title"] = cut["layer"].map(lambda lid: BY_ID[lid].title)
+    cut["title"] = cut["layer"].map(lambda lid: catalog.spec(lid).title)
     cut["measures"] = cut["id"].map(lambda pid: "、".join(catalog.measures_of(pid)))
     cut["share"] = cut["share"].round(4)
     cut["area_km2"] = cut["area_km2"].round(4)

@@ -23,7 +23,7 @@ def town_layers(catalog: Catalog, town: str | None) -> dict[str, gpd.GeoDataFram
     """The layer dict build_map takes: plan layers cut to the town, base layers limited to it."""
     layers = dict(catalog.layers)
     cut = town_pieces(catalog, town)
-    for spec in plan_specs():
+    for spec in plan_specs(catalog):
         layers[spec.id] = cut[cut["layer"] == spec.id]
     towns = [town] if town else town_names(catalog)
     for base in ("township_areas", "townships"):
@@ -35,8 +35,9 @@ def town_layers(catalog: Catalog, town: str | None) -> dict[str, gpd.GeoDataFram
 def town_map(catalog: Catalog, town: str | None) -> folium.Map:
     """The town's map, fitted to its area, without tiles, with a title bar and the accuracy caveat."""
     layers = town_layers(catalog, town)
-    visible = BASE_VISIBLE + [s.id for s in plan_specs() if not layers[s.id].empty]
-    m = build_map(layers, visible, basemap="none")
+    visible = BASE_VISIBLE + [s.id for s in plan_specs(catalog) if not layers[s.id].empty]
+    extra = [(s, layers[s.id]) for s in catalog.user_specs.values() if not layers[s.id].empty]
+    m = build_map(layers, visible, basemap="none", extra=extra)
     m.height = (100.0, "%")  # a standalone page: the map fills the window
     area = town_area(catalog, town)
     folium.GeoJson(  # the town's own outline, stronger than the thin township lines

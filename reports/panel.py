@@ -90,7 +90,7 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
     f = catalog.feature(feature_id)
     if f is None:
         return PANEL_CSS + '<div class="cp">未找到该地点。</div>'
-    spec = BY_ID.get(f["layer"])
+    spec = catalog.spec(f["layer"])
     size = ""
     if isinstance(f.get("area_km2"), float) and not math.isnan(f["area_km2"]):
         size = f"{f['area_km2']:.2f} 平方公里（约 {f['area_mu']:,.0f} 亩）"
@@ -113,7 +113,7 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
         PANEL_CSS,
         f'<div class="cp" data-place="{_e(feature_id)}"><h3>{_e(f["name"])}</h3>',
         _rows([
-            ("图层", _e(spec.title if spec else f["layer"])),
+            ("图层", _e(spec.title)),
             ("所在乡镇/街道", _e(f["town"]) + ("（按近似范围判断）" if f["town"] else "")),
             ("状态", _e(f["status"]) or "规划未注明"),
             ("位置精度", _e(accuracy)),
@@ -124,6 +124,10 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
             ("说明", _e(f["note"])),
         ]),
     ]
+    if spec.group == "我的数据":
+        attrs = {k: v for k, v in catalog.attributes(feature_id).items()
+                 if k not in ("id", "town", "area_km2", "area_mu", "length_km") and v not in (None, "")}
+        body.append("<div><b>属性</b></div>" + _rows([(k, _e(v)) for k, v in attrs.items()]))
     if f["accuracy"] in ("approximate", "schematic"):
         body.append('<div class="note">示意：本地点位置非测绘成果，仅示意规划意图。</div>')
     body.append(f"<div><b>关联措施（{len(measures)} 条）</b></div>")

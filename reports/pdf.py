@@ -76,7 +76,7 @@ def draw_map(ax, catalog: Catalog, town: str | None) -> list:
         areas[areas["kind"] != "水域"].plot(ax=ax, facecolor="none", edgecolor="#999999", linewidth=0.6)
     handles = [Patch(facecolor="#f6f3ea", edgecolor="#555555", label="乡镇/街道范围（近似）" if town else "巢湖市")]
     cut = town_pieces(catalog, town).to_crs(MEASURE)
-    for spec in plan_specs():
+    for spec in plan_specs(catalog):
         sub = cut[cut["layer"] == spec.id]
         if sub.empty:
             continue

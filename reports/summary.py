@@ -80,9 +80,9 @@ KINDS = {"area_km2": "km2", "length_km": "km", "unsure": "km", "area_mu": "mu", 
 GEOMETRY_LABEL = {"Polygon": "面", "LineString": "线", "Point": "点"}
 
 
-def plan_specs() -> list[LayerSpec]:
-    """The plan layers (those carrying places linked to measures), in declaration order."""
-    return [s for s in LAYERS if s.plan]
+def plan_specs(catalog: Catalog | None = None) -> list[LayerSpec]:
+    """The layers summaries count: the plan layers in declaration order, then the planner's own (given a catalogue)."""
+    return catalog.counted_specs() if catalog is not None else [s for s in LAYERS if s.plan]
 
 
 def town_names(catalog: Catalog) -> list[str]:
@@ -122,7 +122,7 @@ def pieces(catalog: Catalog) -> gpd.GeoDataFrame:
         return cached[1]
     areas = catalog.layers["township_areas"]
     frames = []
-    for spec in plan_specs():
+    for spec in plan_specs(catalog):
         layer = catalog.layers[spec.id].drop(columns=["town"], errors="ignore")
         if layer.empty:
             continue
@@ -157,7 +157,7 @@ def town_pieces(catalog: Catalog, town: str | None) -> gpd.GeoDataFrame:
 def layer_totals(catalog: Catalog) -> pd.DataFrame:
     """Each plan layer's whole count, area and length, measured on the uncut features."""
     rows = []
-    for spec in plan_specs():
+    for spec in plan_specs(catalog):
         gdf = catalog.layers[spec.id]
         rows.append({
             "layer": spec.id, "title": spec.title, "count": len(gdf),
@@ -167,10 +167,10 @@ def layer_totals(catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def layer_table(town_cut: gpd.GeoDataFrame) -> pd.DataFrame:
-    """One row per plan layer: features, area (km², 亩), length (km), and how much is 示意/大致."""
+def layer_table(town_cut: gpd.GeoDataFrame, specs: list[LayerSpec] | None = None) -> pd.DataFrame:
+    """One row per counted layer: features, area (km², 亩), length (km), and how much is 示意/大致."""
     rows = []
-    for spec in plan_specs():
+    for spec in specs or plan_specs():
         sub = town_cut[town_cut["layer"] == spec.id]
         unsure = sub["accuracy"].isin(UNSURE)
         if spec.geometry == "Polygon":
@@ -266,7 +266,7 @@ def deadline_table(plan: Plan, measures: pd.DataFrame) -> pd.DataFrame:
 
 def feature_table(catalog: Catalog, town_cut: gpd.GeoDataFrame) -> pd.DataFrame:
     """One row per piece in the town: layer, name, status, accuracy, share, area/length, linked measures."""
-    titles = {s.id: s.title for s in LAYERS}
+    titles = {s.id: s.title for s in LAYERS} | {s.id: s.title for s in plan_specs(catalog)}
     names = dict(zip(catalog.places["id"], catalog.places["name"]))
     rows = []
     for _, r in town_cut.iterrows():
@@ -331,7 +331,7 @@ def summarize(catalog: Catalog, plan: Plan, town: str | None, date: dt.date | No
     if town is not None and town not in town_names(catalog):
         raise KeyError(town)
     cut = town_pieces(catalog, town)
-    layers = layer_table(cut)
+    layers = layer_table(cut, plan_specs(catalog))
     measures = measure_table(catalog, plan, town, cut)
     scoped = [m.id for m in plan.measures if m.towns_scope]
     scope_note = (f"另有 {len(scoped)} 项措施泛指“各（有关）乡镇、街道”（{'、'.join(scoped)}），"
@@ -350,17 +350,20 @@ def summarize(catalog: Catalog, plan: Plan, town: str | None, date: dt.date | No
     )
 
 
-def overview_columns() -> list[tuple[str, str, str]]:
-    """(column key, Chinese heading, number kind) of the overview: per layer count/area/length, then totals."""
+#: Overview columns of a layer by its geometry label: (key, heading suffix, number kind).
+OVERVIEW_KEYS = {
+    "面": [("area_km2", "（平方公里）", "km2"), ("area_mu", "（亩）", "mu")],
+    "线": [("length_km", "（公里）", "km")],
+    "点": [("count", "（个）", "int")],
+}
+
+
+def overview_columns(summaries: list[TownSummary]) -> list[tuple[str, str, str]]:
+    """(column key, Chinese heading, number kind) of the overview: per counted layer, then totals."""
     cols = [("town", HEADERS["town"], "text"), ("kind", HEADERS["kind"], "text")]
-    for spec in plan_specs():
-        if spec.geometry == "Polygon":
-            cols.append((f"{spec.id}:area_km2", f"{spec.title}（平方公里）", "km2"))
-            cols.append((f"{spec.id}:area_mu", f"{spec.title}（亩）", "mu"))
-        elif spec.geometry == "LineString":
-            cols.append((f"{spec.id}:length_km", f"{spec.title}（公里）", "km"))
-        else:
-            cols.append((f"{spec.id}:count", f"{spec.title}（个）", "int"))
+    for _, layer in summaries[0].layers.iterrows():
+        for key, suffix, kind in OVERVIEW_KEYS[layer["geometry"]]:
+            cols.append((f"{layer['layer']}:{key}", f"{layer['title']}{suffix}", kind))
     cols += [
         ("features", HEADERS["features"], "int"),
         ("measures", "相关措施（项）", "int"),
@@ -387,11 +390,12 @@ def overview_row(summary: TownSummary) -> dict:
 
 def overview(summaries: list[TownSummary]) -> pd.DataFrame:
     """One row per town, then 合计 (the sum of the town rows), keyed as overview_columns()."""
-    keys = [k for k, _, _ in overview_columns()]
+    columns = overview_columns(summaries)
+    keys = [k for k, _, _ in columns]
     rows = [overview_row(s) for s in summaries]
     frame = pd.DataFrame(rows).reindex(columns=keys)
     total = {"town": "合计", "kind": ""}
-    for key, _, kind in overview_columns()[2:]:
+    for key, _, kind in columns[2:]:
         if kind == "pct":
             continue
         values = pd.to_numeric(frame[key], errors="coerce")

@@ -51,4 +51,4 @@ def town_csvs(summary: TownSummary, out_dir: Path, encoding: str = "utf-8") -> l
 
 def overview_csv(summaries: list[TownSummary], path: Path, encoding: str = "utf-8") -> Path:
     """The overview (one row per town and 合计) as one CSV file."""
-    return write_csv(overview(summaries), overview_columns(), path, encoding)
+    return write_csv(overview(summaries), overview_columns(summaries), path, encoding)

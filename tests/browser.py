@@ -40,11 +40,12 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def start_streamlit(script: Path, cwd: Path, log_path: Path | None = None, timeout: float = 90.0):
-    """Run ``streamlit run script`` on a free port from cwd; return (url, stop) once healthy."""
+def start_streamlit(script: Path, cwd: Path, log_path: Path | None = None, timeout: float = 90.0,
+                    env_extra: dict | None = None):
+    """Run ``streamlit run script`` on a free port from cwd (env plus env_extra); return (url, stop) once healthy."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ)
+    env = dict(os.environ, **(env_extra or {}))
     env.pop("TIANDITU_TOKEN", None)
     log_path = Path(log_path or ARTIFACTS / "streamlit.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,13 @@ import browser as bh  # noqa: E402
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 
 
+def pytest_configure(config):
+    """Tests never read or write the developer's own workspace: an empty one per run, unless a test sets its own."""
+    import tempfile
+
+    os.environ["CHAOHU_WORKSPACE"] = tempfile.mkdtemp(prefix="chaohu-test-ws-")
+
+
 @pytest.fixture(scope="session")
 def workspace(tmp_path_factory):
     """A planner's workspace holding one layer whose feature name is an HTML/JS injection attempt."""
@@ -33,8 +40,8 @@ def workspace(tmp_path_factory):
 def app_url(workspace):
     """The real app (streamlit_app.py at the repo root), started once per session on a free port."""
     script = bh.REPO / "streamlit_app.py"
-    os.environ["CHAOHU_WORKSPACE"] = str(workspace)
-    url, stop = bh.start_streamlit(script, cwd=bh.REPO, log_path=bh.ARTIFACTS / "streamlit.log")
+    url, stop = bh.start_streamlit(script, cwd=bh.REPO, log_path=bh.ARTIFACTS / "streamlit.log",
+                                   env_extra={"CHAOHU_WORKSPACE": str(workspace)})
     try:
         yield url
     finally:

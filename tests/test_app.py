@@ -199,6 +199,8 @@ def test_hostile_names_are_shown_as_text(app_url, page):
     page.wait_for_timeout(800)
     tooltip = frame.locator(".leaflet-tooltip").all_inner_texts()
     assert any("<img src=x onerror=alert(1)>" in t for t in tooltip), tooltip
+    page.wait_for_selector("[data-place]", timeout=30_000)  # the click also opens the panel, shown as text
+    assert "<img src=x onerror=alert(1)>" in panel_text(page)
     assert frame.locator('img[src="x"]').count() == 0
     assert page.locator('img[src="x"]').count() == 0
     assert dialogs == []
