@@ -137,6 +137,16 @@ def _select(kind: str, ident: str):
         st.session_state.sel = f"measure:{ident}"
 
 
+def _link_buttons(caption: str, links: list[tuple]) -> None:
+    """A row of buttons that act as links: (key, label, callback, args)."""
+    if not links:
+        return
+    st.caption(caption)
+    cols = st.columns(min(len(links), 3))
+    for i, (key, label, callback, args) in enumerate(links):
+        cols[i % len(cols)].button(label, key=key, on_click=callback, args=args, use_container_width=True)
+
+
 def _choose_unit(unit_id: str):
     st.session_state.f_unit = unit_id
 
@@ -249,15 +259,18 @@ def map_page() -> None:
     with col_panel:
         sel = st.session_state.sel
         if sel.startswith("measure:"):
-            st.html(measure_panel_html(catalog, plan, sel.split(":", 1)[1]))
+            mid = sel.split(":", 1)[1]
+            st.html(measure_panel_html(catalog, plan, mid))
+            _link_buttons("在地图上查看：", [(f"place_{p}", catalog.feature(p)["name"], _select, ("place", p))
+                                          for p in sorted(catalog.places_of([mid])) if catalog.feature(p) is not None])
+            _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u,))
+                                              for u in plan.measure(mid).lead])
         elif sel and catalog.feature(sel) is not None:
             st.html(place_html(catalog, plan, sel))
-            lead_units = sorted({u for mid in catalog.measures_of(sel) for u in plan.measure(mid).lead})
-            if lead_units:
-                st.caption("按牵头单位查看相关地点：")
-                cols = st.columns(min(len(lead_units), 3))
-                for i, u in enumerate(lead_units):
-                    cols[i % len(cols)].button(plan.unit(u).name, key=f"unit_{u}", on_click=_choose_unit, args=(u,))
+            measures = catalog.measures_of(sel)
+            _link_buttons("查看措施及其全部地点：", [(f"measure_{m}", f"措施 {m}", _select, ("measure", m)) for m in measures])
+            lead_units = sorted({u for mid in measures for u in plan.measure(mid).lead})
+            _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u,)) for u in lead_units])
         elif st.session_state.town:
             st.html(town_html(catalog, plan, st.session_state.town))
         else:

@@ -224,3 +224,21 @@ def test_copied_url_restores_town_and_selection(app_url, page):
         assert "黄麓镇" in shown, shown
     finally:
         other.context.close()
+
+
+def test_zone_panel_lists_its_parts_and_measures_link_to_their_places(app_url, page):
+    open_app(page, app_url)
+    page.get_by_label("地点或措施").fill("居巢经开区")
+    page.keyboard.press("Enter")
+    bh._wait_idle(page)
+    page.get_by_role("button", name="居巢经开区（居巢经开区）").click()
+    page.wait_for_selector('[data-place="edz_juchao"]', timeout=30_000)
+    text = panel_text(page)
+    for part in ("南区（亚父园区）", "北区（夏阁园区）", "银屏区域", "省级跨境电商产业园"):
+        assert part in text, part
+    assert "4.1" in text and "推进居巢经开区改革创新发展" in text
+    page.get_by_role("button", name="措施 4.1", exact=True).click()
+    page.wait_for_selector("text=关联地点", timeout=30_000)
+    page.get_by_role("button", name="南区（亚父园区）", exact=True).click()
+    page.wait_for_selector('[data-place="edz_south"]', timeout=30_000)
+    assert "南区（亚父园区）" in panel_text(page)
