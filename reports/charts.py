@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from loaders.plan import Plan  # noqa: E402
+from reports.fonts import cjk_font  # noqa: E402
 from reports.tour import all_deadlines, number, value_text  # noqa: E402
 
-#: The CJK font every chart and PDF page uses (fonts-noto-cjk).
-FONT_FILE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-FONT_FAMILY = "Noto Sans CJK SC"
 INK, MUTED, ACCENT, RANGE = "#1f2933", "#66788a", "#c92a2a", "#ffc9c9"
 #: Where the timeline draws deadlines without a month (如期).
 ON_TIME_X = 13.6
@@ -28,10 +24,8 @@ ON_TIME_X = 13.6
 
 def setup_fonts() -> None:
     """Register the CJK font and make PDFs embed it and SVGs draw text as paths (no font needed to view)."""
-    if FONT_FILE.exists() and FONT_FAMILY not in {f.name for f in font_manager.fontManager.ttflist}:
-        font_manager.fontManager.addfont(str(FONT_FILE))
     matplotlib.rcParams.update({
-        "font.family": [FONT_FAMILY, "DejaVu Sans"],
+        "font.family": [cjk_font(), "DejaVu Sans"],
         "pdf.fonttype": 42,
         "svg.fonttype": "path",
         "axes.unicode_minus": False,

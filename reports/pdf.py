@@ -13,7 +13,6 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: write files only
 
-from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
@@ -23,21 +22,11 @@ from geo.crs import MEASURE  # noqa: E402
 from layers.catalog import Catalog  # noqa: E402
 from layers.mapview import map_note  # noqa: E402
 from loaders.plan import Plan  # noqa: E402
+from reports.fonts import cjk_font  # noqa: E402
 from reports.summary import (  # noqa: E402
     TownSummary, plan_specs, summarize, town_area, town_names, town_pieces,
 )
 
-#: Where CJK fonts live on the machines we know (Debian fonts-noto-cjk first), tried in order.
-FONT_CANDIDATES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-    "C:/Windows/Fonts/msyh.ttc",
-    "C:/Windows/Fonts/simsun.ttc",
-    "/System/Library/Fonts/PingFang.ttc",
-)
 A4 = (8.27, 11.69)
 DASH = {"approximate": (0, (5, 3)), "schematic": (0, (2, 3))}
 MAX_MEASURE_LINES = 16
@@ -45,17 +34,6 @@ MAX_MEASURE_LINES = 16
 ROW_H = 0.019
 LINE_H = 8 * 1.35 / 72 / A4[1]
 NOTES_TOP = 0.105
-
-
-def cjk_font(candidates=FONT_CANDIDATES) -> str:
-    """The family name of the first CJK font found by path (its Simplified Chinese face in a collection)."""
-    for path in candidates:
-        if Path(path).is_file():
-            font_manager.fontManager.addfont(path)
-            faces = [f.name for f in font_manager.fontManager.ttflist if Path(f.fname) == Path(path)]
-            simplified = [n for n in faces if n.endswith(" SC") and "Mono" not in n]
-            return (simplified or faces or [font_manager.FontProperties(fname=path).get_name()])[0]
-    raise FileNotFoundError("找不到中文字体（请安装 fonts-noto-cjk）：" + "、".join(candidates))
 
 
 def _wrap(text: str, width: int) -> list[str]:

@@ -21,11 +21,11 @@ from layers.assets import resource_text
 from layers.mapview import feature_collection, map_note
 from layers.registry import BY_ID, LAYERS
 from loaders.plan import Plan
-from reports.charts import CHART_TITLES, FONT_FILE, chart_svg
+from reports.charts import CHART_TITLES, chart_svg
+from reports.fonts import NOTO_CJK, NOTO_CJK_SC_INDEX
 from reports.tour import Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_places
 
 #: Face of the Noto Sans CJK collection used for Simplified Chinese.
-FONT_INDEX = 2
 FONT_NAME = "TourCJK"
 KEYS_HINT = "← → / PageUp PageDown / 空格 翻页 · F 全屏"
 
@@ -40,9 +40,9 @@ def _leaflet() -> tuple[str, str]:
 @functools.lru_cache(maxsize=8)
 def font_face(chars: str) -> str:
     """An @font-face rule embedding Noto Sans CJK SC cut down to `chars` (WOFF, base64); empty if the font is missing."""
-    if not FONT_FILE.exists():
+    if not NOTO_CJK.exists():
         return ""
-    font = TTFont(str(FONT_FILE), fontNumber=FONT_INDEX, lazy=True)
+    font = TTFont(str(NOTO_CJK), fontNumber=NOTO_CJK_SC_INDEX, lazy=True)
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
-import pytest
 import yaml
 
 import browser as bh
