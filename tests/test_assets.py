@@ -5,7 +5,6 @@ import re
 
 import folium
 import folium.plugins as plugins
-import pytest
 
 from layers.assets import COMPONENT_BASE_URL, external_urls, materialise_vendor, offline
 
