@@ -20,12 +20,13 @@ from layers.catalog import load_catalog
 from layers.mapview import BASEMAPS, build_map, emphasis_group
 from layers.query import Filters, deadline_phrases, matching_places, search, statuses
 from layers.registry import BY_ID, GROUPS, LAYERS
+from layers.userlayers import clicked_attributes, is_large, tiled_layer
 from loaders.files import LoadError, read_uploads
 from loaders.plan import load_plan
 from loaders.workspace import Workspace
 from reports.charts import CHART_TITLES, chart_png
 from reports.export import FORMATS, ExportError, export_bytes
-from reports.panel import measure_label, measure_panel_html, place_html, town_html
+from reports.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
 from reports.tour import (TourError, add_slide, check_tour, deadlines_by_lead, load_tour, move_slide, remove_slide,
                           save_tour, slide_from_view, tour_from_yaml, tour_yaml, update_slide)
 from reports.tour_html import tour_html
@@ -54,8 +55,11 @@ def _plan():
 
 @st.cache_resource(show_spinner="正在生成地图…", max_entries=32)
 def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None):
+    user = _catalog().user_layers()
+    extra = [(spec, gdf) for spec, gdf in user if not is_large(gdf)]
+    tiled = [(spec, tiled_layer(spec, gdf, ROOT / "static")) for spec, gdf in user if is_large(gdf)]
     m = build_map(_catalog().layers, list(visible), basemap, token, set(only) if only is not None else None,
-                  extra=_catalog().user_layers(), height=MAP_HEIGHT)
+                  extra=extra, tiled=tiled, height=MAP_HEIGHT)
     assets.offline(m, mode="static")
     return m
 
@@ -249,7 +253,13 @@ def map_page() -> None:
             center=center, zoom=zoom, feature_group_to_add=emphasis or None,
         )
         clicked = (out or {}).get("last_active_drawing") or {}
-        click_id = (clicked.get("properties") or {}).get("id")
+        props = clicked.get("properties") or {}
+        click_id = props.get("id")
+        if ("fid" in props or props.get("generalised")) and props.get("layer") in catalog.user_specs \
+                and props != st.session_state.get("tile_click"):
+            st.session_state.tile_click = props  # a feature of a tiled layer: its row is looked up for the panel
+            st.session_state.sel = "tile"
+            st.rerun()
         if click_id and click_id != st.session_state.last_click:
             st.session_state.last_click = click_id
             if catalog.feature(click_id) is not None and click_id != st.session_state.sel:
@@ -258,7 +268,11 @@ def map_page() -> None:
 
     with col_panel:
         sel = st.session_state.sel
-        if sel.startswith("measure:"):
+        if sel == "tile" and st.session_state.get("tile_click"):
+            props = st.session_state.tile_click
+            st.html(attributes_html(catalog.spec(props["layer"]).title,
+                                    clicked_attributes(catalog.layers[props["layer"]], props)))
+        elif sel.startswith("measure:"):
             mid = sel.split(":", 1)[1]
             st.html(measure_panel_html(catalog, plan, mid))
             _link_buttons("在地图上查看：", [(f"place_{p}", catalog.feature(p)["name"], _select, ("place", p))

@@ -70,9 +70,9 @@ class TileSet:
         return f"{static_url.rstrip('/')}/{TILES}/{self.folder}/{{z}}/{{x}}/{{y}}.pbf"
 
 
-def content_key(gdf: gpd.GeoDataFrame, fields: tuple[str, ...], minzoom: int, maxzoom: int) -> str:
-    """A hash of the geometries, the shown fields and the tiling parameters."""
-    h = hashlib.sha1(f"{FORMAT}|{minzoom}|{maxzoom}|{EXTENT}|{TOLERANCE_PX}|{gdf.crs}|{fields}".encode())
+def content_key(gdf: gpd.GeoDataFrame, fields: tuple[str, ...], params: str) -> str:
+    """A hash of the geometries, the columns the tiles use and the tiling parameters."""
+    h = hashlib.sha1(f"{FORMAT}|{EXTENT}|{TOLERANCE_PX}|{gdf.crs}|{fields}|{params}".encode())
     h.update(b"".join(shapely.to_wkb(gdf.geometry.values, hex=False)))
     h.update(pd.util.hash_pandas_object(pd.DataFrame(gdf[list(fields)]), index=False).values.tobytes())
     return h.hexdigest()[:16]
@@ -113,7 +113,7 @@ def _write_zoom(geoms: np.ndarray, props: list[dict], z: int, layer_id: str, out
             idx.sort()
             local = tile_geometries(geoms[idx], z, x, y, EXTENT)
             keep = ~shapely.is_empty(local)
-            feats = [{"geometry": g, "properties": props[i], "id": int(i)} for g, i in zip(local[keep], idx[keep])]
+            feats = [{"geometry": g, "properties": props[i]} for g, i in zip(local[keep], idx[keep])]
             if not feats:
                 continue
             data = mapbox_vector_tile.encode({"name": layer_id, "features": feats}, default_options=opts)
@@ -125,11 +125,28 @@ def _write_zoom(geoms: np.ndarray, props: list[dict], z: int, layer_id: str, out
     return count, size
 
 
+def _overview(gdf: gpd.GeoDataFrame, geoms: np.ndarray, group_by: dict[str, str], layer_id: str):
+    """Neighbours with the same group values merged (shared edges stay shared): (geometries, properties)."""
+    cols = list(dict.fromkeys(group_by.values()))
+    frame = gpd.GeoDataFrame(gdf[cols].astype(str).reset_index(drop=True), geometry=geoms)
+    merged = frame.dissolve(cols, method="coverage", as_index=False).explode(index_parts=False)
+    props = [{**{f: str(row[c]) for f, c in group_by.items()}, "layer": layer_id, "generalised": 1}
+             for _, row in merged[cols].iterrows()]
+    return merged.geometry.values, props
+
+
 def prepare_tiles(gdf: gpd.GeoDataFrame, static_dir: Path, layer_id: str, fields: tuple[str, ...] | list[str],
-                  minzoom: int = 10, maxzoom: int = 16) -> TileSet:
-    """Write the layer's vector tiles once under static_dir/tiles (keyed by content); later calls just read them."""
+                  minzoom: int = 10, maxzoom: int = 16, detail_zoom: int = 13,
+                  group_by: dict[str, str] | None = None) -> TileSet:
+    """Write the layer's vector tiles once under static_dir/tiles (keyed by content); later calls just read them.
+
+    Tiles from detail_zoom on hold every parcel with ``fields`` + ``fid`` (row position); below it, when
+    group_by (tile field → coarser column) is given, neighbours of the same group are merged first.
+    """
     fields = tuple(fields)
-    key = content_key(gdf, fields, minzoom, maxzoom)
+    group_by = dict(group_by or {})
+    used = tuple(dict.fromkeys(fields + tuple(group_by.values())))
+    key = content_key(gdf, used, f"{minzoom}|{maxzoom}|{detail_zoom}|{sorted(group_by.items())}")
     root = Path(static_dir) / TILES
     target = root / f"{layer_id}-{key}"
     manifest = target / "tileset.json"
@@ -145,13 +162,15 @@ def prepare_tiles(gdf: gpd.GeoDataFrame, static_dir: Path, layer_id: str, fields
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{layer_id}-"))
     tiles = size = 0
     try:
+        overview = _overview(gdf, geoms, group_by, layer_id) if group_by and coverage and minzoom < detail_zoom else None
         for z in range(minzoom, maxzoom + 1):
             tol = 0.0 if z == maxzoom else resolution(z) * TOLERANCE_PX
+            src, src_props = overview if overview is not None and z < detail_zoom else (geoms, props)
             if coverage:
-                simple = simplify_coverage(geoms, tol)
+                simple = simplify_coverage(src, tol)
             else:
-                simple = shapely.simplify(geoms, tol, preserve_topology=True)
-            n, b = _write_zoom(simple, props, z, layer_id, tmp)
+                simple = shapely.simplify(src, tol, preserve_topology=True)
+            n, b = _write_zoom(simple, src_props, z, layer_id, tmp)
             tiles, size = tiles + n, size + b
         meta = TileSet(layer_id, key, str(target), minzoom, maxzoom, fields, tuple(map(float, web.total_bounds)),
                        tiles, size, coverage)
@@ -167,8 +186,9 @@ def prepare_tiles(gdf: gpd.GeoDataFrame, static_dir: Path, layer_id: str, fields
     return meta
 
 
-# Leaflet.VectorGrid hit-tests clicks in the tile's own pixels, which is wrong once the map zooms past the
-# deepest tiles (maxNativeZoom): map the mouse to the tile's pixels through the zoom scale instead.
+# Two fixes to Leaflet.VectorGrid 1.3's canvas tiles: its click handler calls L.DomEvent.fakeStop, gone since
+# Leaflet 1.8 (folium 0.20 ships 1.9, so clicks threw); and it hit-tests in the tile's own pixels, wrong once
+# the map zooms past the deepest tiles (maxNativeZoom): the mouse is mapped through the zoom scale instead.
 _PATCH = """
 if (!L.Canvas.Tile.prototype._chaohuOverzoom) {
   L.Canvas.Tile.prototype._chaohuOverzoom = true;
@@ -182,7 +202,7 @@ if (!L.Canvas.Tile.prototype._chaohuOverzoom) {
       layer = this._layers[id];
       if (layer.options.interactive && layer._containsPoint(point) && !this._map._draggableMoved(layer)) { clicked = layer; }
     }
-    if (clicked) { L.DomEvent.fakeStop(e); this._fireEvent([clicked], e); }
+    if (clicked) { if (L.DomEvent.fakeStop) { L.DomEvent.fakeStop(e); } this._fireEvent([clicked], e); }
   };
   L.Canvas.Tile.prototype._onMouseMove = function (e) {
     if (!this._map || this._map.dragging.moving() || this._map._animatingZoom) { return; }
@@ -239,15 +259,44 @@ def vector_layer(tileset: TileSet, name: str = "土地利用图斑", static_url:
     return ParcelTiles(tileset.url(static_url), name=name, options=options, show=show)
 
 
+#: 三调 first-level classes (GB/T 21010-2017), shown when zoomed out.
+LANDUSE_CLASSES = {
+    "01": "耕地", "02": "园地", "03": "林地", "04": "草地", "05": "商业服务业用地", "06": "工矿用地",
+    "07": "住宅用地", "08": "公共管理与公共服务用地", "09": "特殊用地", "10": "交通运输用地",
+    "11": "水域及水利设施用地", "12": "其他土地",
+}
+#: Parcel attributes the panel shows, in order, when present.
+PARCEL_FIELDS = ("图斑编号", "地类编码", "地类名称", "面积")
+
+
+def landuse_tiles(gdf: gpd.GeoDataFrame, static_dir: Path, layer_id: str = "parcels") -> TileSet:
+    """Tiles of a 三调 parcel layer (地类编码/地类名称): parcels from zoom 13, first-level classes below."""
+    code = gdf["地类编码"].astype(str)
+    frame = gdf[["地类编码", "地类名称", gdf.geometry.name]].assign(
+        一级类编码=code.str[:2], 一级类名称=code.str[:2].map(LANDUSE_CLASSES).fillna("其他"))
+    return prepare_tiles(frame, static_dir, layer_id, ("地类编码", "地类名称"),
+                         group_by={"地类编码": "一级类编码", "地类名称": "一级类名称"})
+
+
+def parcel_attributes(gdf: gpd.GeoDataFrame, props: dict) -> dict[str, str]:
+    """Chinese label → text for the panel, from the clicked feature's properties and the full row."""
+    if props.get("generalised") or "fid" not in props:
+        return {"地类（一级类）": str(props.get("地类名称", "")), "说明": "放大到 13 级以上可查看单个图斑"}
+    row = gdf.iloc[int(props["fid"])]
+    out = {}
+    for f in [c for c in PARCEL_FIELDS if c in gdf.columns] + [c for c in gdf.columns if c not in PARCEL_FIELDS]:
+        if f == gdf.geometry.name:
+            continue
+        v = row[f]
+        out[f] = f"{v:,.2f} 平方米（{v / 666.667:,.2f} 亩）" if f == "面积" else str(v)
+    return out
+
+
 def large_layer_for_app(gdf: gpd.GeoDataFrame, static_dir: Path, layer_id: str = "parcels",
-                        fields: tuple[str, ...] = ("图斑编号", "地类编码", "地类名称", "面积"),
-                        name: str = "土地利用图斑") -> tuple[ParcelTiles, TileSet]:
-    """One call for the app: prepare (or reuse) the tiles and return (folium layer, TileSet)."""
-    fields = tuple(f for f in fields if f in gdf.columns)
-    tileset = prepare_tiles(gdf, static_dir, layer_id, fields)
-    return vector_layer(tileset, name=name), tileset
-
-
+                        name: str = "土地利用图斑（三调）"):
+    """One call for the app: (folium layer to add to the map, lookup(props) → panel attributes)."""
+    tileset = landuse_tiles(gdf, static_dir, layer_id)
+    return vector_layer(tileset, name=name), (lambda props: parcel_attributes(gdf, props))
 def clicked_parcel(st_folium_result: dict | None, layer_id: str = "parcels") -> dict | None:
     """The clicked parcel's properties from st_folium's result (``last_active_drawing``), or None."""
     drawing = (st_folium_result or {}).get("last_active_drawing") or {}

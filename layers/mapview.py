@@ -254,6 +254,7 @@ def build_map(
     only_ids: set[str] | None = None,
     extra: list[tuple[LayerSpec, gpd.GeoDataFrame]] = (),
     height: int = 720,
+    tiled: list[tuple[LayerSpec, folium.map.Layer]] = (),
 ) -> folium.Map:
     """The whole map: visible layers (plan layers filtered to `only_ids` when given), controls, legend, note."""
     label, url, attribution, gcj02 = BASEMAPS[basemap]
@@ -281,6 +282,8 @@ def build_map(
             _labels(gdf, spec, gcj02).add_to(m)
     for spec, gdf in extra:
         _geojson(feature_collection(gdf, spec, gcj02), spec, spec.title).add_to(m)
+    for _spec, layer in tiled:  # large layers drawn from vector tiles (layers/large.py)
+        layer.add_to(m)
     outline = feature_collection(layers["city_boundary"], next(s for s in LAYERS if s.id == "city_boundary"), gcj02)
     plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", secondary_length_unit="meters",
@@ -288,7 +291,7 @@ def build_map(
                            units=MEASURE_UNITS).add_to(m)
     plugins.MousePosition(position="bottomright", separator=" , ", prefix="经纬度", num_digits=5, empty_string="", lng_first=True).add_to(m)
     GeoJsonMiniMap(outline, position="bottomright", toggle_display=True, zoom_level_offset=-4).add_to(m)
-    Legend(shown + [s for s, _ in extra]).add_to(m)
+    Legend(shown + [s for s, _ in extra] + [s for s, _ in tiled]).add_to(m)
     MapNote(map_note()).add_to(m)
     return m
 

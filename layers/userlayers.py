@@ -2,14 +2,48 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 
+from layers.large import landuse_tiles, parcel_attributes, prepare_tiles, vector_layer
 from layers.registry import LayerSpec
 from loaders.workspace import read_user_layers
 
 USER_COLORS = ("#e8590c", "#5f3dc4", "#087f5b", "#c2255c")
 MAX_POPUP_FIELDS = 8
+#: Above this many polygons a layer is drawn from vector tiles written once (layers/large.py), not as GeoJSON.
+LARGE_FEATURES = 5000
+
+
+def is_large(gdf: gpd.GeoDataFrame) -> bool:
+    """Whether a planner's layer is big enough to be drawn from vector tiles."""
+    return len(gdf) > LARGE_FEATURES and bool(gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all())
+
+
+def tiled_layer(spec: LayerSpec, gdf: gpd.GeoDataFrame, static_dir: Path):
+    """The folium layer drawing a large layer from its tiles (三调 parcels coloured by 地类编码)."""
+    if {"地类编码", "地类名称"} <= set(gdf.columns):
+        return vector_layer(landuse_tiles(gdf, static_dir, spec.id), name=spec.title)
+    fields = [f for f, _ in spec.popup_fields if f in gdf.columns]
+    tiles = prepare_tiles(gdf[fields + [gdf.geometry.name]], static_dir, spec.id, fields)
+    return vector_layer(tiles, name=spec.title, color_field=None, colors={})
+
+
+def clicked_attributes(gdf: gpd.GeoDataFrame, props: dict) -> dict[str, str]:
+    """Chinese label → text of a feature clicked on a tiled layer: the file's own fields, then its town."""
+    attrs = parcel_attributes(gdf, props)
+    town = attrs.get("town", "")
+    shown = {k: v for k, v in attrs.items() if k not in _COMPUTED and v not in ("", "nan", "None")}
+    if town and town != "nan":
+        shown["所在乡镇/街道（近似范围）"] = town
+    return shown
+
+
+#: Columns the catalogue adds to a planner's layer (id, town, measurements …), not the file's own.
+_COMPUTED = ("id", "name", "layer", "town", "status", "accuracy", "source", "parent", "note", "accuracy_label",
+             "area_km2", "area_mu", "length_km")
 
 
 NAME_COLUMNS = ("名称", "NAME", "Name", "MC", "mc", "项目名称", "地块名称", "DKMC", "XMMC")

@@ -168,3 +168,10 @@ def measure_panel_html(catalog: Catalog, plan: Plan, measure_id: str) -> str:
     return (PANEL_CSS + f'<div class="cp"><h3>措施 {_e(m.id)}</h3>' + measure_html(plan, m)
             + f"<div><b>关联地点（{len(names)} 处）</b></div><ul>"
             + "".join(f"<li>{_e(n)}</li>" for n in names) + "</ul></div>")
+
+
+def attributes_html(layer_title: str, attrs: dict[str, str]) -> str:
+    """The panel of a feature of a planner's large layer (e.g. a 三调 parcel): its attributes."""
+    name = attrs.get("地类名称") or attrs.get("名称") or attrs.get("地类（一级类）") or layer_title
+    return (PANEL_CSS + f'<div class="cp" data-parcel="1"><h3>{_e(name)}</h3>'
+            + _rows([("图层", _e(layer_title))] + [(k, _e(v)) for k, v in attrs.items()]) + "</div>")
