@@ -17,7 +17,6 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import folium
 import geopandas as gpd
 import mapbox_vector_tile
 import numpy as np
