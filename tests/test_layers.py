@@ -68,3 +68,19 @@ def test_a_planners_layer_counts_in_the_town_summary(tmp_path, monkeypatch):
     assert len(row) == 1
     assert row["area_km2"].iloc[0] == pytest.approx(0.5, rel=1e-3)
     assert row["area_mu"].iloc[0] == pytest.approx(750, rel=1e-3)
+
+
+def test_export_of_the_current_filter_holds_only_the_filtered_places(tmp_path):
+    """The app's 导出（当前筛选）: the same exporter, given the catalogue narrowed to the filter's places."""
+    from layers.query import Filters, matching_places
+    from reports.export import export_bytes
+
+    catalog, plan = load_catalog(workspace=False), load_plan()
+    jxw = plan.unit_by_name("市经信委").id
+    only = matching_places(catalog, plan, Filters(unit=jxw))
+    assert only and len(only) < len(catalog.features[catalog.features["layer"].isin([s.id for s in LAYERS if s.plan])])
+    name, data, _ = export_bytes(None, "geojson", catalog.subset(only), plan)
+    path = tmp_path / name
+    path.write_bytes(data)
+    exported = set(gpd.read_file(path)["id"])
+    assert exported and exported <= only
