@@ -316,7 +316,7 @@ def _downloads(only: set[str] | None) -> None:
             with st.spinner("正在生成…"):
                 try:
                     st.session_state.export = export_bytes(town, fmt, source, plan, encoding)
-                except ExportError as exc:
+                except (ExportError, FileNotFoundError) as exc:  # unknown choice, or no CJK font for a PDF
                     st.session_state.export = None
                     st.error(str(exc))
         if st.session_state.get("export"):
@@ -330,6 +330,11 @@ PAGES = {"map": "规划地图", "overview": "概览", "present": "汇报模式",
 def overview_page() -> None:
     """概览: the plan's goals, measures per lead unit and every deadline, drawn from the plan data."""
     st.title("概览：巢湖市冲刺“高质量千亿制造业”目标实施方案")
+    try:
+        _chart("goals")
+    except FileNotFoundError as exc:  # the charts need the CJK font
+        st.error(str(exc))
+        return
     cols = st.columns(2)
     for i, name in enumerate(["goals", "leads"]):
         with cols[i]:
@@ -399,7 +404,10 @@ def tour_page() -> None:
     c1.download_button("下载离线汇报网页（HTML）", data=_tour_page(tour_yaml(tour), 0), file_name="巢湖制造业规划汇报.html", mime="text/html")
     if c2.button("生成 PDF 讲义"):
         with st.spinner("正在生成 PDF…"):
-            st.session_state.tour_pdf = tour_pdf(tour, plan, catalog)
+            try:
+                st.session_state.tour_pdf = tour_pdf(tour, plan, catalog)
+            except FileNotFoundError as exc:  # no CJK font to embed
+                st.error(str(exc))
     if st.session_state.get("tour_pdf"):
         c2.download_button("下载 PDF 讲义", data=st.session_state.tour_pdf, file_name="巢湖制造业规划汇报.pdf", mime="application/pdf")
 
