@@ -369,7 +369,12 @@ def present_page() -> None:
     st.markdown('<a href="?mode=map" target="_self" style="font-size:13px">← 退出汇报</a>　'
                 '<span style="font-size:13px;color:#666">点击画面后，用 ← → / PageUp PageDown / 空格 翻页，F 全屏</span>',
                 unsafe_allow_html=True)
-    components.html(_tour_page(tour_yaml(load_tour()), 0), height=900, scrolling=False)
+    try:
+        page = _tour_page(tour_yaml(load_tour()), 0)
+    except (FileNotFoundError, TourError) as exc:  # no CJK font, or a broken saved tour
+        st.error(str(exc))
+        return
+    components.html(page, height=900, scrolling=False)
 
 
 def tour_page() -> None:
@@ -401,7 +406,11 @@ def tour_page() -> None:
         _save(add_slide(tour, slide))
     st.subheader("导出")
     c1, c2 = st.columns(2)
-    c1.download_button("下载离线汇报网页（HTML）", data=_tour_page(tour_yaml(tour), 0), file_name="巢湖制造业规划汇报.html", mime="text/html")
+    try:
+        c1.download_button("下载离线汇报网页（HTML）", data=_tour_page(tour_yaml(tour), 0),
+                           file_name="巢湖制造业规划汇报.html", mime="text/html")
+    except FileNotFoundError as exc:  # no CJK font for the charts
+        c1.error(str(exc))
     if c2.button("生成 PDF 讲义"):
         with st.spinner("正在生成 PDF…"):
             try:
