@@ -380,7 +380,11 @@ def present_page() -> None:
 def tour_page() -> None:
     """编辑汇报: reorder, add, edit and remove slides; export the tour as HTML and PDF."""
     st.title("编辑汇报")
-    tour = load_tour()
+    try:
+        tour = load_tour()
+    except TourError as exc:  # a saved tour that no longer validates
+        st.error(str(exc))
+        return
     st.caption(f"共 {len(tour.slides)} 页。修改保存在工作区，刷新或重启后仍在。")
     for i, slide in enumerate(tour.slides):
         with st.expander(f"{i + 1}. {slide.title}"):
