@@ -96,6 +96,11 @@ def _add_uploads(uploads, coords: str) -> None:
     st.rerun()
 
 
+def _view_of(gdf) -> tuple[list[float], int]:
+    """Centre and zoom that show these features."""
+    return view_for(tuple(gdf.to_crs(WEB).total_bounds))
+
+
 def _qp(name: str, default: str = "") -> str:
     return st.query_params.get(name, default)
 
@@ -118,9 +123,9 @@ if "init" not in st.session_state:
     st.session_state.view = None
     st.session_state.last_click = None
     if st.session_state.sel and catalog.feature(st.session_state.sel) is not None:
-        st.session_state.view = view_for(tuple(catalog.features.loc[catalog.features["id"] == st.session_state.sel].to_crs(WEB).total_bounds))
+        st.session_state.view = _view_of(catalog.features[catalog.features["id"] == st.session_state.sel])
     elif st.session_state.town:
-        st.session_state.view = view_for(tuple(catalog.layers["township_areas"].query("name == @st.session_state.town").to_crs(WEB).total_bounds))
+        st.session_state.view = _view_of(catalog.layers["township_areas"].query("name == @st.session_state.town"))
 
 
 def _focus_town():
@@ -128,7 +133,7 @@ def _focus_town():
     st.session_state.sel = ""
     if town:
         area = catalog.layers["township_areas"].query("name == @town")
-        st.session_state.view = view_for(tuple(area.to_crs(WEB).total_bounds))
+        st.session_state.view = _view_of(area)
     else:
         st.session_state.view = None
 
@@ -136,7 +141,7 @@ def _focus_town():
 def _select(kind: str, ident: str):
     if kind == "place":
         st.session_state.sel = ident
-        st.session_state.view = view_for(tuple(catalog.features.loc[catalog.features["id"] == ident].to_crs(WEB).total_bounds))
+        st.session_state.view = _view_of(catalog.features[catalog.features["id"] == ident])
     else:
         st.session_state.sel = f"measure:{ident}"
 

@@ -7,12 +7,12 @@ GeoJSON properties into innerHTML and DivIcon html into the DOM as they are.
 from __future__ import annotations
 
 import html
-import json
 import math
 import os
 
 import folium
 import geopandas as gpd
+from shapely.geometry import mapping
 from branca.element import MacroElement
 from folium import plugins
 from folium.template import Template
@@ -80,7 +80,7 @@ def feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, gcj02: bool = Fal
         props["_color"] = spec.color_for(row.get("status"))
         props["_dash"] = ACCURACY.get(str(row.get("accuracy", "")), {}).get("dash")
         features.append({"type": "Feature", "id": props["id"], "properties": props,
-                         "geometry": json.loads(gpd.GeoSeries([row.geometry]).to_json())["features"][0]["geometry"]})
+                         "geometry": mapping(row.geometry)})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -6,9 +6,9 @@ The app shows these strings with `st.html`; tests read them too. Nothing here to
 from __future__ import annotations
 
 import math
-from html import escape
 
 from layers.catalog import Catalog
+from layers.mapview import esc as _e
 from layers.registry import ACCURACY, BY_ID
 from loaders.plan import Measure, Plan
 
@@ -26,12 +26,6 @@ PANEL_CSS = """
 .cp ul{margin:.2em 0 .2em 1.2em;padding:0}
 </style>
 """
-
-
-def _e(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return escape(str(value), quote=True)
 
 
 def _rows(pairs) -> str:
