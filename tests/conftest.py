@@ -49,6 +49,22 @@ def app_url(workspace):
 
 
 @pytest.fixture(scope="session")
+def catalog():
+    """The shipped layers as the app loads them (with the test run's empty workspace); not to be mutated."""
+    from layers.catalog import load_catalog
+
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def plan():
+    """The plan data as shipped; not to be mutated."""
+    from loaders.plan import load_plan
+
+    return load_plan()
+
+
+@pytest.fixture(scope="session")
 def browser():
     """One headless Chromium per session (system /usr/bin/chromium, offline flags)."""
     from playwright import sync_api  # installed by scripts/test.sh; a missing browser is a failure, not a skip

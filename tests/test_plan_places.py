@@ -15,7 +15,6 @@ from loaders.places import (
     ACCURACIES, COLUMNS, PLAN_LAYERS, SHAPEFILE_DIR, PlacesError, layer_frame, load_place_links,
     load_places_yaml,
 )
-from loaders.plan import load_plan
 
 NEW_ROADS_KM = 25.85  # 规划文本 4.2：新建……等9条25.85公里主次干道
 
@@ -33,11 +32,6 @@ def drawn(places) -> gpd.GeoDataFrame:
 @pytest.fixture(scope="module")
 def links() -> pd.DataFrame:
     return load_place_links()
-
-
-@pytest.fixture(scope="module")
-def plan():
-    return load_plan()
 
 
 @pytest.fixture(scope="module")

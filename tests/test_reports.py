@@ -14,24 +14,12 @@ import pytest
 from openpyxl import load_workbook
 
 from geo.measure import area_km2
-from layers.catalog import load_catalog
 from layers.registry import BY_ID
-from loaders.plan import load_plan
 from reports.export import export_bytes, export_town
 from reports.summary import layer_totals, pieces, plan_specs, summarize, town_names
 
 REPO = Path(__file__).resolve().parent.parent
 TOWN = "黄麓镇"
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def plan():
-    return load_plan()
 
 
 def run_cli(*args, cwd=REPO):

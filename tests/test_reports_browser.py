@@ -6,7 +6,6 @@ import browser as bh
 import pytest
 
 from layers import mapview
-from layers.catalog import load_catalog
 from loaders.plan import load_plan
 from reports.export import export_town
 
@@ -29,11 +28,6 @@ _MAP_STATE_JS = """
           title: document.title, tiles: document.querySelectorAll('img.leaflet-tile').length};
 }
 """
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import subprocess
 import matplotlib.image as mpimg
 import pytest
 
-from layers.catalog import load_catalog
 from layers.registry import BY_ID
 from loaders.plan import PLAN_DIR, load_plan
 from reports import charts
@@ -19,16 +18,6 @@ from reports.tour import (
 )
 from reports.tour_html import tour_data, tour_html
 from reports.tour_pdf import tour_pdf
-
-
-@pytest.fixture(scope="module")
-def plan():
-    return load_plan()
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
 
 
 @pytest.fixture(scope="module")
