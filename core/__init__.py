@@ -1,0 +1,1 @@
+"""The bottom of the import graph: errors, settings, layer declarations and shared formatting (imports nothing of ours)."""
