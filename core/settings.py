@@ -21,6 +21,7 @@ STATIC_DIR = REPO / "static"
 
 #: The environment variables the project reads, and what each one sets.
 ENV = {
+    "CHAOHU_PLAN_DIR": "规划数据文件夹（默认 data/plan/）",
     "CHAOHU_WORKSPACE": "工作空间文件夹（默认 workspace/）",
     "CHAOHU_WORKSPACE_GPKG": "工作空间 GeoPackage 文件（默认 <工作空间>/workspace.gpkg）",
     "CHAOHU_OFFICIAL_DIR": "官方乡镇界线/驻地数据文件夹（默认 data/official/）",
@@ -33,6 +34,7 @@ ENV = {
 class Settings:
     """The configuration in effect: paths and options, resolved from the environment."""
 
+    plan_dir: Path
     workspace_dir: Path
     workspace_gpkg: Path
     official_dir: Path
@@ -45,6 +47,7 @@ def current(environ: dict | None = None) -> Settings:
     env = os.environ if environ is None else environ
     workspace = Path(env.get("CHAOHU_WORKSPACE") or REPO / "workspace")
     return Settings(
+        plan_dir=Path(env.get("CHAOHU_PLAN_DIR") or PLAN_DIR),
         workspace_dir=workspace,
         workspace_gpkg=Path(env.get("CHAOHU_WORKSPACE_GPKG") or workspace / "workspace.gpkg"),
         official_dir=Path(env.get("CHAOHU_OFFICIAL_DIR") or OFFICIAL_DIR),

@@ -8,40 +8,31 @@ import os
 import shutil
 import uuid
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
 
+from core import settings
+from core.atomic import fsync_path as _fsync
 from geo.crs import STORAGE
 from loaders.errors import LoadError
 from loaders.files import read_any
 
-ROOT = Path(__file__).resolve().parent.parent
 SUFFIXES = (".geojson", ".gpkg", ".shp")
-WORKSPACE_ENV = "CHAOHU_WORKSPACE"
-GPKG_ENV = "CHAOHU_WORKSPACE_GPKG"
 RESERVED_PREFIXES = ("gpkg_", "rtree_", "sqlite_")
 MAX_NAME = 60
 
 
 def workspace_dir() -> Path:
-    """Where the planner's layers live: $CHAOHU_WORKSPACE, else `workspace/` in the project."""
-    return Path(os.environ.get(WORKSPACE_ENV, ROOT / "workspace"))
+    """Where the planner's layers live (settings: $CHAOHU_WORKSPACE, else `workspace/`)."""
+    return settings.current().workspace_dir
 
 
 def workspace_path() -> Path:
-    """The workspace GeoPackage: $CHAOHU_WORKSPACE_GPKG, else `workspace.gpkg` in workspace_dir()."""
-    return Path(os.environ.get(GPKG_ENV) or workspace_dir() / "workspace.gpkg")
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file (or folder entry) to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """The workspace GeoPackage (settings: $CHAOHU_WORKSPACE_GPKG, else `workspace.gpkg` in workspace_dir())."""
+    return settings.current().workspace_gpkg
 
 
 class Workspace:
@@ -152,23 +143,32 @@ class Workspace:
             self._rebuild(tmp, {name: None})
 
 
-def read_user_layers(directory: Path | None = None) -> list[tuple[str, gpd.GeoDataFrame]]:
-    """The workspace's layers, then every vector file under `<workspace>/layers/`; unreadable ones are skipped."""
+@dataclass
+class UserLayers:
+    """The planner's layers as read, and what could not be read (Chinese, shown in the app)."""
+
+    layers: list[tuple[str, gpd.GeoDataFrame]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def read_user_layers(directory: Path | None = None) -> UserLayers:
+    """The workspace's layers, then every vector file under `<workspace>/layers/`; unreadable ones are reported, not fatal."""
     base = Path(directory) if directory else workspace_dir()
-    out: list[tuple[str, gpd.GeoDataFrame]] = []
+    out = UserLayers()
     gpkg = base / "workspace.gpkg" if directory else workspace_path()
     try:
-        out += Workspace(gpkg).read_all()
-    except Exception:  # a damaged workspace must not take the map down
-        pass
+        out.layers += Workspace(gpkg).read_all()
+    except Exception as exc:  # a damaged workspace must not take the map down, but it is said
+        out.problems.append(f"工作空间文件 {gpkg.name} 无法读取（可能已损坏），其中的图层暂不显示：{exc}")
     folder = base / "layers"
     for path in sorted(folder.glob("*")) if folder.is_dir() else []:
         if path.suffix.lower() not in SUFFIXES:
             continue
         try:
             result = read_any(path)
-        except LoadError:
+        except LoadError as exc:
+            out.problems.append(f"工作空间中的文件「{path.name}」未显示：{exc.message}")
             continue
         for lr in result.layers:
-            out.append((path.stem if len(result.layers) == 1 else f"{path.stem}·{lr.name}", lr.gdf))
+            out.layers.append((path.stem if len(result.layers) == 1 else f"{path.stem}·{lr.name}", lr.gdf))
     return out

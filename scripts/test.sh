@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need (Python packages; Debian's chromium, CJK fonts and poppler
-# when missing) and runs the whole suite. README's quick start and .ci/run call exactly this.
+# when missing), checks the code with ruff and runs the whole suite. README's quick start and .ci/run
+# call exactly this. While working, the fast tier is: python3 -m pytest -m "not browser and not slow"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -13,4 +14,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
+python3 -m ruff check .
 exec python3 -m pytest "$@"

@@ -14,9 +14,9 @@ import pytest
 from openpyxl import load_workbook
 
 from geo.measure import area_km2
-from layers.registry import BY_ID
+from core.declarations import BY_ID
 from reports.export import export_bytes, export_town
-from reports.summary import layer_totals, pieces, plan_specs, summarize, town_names
+from reports.summary import layer_totals, plan_specs, summarize, town_names
 
 REPO = Path(__file__).resolve().parent.parent
 TOWN = "黄麓镇"
@@ -56,7 +56,7 @@ def test_the_eighteen_township_units_are_the_towns_and_the_lake_is_not(catalog):
 
 def test_lake_unit_holds_nothing_of_the_plan(catalog):
     lake = catalog.layers["township_areas"].query("kind == '水域'")["name"]
-    assert not pieces(catalog)["town"].isin(lake).any()
+    assert not catalog.pieces["town"].isin(lake).any()
 
 
 # ---------------------------------------------------------------- Excel
@@ -149,7 +149,7 @@ def test_clipped_sizes_over_all_towns_sum_to_the_layer_total(spec, catalog, town
 
 
 def test_a_feature_crossing_a_boundary_counts_in_each_town_with_its_share(catalog, plan):
-    cut = pieces(catalog)
+    cut = catalog.pieces
     crossing = cut.groupby("id")["town"].nunique()
     assert (crossing > 1).any(), "no plan feature crosses a township boundary"
     fid = crossing[crossing > 1].index[0]
