@@ -267,10 +267,6 @@ class Plan(_Model):
         """Measures this unit leads (alone or jointly)."""
         return tuple(m for m in self.measures if unit_id in m.lead)
 
-    def measures_cooperated_by(self, unit_id: str) -> tuple[Measure, ...]:
-        """Measures this unit cooperates on."""
-        return tuple(m for m in self.measures if unit_id in m.coop)
-
     def measures_naming_town(self, town_name: str) -> tuple[Measure, ...]:
         """Measures whose bracket names this town (not those that only say 各有关乡镇 etc.)."""
         return tuple(m for m in self.measures if town_name in m.towns)

@@ -16,7 +16,6 @@ import pandas as pd
 
 from core.declarations import LAYERS, UNSURE, LayerSpec
 from core.formatting import accuracy_label, measure_key
-from geo.measure import area_km2, length_km
 from layers.catalog import Catalog
 from loaders.plan import Measure, Plan
 
@@ -102,19 +101,6 @@ def town_area(catalog: Catalog, town: str | None) -> gpd.GeoDataFrame:
 def town_pieces(catalog: Catalog, town: str | None) -> gpd.GeoDataFrame:
     """The plan features' pieces lying in a town (town=None: in any of the towns); see Catalog.pieces."""
     return catalog.town_pieces(town)
-
-
-def layer_totals(catalog: Catalog) -> pd.DataFrame:
-    """Each plan layer's whole count, area and length, measured on the uncut features."""
-    rows = []
-    for spec in plan_specs(catalog):
-        gdf = catalog.layers[spec.id]
-        rows.append({
-            "layer": spec.id, "title": spec.title, "count": len(gdf),
-            "area_km2": float(area_km2(gdf).sum()) if spec.geometry == "Polygon" and len(gdf) else 0.0,
-            "length_km": float(length_km(gdf).sum()) if spec.geometry == "LineString" and len(gdf) else 0.0,
-        })
-    return pd.DataFrame(rows)
 
 
 def layer_table(town_cut: gpd.GeoDataFrame, specs: list[LayerSpec] | None = None) -> pd.DataFrame:

@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 from geo.measure import area_km2
 from core.declarations import BY_ID
 from reports.export import export_bytes, export_town
-from reports.summary import layer_totals, plan_specs, summarize, town_names
+from geo.measure import length_km
+from reports.summary import plan_specs, summarize, town_names
 
 REPO = Path(__file__).resolve().parent.parent
 TOWN = "黄麓镇"
@@ -43,6 +44,17 @@ def table_after(ws, heading_start: str) -> pd.DataFrame:
             break
         body.append(r[: len(header)])
     return pd.DataFrame(body, columns=header)
+
+
+def layer_totals(catalog) -> pd.DataFrame:
+    """The oracle: each plan layer's whole area and length, measured on the uncut features."""
+    rows = []
+    for spec in plan_specs(catalog):
+        gdf = catalog.layers[spec.id]
+        rows.append({"layer": spec.id, "count": len(gdf),
+                     "area_km2": float(area_km2(gdf).sum()) if spec.geometry == "Polygon" and len(gdf) else 0.0,
+                     "length_km": float(length_km(gdf).sum()) if spec.geometry == "LineString" and len(gdf) else 0.0})
+    return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- the towns

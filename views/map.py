@@ -98,7 +98,7 @@ def _focus_town(catalog: Catalog) -> None:
 
 
 def _select_place(catalog: Catalog, place_id: str) -> None:
-    st.session_state.sel = place_id
+    st.session_state.sel = current_state().select_place(place_id).sel
     st.session_state.view = _view_of(catalog.features[catalog.features["id"] == place_id])
 
 
