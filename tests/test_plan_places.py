@@ -240,6 +240,13 @@ def test_sources_name_real_sources_not_file_names(places):
         assert re.search("规划文本|第三方网页|编者", source), f"{pid}: {source}"
 
 
+@pytest.mark.parametrize("shp", sorted(SHAPEFILE_DIR.glob("*.shp")), ids=lambda p: p.stem)
+def test_no_shipped_layer_gives_a_file_name_as_its_source(shp):
+    """来源 names the source (规划文本, a website, 编者计算, a dataset), not one of our files."""
+    sources = gpd.read_file(shp, ignore_geometry=True)["source"]
+    assert len(sources) and not sources.str.contains(r"\.(?:tsv|md|py|ya?ml|csv|geojson|dat)\b|gazetteer|places-facts").any()
+
+
 def test_invented_shapes_are_schematic_and_only_a_published_coordinate_is_located(drawn):
     shapes = drawn[drawn.geometry.geom_type != "Point"]
     assert set(shapes["accuracy"]) == {"schematic"}, shapes.loc[shapes["accuracy"] != "schematic", "id"].tolist()
