@@ -15,14 +15,14 @@ import pandas as pd
 import shapely
 import yaml
 
+from core import settings
 from core.errors import ChaohuError
 from geo.crs import STORAGE
 from loaders.plan import DUE_PHRASES, Plan
 
-ROOT = Path(__file__).resolve().parent.parent
-PLACES_PATH = ROOT / "data" / "plan" / "places.yaml"
-LINKS_PATH = ROOT / "data" / "plan" / "place_measures.csv"
-SHAPEFILE_DIR = ROOT / "data" / "shapefiles"
+PLACES_PATH = settings.PLAN_DIR / "places.yaml"
+LINKS_PATH = settings.PLAN_DIR / "place_measures.csv"
+SHAPEFILE_DIR = settings.SHAPEFILE_DIR
 
 #: The plan layers, in drawing order of the build (one shapefile each, same stem).
 PLAN_LAYERS = (
