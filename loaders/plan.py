@@ -23,6 +23,8 @@ FILES: dict[str, tuple[str, ...]] = {
     "goals.yaml": ("groups", "goals"),
     "repairs.yaml": ("repairs",),
 }
+#: Top-level mappings (not lists) a file may hold besides its lists.
+NOTES: dict[str, tuple[str, ...]] = {"industries.yaml": ("classification",)}
 
 #: The deadline phrases the plan uses -> (month it names or None, whether it recurs).
 #: 年底前 = before the end of December. The plan states no year, so neither does the data.
@@ -130,17 +132,29 @@ class Deadline(_Model):
         return DUE_PHRASES[self.by][1]
 
 
-class Target(_Model):
-    """A quantified target of a measure; value_max is the top of a range like 1-2个; id (4.2-t3) lets slides cite it."""
+class _Quantity(_Model):
+    """A figure of the plan: value (range value–value_max), unit, qualifier and the plan's own words for it."""
 
-    id: str = Field(pattern=r"^\d+\.\d+-t\d+$")
     what: Text
     value: Number
     value_max: Number | None = None
     unit: Text
     comparator: Comparator | None = None
-    baseline: Number | None = None
+    #: The plan's words for the figure, verbatim from `phrase`: 3支左右, “百亿级”, 由5亿元增加到10亿元.
+    words: Text
     phrase: Text
+
+    @property
+    def plan_words(self) -> str:
+        """The figure exactly as the plan writes it (qualifiers kept): show this, never a shortened number."""
+        return self.words
+
+
+class Target(_Quantity):
+    """A quantified target of a measure; value_max is the top of a range like 1-2个; id (4.2-t3) lets slides cite it."""
+
+    id: str = Field(pattern=r"^\d+\.\d+-t\d+$")
+    baseline: Number | None = None
 
 
 class Measure(_Model):
@@ -177,18 +191,24 @@ class GoalGroup(_Model):
     title: Text
 
 
-class Goal(_Model):
+class Goal(_Quantity):
     """One figure of the plan's goals; group is None for the overall goal."""
 
     id: Slug
     group: str | None = None
-    what: Text
-    value: Number
-    value_max: Number | None = None
-    unit: Text
-    comparator: Comparator | None = None
     horizon: str | None = None
-    phrase: Text
+
+
+def target_phrase(figure: Target | Goal) -> str:
+    """The plan's own wording of a target or goal figure (3支左右, “百亿级”), for panels, slides and exports."""
+    return figure.plan_words
+
+
+class EditorialNote(_Model):
+    """Something in the data that is ours, not the plan's, and the sentence the interface shows about it."""
+
+    editorial: bool
+    note: Text
 
 
 class Repair(_Model):
@@ -222,6 +242,8 @@ class Plan(_Model):
     goal_groups: tuple[GoalGroup, ...]
     goals: tuple[Goal, ...]
     repairs: tuple[Repair, ...]
+    #: Which measures concern which “341” industry (measures' `industries`, the map's 产业 filter) is editorial.
+    industry_classification: EditorialNote
 
     @property
     def units_by_id(self) -> dict[str, Unit]:
@@ -432,21 +454,35 @@ def _rows(path: Path, data: dict[str, Any], key: str, model: type[_Model]) -> tu
     return tuple(out)
 
 
-def _read_lists(plan_dir: Path) -> dict[str, tuple[Any, ...]]:
-    """Every list of every plan file, validated row by row."""
+def _note(path: Path, data: dict[str, Any], key: str) -> EditorialNote:
+    """Validate one top-level mapping that states what in a file is editorial."""
+    where = _display(path)
+    try:
+        return EditorialNote.model_validate(data.get(key))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = _field_label(error["loc"])
+        raise PlanDataError(f"{where} 的 {key}{f' 字段 {field}' if field else ''}：{_explain(error)}") from None
+
+
+def _read_lists(plan_dir: Path) -> dict[str, Any]:
+    """Every list of every plan file, validated row by row (and the files' editorial notes)."""
     models = {
         "units": Unit, "industries": Industry, "sections": Section, "measures": Measure,
         "groups": GoalGroup, "goals": Goal, "repairs": Repair,
     }
-    lists: dict[str, tuple[Any, ...]] = {}
+    lists: dict[str, Any] = {}
     for name, keys in FILES.items():
         path = plan_dir / name
         data = _read_yaml(path)
-        unknown = sorted(set(data) - set(keys))
+        allowed = keys + NOTES.get(name, ())
+        unknown = sorted(set(data) - set(allowed))
         if unknown:
-            raise PlanDataError(f"{_display(path)}：不认识的顶层键 {'、'.join(map(str, unknown))}（应为：{'、'.join(keys)}）")
+            raise PlanDataError(f"{_display(path)}：不认识的顶层键 {'、'.join(map(str, unknown))}（应为：{'、'.join(allowed)}）")
         for key in keys:
             lists[key] = _rows(path, data, key, models[key])
+        for key in NOTES.get(name, ()):
+            lists[key] = _note(path, data, key)
     return lists
 
 
@@ -476,6 +512,26 @@ def _check_unit_names(where: str, units: Sequence[Unit]) -> None:
             owner[name] = unit.id
 
 
+def _figure_forms(value: float | int) -> tuple[str, ...]:
+    """How the plan writes a number: 2000, 25.85; 100 also as 百 (百亿级)."""
+    return (f"{value:g}", "百") if value == 100 else (f"{value:g}",)
+
+
+def _quantity_problem(q: _Quantity) -> tuple[str, str] | None:
+    """(field, Chinese message) when a figure's words are not the plan's words for its value and qualifier."""
+    if q.value_max is not None and q.value_max < q.value:
+        return "value_max", "区间上限小于下限"
+    if q.words not in q.phrase:
+        return "words", f"原文用语 “{q.words}” 不在摘句 “{q.phrase}” 中"
+    for name in ("value", "value_max", "baseline"):
+        v = getattr(q, name, None)
+        if v is not None and not any(form in q.words for form in _figure_forms(v)):
+            return "words", f"原文用语 “{q.words}” 不含 {name} 的数字 {v:g}"
+    if q.comparator and q.comparator not in q.words:
+        return "words", f"原文用语 “{q.words}” 不含限定词 “{q.comparator}”"
+    return None
+
+
 def _check_measure(where: str, index: int, m: Measure, sections: set[int], units: set[str], industries: set[str]) -> None:
     """A measure's references must resolve and its quoted phrases must be in its text."""
     label = f"{where} 的 measures 第 {index + 1} 条（id={m.id}）"
@@ -500,8 +556,10 @@ def _check_measure(where: str, index: int, m: Measure, sections: set[int], units
                 fail(f"{field} 第 {n} 项的 phrase", f"摘句 “{item.phrase}” 不在该措施的 text 中")
             if field == "deadlines" and item.by not in item.phrase:
                 fail(f"{field} 第 {n} 项的 by", f"时限 “{item.by}” 不在摘句中")
-            if field == "targets" and item.value_max is not None and item.value_max < item.value:
-                fail(f"{field} 第 {n} 项的 value_max", "区间上限小于下限")
+            if field == "targets":
+                problem = _quantity_problem(item)
+                if problem:
+                    fail(f"{field} 第 {n} 项的 {problem[0]}", problem[1])
             if field == "targets" and not item.id.startswith(f"{m.id}-t"):
                 fail(f"{field} 第 {n} 项的 id", f"目标 id “{item.id}” 应以 “{m.id}-t” 开头")
 
@@ -537,6 +595,9 @@ def _check(plan_dir: Path, lists: dict[str, tuple[Any, ...]]) -> None:
             raise PlanDataError(
                 f"{goals_file} 的 goals 第 {index + 1} 条（id={goal.id}）字段 group：组 “{goal.group}” 不在 groups 中"
             )
+        problem = _quantity_problem(goal)
+        if problem:
+            raise PlanDataError(f"{goals_file} 的 goals 第 {index + 1} 条（id={goal.id}）字段 {problem[0]}：{problem[1]}")
 
 
 def load_plan(plan_dir: Path | None = None) -> Plan:
@@ -547,6 +608,7 @@ def load_plan(plan_dir: Path | None = None) -> Plan:
     return Plan(
         units=lists["units"], industries=lists["industries"], sections=lists["sections"],
         measures=lists["measures"], goal_groups=lists["groups"], goals=lists["goals"], repairs=lists["repairs"],
+        industry_classification=lists["classification"],
     )
 
 

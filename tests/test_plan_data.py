@@ -11,7 +11,7 @@ import yaml
 
 from core.errors import ChaohuError
 from core.settings import PLAN_DIR, REPO as REPO_ROOT
-from loaders.plan import PlanDataError, load_plan, repair_text
+from loaders.plan import PlanDataError, load_plan, repair_text, target_phrase
 
 SOURCE = (PLAN_DIR / "source.txt").read_text(encoding="utf-8")
 PLAN = load_plan()
@@ -189,6 +189,37 @@ def test_the_341_industries_are_the_ones_the_plan_names():
     assert all(PLAN.measures_for_industry(i.id) for i in PLAN.industries)
 
 
+def test_every_figure_has_the_plans_own_words_with_its_qualifier():
+    """Panels and slides show target_phrase(…): the plan's words, never a shortened number (3支左右, not 3 支)."""
+    quantities = [t for m in PLAN.measures for t in m.targets] + list(PLAN.goals)
+    for f in quantities:
+        words = target_phrase(f)
+        assert words in REPAIRED and words in f.phrase, f
+        if f.comparator:
+            assert f.comparator in words, f
+        for v in (f.value, f.value_max, getattr(f, "baseline", None)):
+            assert v is None or figures_in(words) & figures(v), (f, v)
+    assert target_phrase(PLAN.target("4.1-t1")) == "3支左右"
+    assert target_phrase(PLAN.target("2.1-t2")) == "百亿级"
+    assert target_phrase(PLAN.target("6.3-t1")) == "由5亿元增加到10亿元"
+    assert [target_phrase(g) for g in PLAN.goals if g.comparator == "以上"] == ["16%以上", "10%以上", "25%以上"]
+
+
+def figures_in(words: str) -> set[str]:
+    return set(re.findall(r"\d+(?:\.\d+)?|百", words))
+
+
+def test_the_industry_classification_of_measures_is_marked_editorial():
+    note = PLAN.industry_classification
+    assert note.editorial and "编者" in note.note
+
+
+def test_pre_2018_unit_names_are_kept_and_noted():
+    for name in ("市国税局", "市地税局", "市消防大队"):
+        unit = PLAN.unit_by_name(name)
+        assert unit.name in SOURCE and "旧名称" in (unit.full_name_note or ""), name
+
+
 # ---------------------------------------------------------------- broken data
 
 
@@ -227,6 +258,20 @@ BROKEN = {
     "target id of another measure": (
         "measures.yaml", lambda d: _set(d["measures"][14]["targets"][0], id="4.2-t9"),
         ["第 15 条（id=5.2）", "targets 第 1 项的 id", "4.2-t9"],
+    ),
+    "shortened target words": (
+        "measures.yaml", lambda d: _set(d["measures"][10]["targets"][0], words="3支"),
+        ["第 11 条（id=4.1）", "targets 第 1 项的 words", "左右"],
+    ),
+    "target words not in the phrase": (
+        "measures.yaml", lambda d: _set(d["measures"][3]["targets"][1], words="100亿元"),
+        ["第 4 条（id=2.1）", "targets 第 2 项的 words", "不在摘句"],
+    ),
+    "goal words without the qualifier": (
+        "goals.yaml", lambda d: _set(d["goals"][1], words="16%"), ["goals 第 2 条（id=output_growth）", "words", "以上"],
+    ),
+    "classification not marked": (
+        "industries.yaml", lambda d: d["classification"].pop("editorial"), ["industries.yaml 的 classification", "缺少"],
     ),
     "unknown industry": (
         "measures.yaml", lambda d: _set(d["measures"][3], industries=["steel"]),

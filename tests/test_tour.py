@@ -84,7 +84,7 @@ def test_changing_a_figure_in_the_data_changes_the_slide(tmp_path, tour, catalog
     measures = plan_dir / "measures.yaml"
     text = measures.read_text(encoding="utf-8")
     assert text.count("value: 25.85") == 1
-    measures.write_text(text.replace("value: 25.85", "value: 31.4"), encoding="utf-8")
+    measures.write_text(text.replace("25.85", "31.4"), encoding="utf-8")  # value, words, phrase and text agree
     title = next(s.title for s in tour.slides if "target:4.2-t3" in s.figures)
 
     before = _section(tour_html(tour, load_plan(), catalog), title)
