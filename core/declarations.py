@@ -20,7 +20,7 @@ USER_GROUP = "我的数据"
 ACCURACY = {
     "located": {"label": "位置有出处", "dash": None},
     "approximate": {"label": "大致位置（据文字描述估计）", "dash": "6 4"},
-    "schematic": {"label": "示意位置（规划未明确）", "dash": "2 5"},
+    "schematic": {"label": "示意位置（规划未给出，编者所画）", "dash": "2 5"},
 }
 #: Accuracy values that mean "not a surveyed position".
 UNSURE = ("approximate", "schematic")

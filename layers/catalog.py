@@ -23,6 +23,7 @@ from geo.joins import assign_town, split_by_town
 from geo.measure import area_km2, area_mu, length_km
 from layers.userlayers import user_layers
 from loaders import base
+from loaders.enterprises import load_enterprises
 from loaders.places import load_place_links, load_places_yaml
 
 DATA_DIR = SHAPEFILE_DIR
@@ -45,6 +46,8 @@ class Catalog:
     places: pd.DataFrame
     user_specs: dict[str, LayerSpec] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    #: The enterprises and partners the measures name (data/plan/enterprises.csv).
+    enterprises: pd.DataFrame = field(default_factory=pd.DataFrame)
     features: gpd.GeoDataFrame = field(init=False)
 
     def __post_init__(self):
@@ -110,6 +113,16 @@ class Catalog:
         rows = self.features[self.features["id"] == feature_id]
         return None if rows.empty else rows.iloc[0]
 
+    def place(self, place_id: str) -> pd.Series | None:
+        """One place of places.yaml (with or without geometry), or None."""
+        rows = self.places[self.places["id"] == place_id]
+        return None if rows.empty else rows.iloc[0]
+
+    def link(self, place_id: str, measure_id: str) -> pd.Series:
+        """The link between a place and a measure: kind (原文点名/推断), basis and note."""
+        rows = self.links[(self.links["place_id"] == place_id) & (self.links["measure_id"] == measure_id)]
+        return rows.iloc[0]
+
     def place_name(self, place_id: str) -> str:
         """A place's name, with or without geometry (the id when unknown)."""
         rows = self.places[self.places["id"] == place_id]
@@ -137,7 +150,7 @@ class Catalog:
         plan_ids = {s.id for s in LAYERS if s.plan}
         layers = {k: (g[g["id"].isin(place_ids)] if k in plan_ids else g) for k, g in self.layers.items()}
         return Catalog(layers=layers, links=self.links, places=self.places, user_specs=self.user_specs,
-                       problems=self.problems)
+                       problems=self.problems, enterprises=self.enterprises)
 
     def in_town(self, town: str) -> gpd.GeoDataFrame:
         """Plan features whose township is `town`."""
@@ -224,7 +237,8 @@ def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True) -> Catalog:
             layers[spec.id] = load_layer(spec, areas, data_dir, gdf)
             user_specs[spec.id] = spec
     places = pd.DataFrame(load_places_yaml())
-    return Catalog(layers=layers, links=load_place_links(), places=places, user_specs=user_specs, problems=problems)
+    return Catalog(layers=layers, links=load_place_links(), places=places, user_specs=user_specs, problems=problems,
+                   enterprises=load_enterprises())
 
 
 __all__ = ["Catalog", "load_catalog", "load_layer", "DATA_DIR", "USER_GROUP"]

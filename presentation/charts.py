@@ -14,7 +14,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from core.formatting import number, value_text, wrap_lines  # noqa: E402
-from loaders.plan import Plan  # noqa: E402
+from loaders.plan import Plan, target_phrase  # noqa: E402
 from presentation.tour import all_deadlines  # noqa: E402
 from reports.fonts import cjk_font  # noqa: E402
 
@@ -57,8 +57,7 @@ def draw_goals(ax: Axes, plan: Plan) -> None:
         ax.text(x, 0.6, group.title, fontsize=13, color=INK, va="top", weight="bold")
         for n, goal in enumerate(plan.goals_in_group(group.id)):
             y = 0.5 - n * 0.13
-            qualifier = {"以上": "以上", "左右": "左右"}.get(goal.comparator or "", "")
-            ax.text(x, y, f"{value_text(goal.value, goal.value_max)}{goal.unit}{qualifier}", fontsize=18,
+            ax.text(x, y, target_phrase(goal), fontsize=18,
                     color=ACCENT, va="top", weight="bold")
             ax.text(x, y - 0.06, "\n".join(wrap_lines(goal.what, 16)), fontsize=9, color=MUTED, va="top")
 

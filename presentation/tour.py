@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core import atomic, settings
 from core.errors import ChaohuError
 from core.formatting import value_text
-from loaders.plan import Deadline, Measure, Plan
+from loaders.plan import Deadline, Measure, Plan, target_phrase
 
 #: The shipped default tour; the planner's edited copy lives in the workspace.
 DEFAULT_TOUR = settings.PLAN_DIR / "tour.yaml"
@@ -159,13 +159,24 @@ class KeyFigure:
 _QUALIFIER = {"以上": "以上", "左右": "左右", "级": "级", "达到": ""}
 
 
+def _figure(ref: str, figure, source: str) -> KeyFigure:
+    """A goal or target as a slide shows it: split into number and unit when that is exactly the plan's wording,
+    else the plan's words whole (由5亿元增加到10亿元, 百亿级) — never a number stripped of its qualifier."""
+    value, unit, qualifier = value_text(figure.value, figure.value_max), figure.unit, _QUALIFIER.get(figure.comparator or "", "")
+    words = target_phrase(figure).replace(" ", "").replace("-", "–")
+    if figure.comparator == "达到":  # "reach": the figure itself says it
+        words = words.removeprefix("达到")
+    if words != f"{value}{unit}{qualifier}":
+        value, unit, qualifier = target_phrase(figure), "", ""
+    return KeyFigure(ref, figure.what, value, unit, qualifier, source)
+
+
 def _goal_figure(plan: Plan, ref: str, goal_id: str) -> KeyFigure:
     goal = next((g for g in plan.goals if g.id == goal_id), None)
     if goal is None:
         raise TourError(f"关键数字 “{ref}” 引用的目标 “{goal_id}” 不在 goals.yaml 中")
     group = next((g.title for g in plan.goal_groups if g.id == goal.group), "总体目标")
-    return KeyFigure(ref, goal.what, value_text(goal.value, goal.value_max), goal.unit,
-                     _QUALIFIER.get(goal.comparator or "", ""), f"目标·{group}")
+    return _figure(ref, goal, f"目标·{group}")
 
 
 def _target_figure(plan: Plan, ref: str, target_id: str) -> KeyFigure:
@@ -173,8 +184,7 @@ def _target_figure(plan: Plan, ref: str, target_id: str) -> KeyFigure:
     if measure is None:
         raise TourError(f"关键数字 “{ref}” 引用的目标 “{target_id}” 不在 measures.yaml 中（目标 id 形如 4.2-t3）")
     t = plan.target(target_id)
-    return KeyFigure(ref, t.what, value_text(t.value, t.value_max), t.unit,
-                     _QUALIFIER.get(t.comparator or "", ""), f"措施 {measure.id}")
+    return _figure(ref, t, f"措施 {measure.id}")
 
 
 def resolve_figure(plan: Plan, ref: str) -> KeyFigure:

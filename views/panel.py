@@ -6,9 +6,11 @@ The app shows these strings with `st.html`; tests read them too. Nothing here to
 from __future__ import annotations
 
 from core.declarations import USER_GROUP
-from core.formatting import accuracy_label, blank, esc as _e, measure_key, size_text, value_text
+from core.formatting import accuracy_label, blank, esc as _e, measure_key, size_text
 from layers.catalog import Catalog
-from loaders.plan import Measure, Plan
+from loaders.enterprises import enterprises_of_measure
+from loaders.places import INFERRED
+from loaders.plan import Measure, Plan, target_phrase
 
 PANEL_CSS = """
 <style>
@@ -22,6 +24,7 @@ PANEL_CSS = """
 .cp .note{color:#a00;font-size:.9em}
 .cp details{margin:.2em 0}
 .cp ul{margin:.2em 0 .2em 1.2em;padding:0}
+.cp .inferred{color:#a05a00;font-size:.9em}
 </style>
 """
 
@@ -55,8 +58,15 @@ def measure_html(plan: Plan, m: Measure, full_text: bool = True) -> str:
 
 
 def target_text(t) -> str:
-    """A target as a planner reads it: 新建主次干道 9 条."""
-    return f"{t.what} {value_text(t.value, getattr(t, 'value_max', None))} {t.unit}".strip()
+    """A target in the plan's own words: 围绕项目、产业的产投基金 3支左右 (never a shortened number)."""
+    return f"{t.what} {target_phrase(t)}".strip()
+
+
+def _inference(kind, note) -> str:
+    """The mark of a link or parent that is our inference, not the plan's words, with why."""
+    if kind != INFERRED:
+        return ""
+    return f'<span class="inferred" title="{_e(note)}">（推断{"：" + _e(note) if not blank(note) else ""}）</span>'
 
 
 def requirement_text(status, deadline=None) -> str:
@@ -80,12 +90,13 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
     spec = catalog.spec(f["layer"])
     size = size_text(f.get("area_km2"), f.get("area_mu"), f.get("length_km"), f["accuracy"])
     accuracy = accuracy_label(f["accuracy"])
-    parent = catalog.feature(f["parent"]) if f.get("parent") else None
-    if parent is None and f.get("parent"):
-        rows = catalog.places[catalog.places["id"] == f["parent"]]
-        parent_name = rows.iloc[0]["name"] if not rows.empty else f["parent"]
+    place = catalog.place(feature_id)
+    parent_name = catalog.place_name(f["parent"]) if f.get("parent") else ""
+    if parent_name and place is not None:
+        parent_name = _e(parent_name) + _inference(place.get("parent_kind"), "上级关系为编者据文字推断")
     else:
-        parent_name = parent["name"] if parent is not None else ""
+        parent_name = _e(parent_name)
+    other_names = "、".join(place.get("other_names") or ()) if place is not None else ""
     children = catalog.children(feature_id)
     child_items = "".join(
         f"<li>{_e(c['name'])}{'（无图形，规划未给出位置）' if c.get('geometry') is None else ''}</li>"
@@ -101,7 +112,8 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
             ("规划要求", _e(requirement_text(f["status"], f.get("deadline"))) or "规划未注明"),
             ("位置精度", _e(accuracy)),
             ("面积/长度", _e(size)),
-            ("上级", _e(parent_name)),
+            ("上级", parent_name),
+            ("其他称呼", _e(f"第三方网页称：{other_names}（非规划原文）") if other_names else ""),
             ("包含", f"<ul>{child_items}</ul>" if child_items else ""),
             ("来源", _e(f["source"])),
             ("说明", _e(f["note"])),
@@ -114,9 +126,27 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
     if f["accuracy"] in ("approximate", "schematic"):
         body.append('<div class="note">示意：本地点位置非测绘成果，仅示意规划意图。</div>')
     body.append(f"<div><b>关联措施（{len(measures)} 条）</b></div>")
-    body.extend(measure_html(plan, plan.measure(mid)) for mid in measures)
+    for mid in measures:
+        link = catalog.link(feature_id, mid)
+        basis = f"关联依据：措施原文“{link['basis']}”" if link["kind"] != INFERRED else f"关联依据：{link['basis']}"
+        body.append(f'<div class="link" data-link-kind="{_e(link["kind"])}">{_e(basis)}'
+                    f'{_inference(link["kind"], link["note"])}</div>')
+        body.append(measure_html(plan, plan.measure(mid)))
+    body.append(_enterprises_html(catalog, measures, place_id=feature_id))
     body.append("</div>")
     return "".join(body)
+
+
+def _enterprises_html(catalog: Catalog, measure_ids, place_id: str | None = None) -> str:
+    """The enterprises and partners these measures name (enterprises.csv), each with the plan's words."""
+    rows = [r for mid in measure_ids for _, r in enterprises_of_measure(catalog.enterprises, mid).iterrows()]
+    if place_id is not None:
+        rows = [r for r in rows if place_id in (r["place_id"], r["related_place_id"])] or rows
+    if not rows:
+        return ""
+    items = "".join(f'<li>{_e(r["name"])}（{_e(r["kind"])}，措施 {_e(r["measure_id"])}：“{_e(r["phrase"])}”）</li>'
+                    for r in rows)
+    return f'<div><b>涉及企业和合作方（{len(rows)}）</b></div><ul class="enterprises">{items}</ul>'
 
 
 def town_html(catalog: Catalog, plan: Plan, town: str) -> str:
@@ -146,11 +176,15 @@ def town_html(catalog: Catalog, plan: Plan, town: str) -> str:
 def measure_panel_html(catalog: Catalog, plan: Plan, measure_id: str) -> str:
     """The panel of one measure, with the places linked to it."""
     m = plan.measure(measure_id)
-    ids = catalog.places_of([measure_id])
-    names = catalog.features[catalog.features["id"].isin(ids)]["name"].tolist()
+    items = []
+    for pid in sorted(catalog.places_of([measure_id]), key=catalog.place_name):
+        link = catalog.link(pid, measure_id)
+        drawn = "" if catalog.feature(pid) is not None else "（无图形，规划未给出位置）"
+        items.append(f'<li data-link-kind="{_e(link["kind"])}">{_e(catalog.place_name(pid))}{drawn}'
+                     f'{_inference(link["kind"], link["note"])}</li>')
     return (PANEL_CSS + f'<div class="cp"><h3>措施 {_e(m.id)}</h3>' + measure_html(plan, m)
-            + f"<div><b>关联地点（{len(names)} 处）</b></div><ul>"
-            + "".join(f"<li>{_e(n)}</li>" for n in names) + "</ul></div>")
+            + f"<div><b>关联地点（{len(items)} 处）</b></div><ul>{''.join(items)}</ul>"
+            + _enterprises_html(catalog, [measure_id]) + "</div>")
 
 
 def attributes_html(layer_title: str, attrs: dict[str, str]) -> str:
