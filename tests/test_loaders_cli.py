@@ -35,8 +35,8 @@ def test_inspect_reports_crs_encoding_and_bounds(gbk_gk_shapefile):
     done = run("inspect", str(gbk_gk_shapefile), "--json")
     assert done.returncode == 0, done.stderr
     layer = json.loads(done.stdout)["layers"][0]
-    assert layer["features"] == 1 and layer["crs_used"] == "EPSG:4527" and layer["crs_inferred"] is True
-    assert layer["encoding"] == "GB18030" and layer["encoding_detected"] is True and "企业名称" in layer["fields"]
+    assert layer["features"] == 1 and layer["crs"]["used"] == "EPSG:4527" and layer["crs"]["how"] == "inferred"
+    assert layer["encoding"]["used"] == "GB18030" and layer["encoding"]["detected"] is True and "企业名称" in layer["fields"]
     minx, miny, maxx, maxy = layer["bounds_wgs84"]
     assert abs(minx - 117.8612) < 1e-5 and abs(miny - 31.6002) < 1e-5
     text = run("inspect", str(gbk_gk_shapefile)).stdout
