@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--layer", help="只读取此图层")
         cmd.add_argument("--crs", help="指定坐标系（如 EPSG:2384 西安80），覆盖文件声明与推断")
         cmd.add_argument("--towgs84", metavar="DX,DY,DZ,RX,RY,RZ,DS",
-                         help="本单位西安80/北京54 → CGCS2000 七参数（米、秒、ppm），用于旧基准的数据")
+                         help="本单位西安80/北京54 → CGCS2000 七参数（米、秒、ppm），用于旧基准的数据；以负数开头时写作 --towgs84=-12.5,…")
         cmd.add_argument("--rotation", choices=("position_vector", "coordinate_frame"), default="position_vector",
                          help="七参数的旋转约定：位置矢量（默认，PROJ/EPSG 9606）或坐标框架（EPSG 9607）")
         cmd.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1024**2, help="文件大小上限（MB），默认 200")

@@ -39,8 +39,8 @@ TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
 SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".xml", ".qmd", ".fix")
 #: --coords choices: where the numbers were picked, and the converter to WGS84 ('wgs84' = confirmed, no conversion).
 COORDS = {"gcj02": ("GCJ-02（高德/腾讯）", gcj02_to_wgs84), "bd09": ("BD-09（百度）", bd09_to_wgs84)}
-#: Layer names GeoPackage keeps for itself: a file so named is stored as gpkg-… instead.
-RESERVED_LAYER_PREFIXES = ("gpkg_", "rtree_", "sqlite_")
+#: Layer name beginnings GeoPackage/SQLite keep for themselves: a file so named is stored as 图层_… instead.
+RESERVED_LAYER_PREFIXES = ("gpkg", "rtree_", "sqlite_")
 #: Who declares a CRS, per format, for the report ("文件" when unsure).
 DECLARED_BY = {"Shapefile": ".prj 文件", "GeoJSON": "GeoJSON 的 crs 成员", "GeoPackage": "GeoPackage", "FlatGeobuf": "FlatGeobuf",
                "KML": "KML 规范（WGS84）", "KMZ": "KML 规范（WGS84）", "FileGDB": "文件地理数据库"}
@@ -266,10 +266,16 @@ def _read_file(path: Path, label: str, tmp: Path, layer: str | None, max_bytes: 
     return raws, notes
 
 
-def _read_gdb(folder: Path, label: str, layer: str | None, progress: Progress | None) -> tuple[list[_Raw], list[str]]:
-    """Every feature class of a File Geodatabase folder (or the one named), grouped under the geodatabase's name."""
+def _read_gdb(folder: Path, label: str, stem: str, tmp: Path, layer: str | None,
+              progress: Progress | None) -> tuple[list[_Raw], list[str]]:
+    """Every feature class of a File Geodatabase folder (or the one named), grouped under `stem`."""
+    if folder.suffix.lower() != ".gdb":  # GDAL opens a geodatabase by its .gdb folder name: link one
+        link = tmp / f"gdb-{len(list(tmp.glob('gdb-*')))}" / f"{stem}.gdb"
+        link.parent.mkdir(parents=True)
+        link.symlink_to(folder.resolve(), target_is_directory=True)
+        folder = link
     try:
-        return _vector_raws(folder, label, gdb.layer_stem(folder), "FileGDB", folder.parent, layer, 0, progress)
+        return _vector_raws(folder, label, stem, "FileGDB", tmp, layer, 0, progress)
     except LoadError:
         raise
     except Exception as exc:  # a damaged or partial .gdb
@@ -293,9 +299,11 @@ def _read_dir(directory: Path, label: str, tmp: Path, layer: str | None, max_byt
         raise LoadError(f"「{label}」中没有可读的空间数据文件。支持：{SUPPORTED}。")
     raws, notes, errors = [], [], []
     for folder in gdbs:
-        rel = folder.relative_to(directory).as_posix() if folder != directory else label
+        inner = folder != directory
+        rel = folder.relative_to(directory).as_posix() if inner else label
+        stem = gdb.layer_stem(folder) if inner or folder.suffix.lower() == ".gdb" else Path(label).stem
         try:
-            found, more = _read_gdb(folder, rel if rel != "." else label, layer if len(gdbs) == 1 else None, progress)
+            found, more = _read_gdb(folder, rel, stem, tmp, layer if len(gdbs) == 1 else None, progress)
             raws += found
             notes += more
         except LoadError as exc:
@@ -337,11 +345,11 @@ def _where(index, table: bool) -> str:
 
 
 def _safe_layer_name(name: str) -> tuple[str, str | None]:
-    """A layer name a GeoPackage accepts (gpkg_x → gpkg-x), and the repair said when it changed."""
+    """A layer name a GeoPackage accepts (gpkg_x → 图层_gpkg_x), and the repair said when it changed."""
     for prefix in RESERVED_LAYER_PREFIXES:
         if name.lower().startswith(prefix):
-            new = name[: len(prefix) - 1] + "-" + name[len(prefix):]
-            return new, f"图层名「{name}」以 GeoPackage 保留的「{prefix}」开头，改为「{new}」"
+            new = f"图层_{name}"
+            return new, f"图层名「{name}」以 GeoPackage 保留的「{name[:len(prefix)]}」开头，改为「{new}」"
     return name, None
 
 
@@ -366,7 +374,7 @@ def _finish(raw: _Raw, coords: str | None, crs: str | None, reference_points, sh
     """Field names, repairs, CRS (checked for plausibility), datum, coordinate source, impossible features, mixed types: the layers a user sees."""
     fixes, notes, renames = list(raw.repairs), list(raw.warnings), list(raw.renames)
     label = raw.source if Path(raw.source).stem == raw.name.split("/")[-1] else f"{raw.source} · {raw.name}"
-    fieldnames.check_count(raw.gdf.columns, label)
+    fieldnames.check_count([c for c in raw.gdf.columns if c != raw.gdf.geometry.name], label)
     gdf, standard = fieldnames.to_chinese(raw.gdf)
     renames += standard
     gdf, n = repairs.drop_empty(gdf)

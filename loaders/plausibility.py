@@ -56,7 +56,8 @@ class Fit:
     @property
     def distance(self) -> float:
         """km from 巢湖市 of the layer's middle (inf when nothing is finite)."""
-        return distance_km(self.lon, self.lat) if np.isfinite([self.lon, self.lat]).all() else float("inf")
+        valid = np.isfinite([self.lon, self.lat]).all() and -180 <= self.lon <= 180 and -90 <= self.lat <= 90
+        return distance_km(self.lon, self.lat) if valid else float("inf")
 
     @property
     def near(self) -> bool:
@@ -67,6 +68,8 @@ class Fit:
         """Where that puts the layer, in Chinese."""
         if not np.isfinite([self.lon, self.lat]).all():
             return "无法换算（得到无穷大或空值）"
+        if not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
+            return f"得到 {self.lon:.6g}, {self.lat:.6g}，不是有效的经纬度"
         place = f"在经度 {self.lon:.4f}°、纬度 {self.lat:.4f}°"
         if not self.ok:
             return f"{place}，不在中国境内（距巢湖市约 {self.distance:,.0f} 公里）"
@@ -120,13 +123,19 @@ def _far(f: Fit) -> list[str]:
     return [f"图层中部{f.where()}，不在巢湖市附近：请确认坐标系和数据是否正确"]
 
 
-def _from_numbers(bounds) -> tuple[CRS, str, list[str]] | None:
-    """(CRS, reason, older-datum alternatives) the numbers fit, or None."""
-    try:
-        code, reason, alternatives = crsguess.infer_crs(bounds)
-    except ValueError:
-        return None
-    return CRS.from_user_input(code), reason, alternatives
+def _from_numbers(bounds, x: np.ndarray, y: np.ndarray) -> tuple[CRS, str, list[str]] | None:
+    """(CRS, reason, older-datum alternatives) the numbers fit — all of them, else their middle (a few typos aside) — or None."""
+    finite = np.isfinite(x) & np.isfinite(y)
+    middle = (float(np.median(x[finite])), float(np.median(y[finite]))) * 2 if finite.any() else None
+    for box in (bounds, middle):
+        if box is None:
+            continue
+        try:
+            code, reason, alternatives = crsguess.infer_crs(box)
+        except ValueError:
+            continue
+        return CRS.from_user_input(code), reason, alternatives
+    return None
 
 
 def _same(a: CRS, b: CRS) -> bool:
@@ -146,12 +155,12 @@ def choose(gdf: gpd.GeoDataFrame, label: str, specified: str | None = None, decl
             raise LoadError(f"无法识别指定的坐标系「{specified}」（可写 EPSG:4548 等）。", str(exc)) from exc
         f = fit(x, y, crs)
         if not f.ok:
-            guess = _from_numbers(bounds)
+            guess = _from_numbers(bounds, x, y)
             hint = f"坐标数值看起来是 {crsguess.describe(guess[0])}（{guess[1]}）。" if guess else ""
             raise LoadError(f"「{label}」按指定的坐标系 {crsguess.describe(crs)} 换算，位置{f.where()}。{hint}请检查指定的坐标系。")
         return Choice(crs, "specified", f"按指定的坐标系 {crsguess.describe(crs)} 读取", _far(f))
     declared = gdf.crs
-    guess = _from_numbers(bounds)
+    guess = _from_numbers(bounds, x, y)
     if declared is not None:
         declared = CRS.from_user_input(declared)
         f = fit(x, y, declared)
@@ -161,8 +170,8 @@ def choose(gdf: gpd.GeoDataFrame, label: str, specified: str | None = None, decl
                           declared=crsguess.describe(declared))
         g = fit(x, y, guess[0]) if guess and not _same(guess[0], declared) else None
         if g is not None and g.ok and (not f.ok or (g.near and not f.near)):
-            warning = (f"{named}与坐标数值不符：按它换算，位置{f.where()}；数值符合 {crsguess.describe(g.crs)}"
-                       f"（{guess[1]}），已按后者读取，请核对")
+            warning = (f"{named}与坐标数值不符：按它换算，位置{f.where()}；坐标数值符合 {crsguess.describe(g.crs)}，"
+                       "已按后者读取，请核对")
             return Choice(g.crs, "corrected", f"{named}与数值不符，{guess[1]}", [warning] + _far(g), guess[2],
                           crsguess.describe(declared))
         if f.ok:

@@ -16,7 +16,7 @@ import shapely
 from loaders import dms
 from loaders import encoding as enc
 from loaders.errors import LoadError
-from loaders.fieldnames import unique_names
+from loaders.fieldnames import check_count, unique_names
 from loaders.report import FieldRename
 
 #: Column-name spellings (normalised: lower case, no spaces, units in brackets removed), best pairs first.
@@ -229,6 +229,7 @@ def read_csv(path: Path) -> list[Table]:
                           skiprows=header, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise LoadError(f"「{path.name}」不是可读的 CSV 表格（第 {header + 1} 行起）。", str(exc)) from exc
+    check_count(raw.columns, path.name)
     df, _, renames = _titled(raw, 0, header + 1)
     df = df.apply(_numeric_where_possible)
     made = table_to_geo(df, path.stem)
@@ -255,6 +256,7 @@ def read_excel(path: Path) -> tuple[list[Table], list[str]]:
         if header is None:
             skipped.append(f"工作表「{sheet}」没有坐标列或 WKT 列，未导入")
             continue
+        check_count(raw.columns, f"{path.name} · {sheet}")
         df, titles, renames = _titled(raw, header, 1)
         made = table_to_geo(df.infer_objects(), str(sheet))
         if made is None:
