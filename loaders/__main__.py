@@ -12,8 +12,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo.crs import STORAGE
 from core.errors import ChaohuError
+from geo.crs import STORAGE
 from loaders.coordsource import NAMES
 from loaders.datum import DatumShift
 from loaders.errors import LoadError
