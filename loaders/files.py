@@ -160,8 +160,9 @@ def _frame(raw: frames.RawLayer, label: str) -> tuple[gpd.GeoDataFrame, list[Fie
 
 
 def _read_vector(path: Path, label: str, fmt: str, layer: str | None,
-                 progress: Progress | None) -> tuple[list[tuple[str, gpd.GeoDataFrame, list[FieldRename]]], list[str]]:
-    """Every spatial layer of a multi-layer source (or the one named); notes on tables without geometry and empty layers."""
+                 progress: Progress | None) -> tuple[list[tuple[str, gpd.GeoDataFrame, list[FieldRename]]], list[str], bool]:
+    """Every spatial layer of a multi-layer source (or the one named); notes on tables without geometry and empty layers;
+    whether the source holds several layers (then each is named source/layer)."""
     listed = pyogrio.list_layers(path)
     names = [str(n) for n, _ in listed]
     if layer is not None:
@@ -179,7 +180,7 @@ def _read_vector(path: Path, label: str, fmt: str, layer: str | None,
             out.append((str(name), gdf, renames))
         else:
             notes.append(f"「{label}」中的图层「{name}」没有要素（空图层），已跳过")
-    return out, notes
+    return out, notes, len(names) > 1
 
 
 def _read_dxf(path: Path, label: str, tmp: Path, progress: Progress | None) -> _Raw:
@@ -211,9 +212,9 @@ def _vector_raws(path: Path, label: str, stem: str, fmt: str, tmp: Path, layer: 
     elif fmt == "GeoJSON":
         target, decision, has_crs = textformats.geojson_for_gdal(path, tmp)
         declared_by = DECLARED_BY["GeoJSON"] if has_crs else "GeoJSON 规范（无 crs 成员时为 WGS84）"
-    found, notes = _read_vector(target, label, fmt, layer, progress)
+    found, notes, several = _read_vector(target, label, fmt, layer, progress)
     warnings = [decision.warning] if decision.warning else []
-    return [_Raw(stem if len(found) == 1 and fmt != "FileGDB" else f"{stem}/{name}", gdf, label, decision, [], list(warnings),
+    return [_Raw(f"{stem}/{name}" if several or fmt == "FileGDB" else stem, gdf, label, decision, [], list(warnings),
                  renames, declared_by) for name, gdf, renames in found], notes
 
 

@@ -104,3 +104,30 @@ def zipped(folder: Path, root: str = "成果") -> bytes:
                 zf.write(part, f"{root}/{folder.name}/{part.relative_to(folder).as_posix()}" if root else
                          part.relative_to(folder).as_posix())
     return buf.getvalue()
+
+
+def _record(name: str, value) -> bytes:
+    """One 16-byte NTv2 header record: an 8-character name and an int, a double or 8 characters."""
+    key = name.ljust(8).encode("ascii")
+    if isinstance(value, int):
+        return key + struct.pack("<i", value) + b"\0" * 4
+    if isinstance(value, float):
+        return key + struct.pack("<d", value)
+    return key + value.ljust(8).encode("ascii")
+
+
+def ntv2_grid(path: Path, dlat_seconds: float, dlon_east_seconds: float, box=(117.0, 31.0, 118.5, 32.5), step=0.25) -> Path:
+    """An NTv2 grid (.gsb) shifting every point by the same seconds north and east over `box` (west, south, east, north)."""
+    west, south, east, north = box
+    rows, cols = int(round((north - south) / step)) + 1, int(round((east - west) / step)) + 1
+    head = b"".join(_record(k, v) for k, v in [
+        ("NUM_OREC", 11), ("NUM_SREC", 11), ("NUM_FILE", 1), ("GS_TYPE", "SECONDS"), ("VERSION", "NTv2.0"),
+        ("SYSTEM_F", "XIAN80"), ("SYSTEM_T", "CGCS2000"), ("MAJOR_F", 6378140.0), ("MINOR_F", 6356755.288),
+        ("MAJOR_T", 6378137.0), ("MINOR_T", 6356752.314)])
+    sub = b"".join(_record(k, v) for k, v in [  # NTv2 counts longitude positive west
+        ("SUB_NAME", "CHAOHU"), ("PARENT", "NONE"), ("CREATED", "20240101"), ("UPDATED", "20240101"),
+        ("S_LAT", south * 3600.0), ("N_LAT", north * 3600.0), ("E_LONG", -east * 3600.0), ("W_LONG", -west * 3600.0),
+        ("LAT_INC", step * 3600.0), ("LONG_INC", step * 3600.0), ("GS_COUNT", rows * cols)])
+    body = struct.pack("<4f", dlat_seconds, -dlon_east_seconds, 0.0, 0.0) * (rows * cols)
+    path.write_bytes(head + sub + body + _record("END", ""))
+    return path

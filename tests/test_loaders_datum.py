@@ -11,7 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
-from filebuild import TRUTH, assert_at_truth, metres_off, truth_points
+from filebuild import TRUTH, assert_at_truth, metres_off, ntv2_grid, truth_points
 from pyproj import Transformer
 
 from loaders.datum import DatumShift, old_datum
@@ -93,3 +93,18 @@ def test_cli_towgs84_option(tmp_path):
     assert "本单位七参数" in layer["datum"] and layer["plausibility"]["near"]
     minx, miny, maxx, maxy = layer["bounds_wgs84"]  # the truth spans 117.64–117.8612 E, 31.6002–31.78 N
     assert [round(v, 4) for v in (minx, miny, maxx, maxy)] == [117.64, 31.6002, 117.8612, 31.78]
+
+
+def test_an_office_grid_is_applied(tmp_path):
+    grid = ntv2_grid(tmp_path / "西安80_2000.gsb", dlat_seconds=2.0, dlon_east_seconds=3.0)
+    lon = np.array([p[0] for p in TRUTH.values()]) - 3.0 / 3600  # where the old datum puts the truth, per the grid
+    lat = np.array([p[1] for p in TRUTH.values()]) - 2.0 / 3600
+    x, y = Transformer.from_crs("+proj=longlat +ellps=IAU76", "+proj=tmerc +lon_0=117 +k=1 +x_0=500000 +ellps=IAU76",
+                                always_xy=True).transform(lon, lat)
+    path = tmp_path / "格网.shp"
+    truth_points().set_geometry(gpd.points_from_xy(x, y), crs="EPSG:2384").to_file(path, encoding="UTF-8")
+    lr = read_any(path, datum_shift=DatumShift(grid=str(grid))).layers[0]
+    assert "格网 西安80_2000.gsb" in lr.datum
+    assert_at_truth(lr.gdf, 2.0)
+    with pytest.raises(LoadError, match="找不到格网文件"):
+        read_any(path, datum_shift=DatumShift(grid=str(tmp_path / "没有.gsb")))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import zipfile
 
+import geopandas as gpd
 import pytest
-from filebuild import DLTB, TRUTH, file_gdb, metres_off, zipped
+from filebuild import DLTB, TRUTH, file_gdb, metres_off, truth_points, zipped
 from shapely.geometry import Point
 
 from loaders.files import LoadError, read_any, read_uploads
@@ -63,3 +64,12 @@ def test_personal_geodatabase_gets_a_chinese_message(tmp_path):
         zf.writestr("成果/土地利用现状.mdb", b"Standard Jet DB\x00" + b"\x00" * 200)
     with pytest.raises(LoadError, match="个人地理数据库"):
         read_any(buf.getvalue(), "成果.zip")
+
+
+def test_empty_geopackage_layers_are_named_as_skipped(tmp_path):
+    path = tmp_path / "成果.gpkg"
+    truth_points().to_file(path, layer="驻地")
+    gpd.GeoDataFrame({"名称": []}, geometry=[], crs="EPSG:4490").to_file(path, layer="待补充", geometry_type="Polygon")
+    result = read_any(path)
+    assert [lr.name for lr in result.layers] == ["成果/驻地"]
+    assert any("「待补充」没有要素" in w and "已跳过" in w for w in result.warnings)
