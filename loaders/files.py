@@ -449,6 +449,7 @@ def _read_path(path: Path, label: str, tmp: Path, coords, layer, max_bytes, prog
         raws, notes = _read_file(path, label, tmp, layer, max_bytes, progress)
     layers, errors = [], []
     for raw in raws:
+        raw.texts = [label, *raw.texts]  # the upload's own name (e.g. 高德点位.zip) speaks for every layer in it
         try:
             layers += _finish(raw, coords, crs, reference_points, shift)
         except LoadError as exc:

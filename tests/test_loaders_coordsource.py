@@ -3,8 +3,10 @@ near the features we ship — and point tables always ask where their numbers ca
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -87,3 +89,12 @@ def test_convert_refuses_a_named_gcj02_file_until_the_source_is_given(tmp_path):
     assert refused.returncode == 2 and "--coords gcj02" in refused.stderr and "Traceback" not in refused.stderr
     assert not (tmp_path / "out.geojson").exists()
     assert convert("--coords", "gcj02").returncode == 0 and (tmp_path / "out.geojson").exists()
+
+
+def test_the_name_of_a_zip_speaks_for_the_tables_inside(tmp_path):
+    names, lon, lat = _picked(wgs84_to_bd09)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("资料/points.csv", pd.DataFrame({"名称": names, "lng": lon, "lat": lat}).to_csv(index=False))
+    lr = read_any(buf.getvalue(), "百度地图标注.zip").layers[0]
+    assert lr.coord_source.hint == "bd09" and lr.needs_coord_source_confirmation
