@@ -3,7 +3,8 @@ and its Chinese message, coordinate-system choices and coordinate sources."""
 
 from __future__ import annotations
 
-#: The upload limit in MB; keep equal to `server.maxUploadSize` in .streamlit/config.toml (Streamlit refuses above it).
+#: Our upload limit in MB. Streamlit's `server.maxUploadSize` (.streamlit/config.toml) must be at least this; set it higher
+#: and files between the two get our Chinese message (`too_large`) instead of Streamlit's English one.
 MAX_UPLOAD_MB = 200
 #: File types the uploader accepts (without dots). A zipped File Geodatabase is a .zip; .mdb and .xls are accepted so that
 #: the planner gets the Chinese message saying what to export instead.
