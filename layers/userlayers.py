@@ -47,7 +47,7 @@ _COMPUTED = ("id", "name", "layer", "town", "status", "accuracy", "source", "par
              "area_km2", "area_mu", "length_km")
 
 
-NAME_COLUMNS = ("名称", "NAME", "Name", "MC", "mc", "项目名称", "地块名称", "DKMC", "XMMC")
+NAME_COLUMNS = ("名称", "NAME", "Name", "MC", "mc", "项目名称", "地块名称", "DKMC", "XMMC", "地类名称", "行政区名称", "用地用海分类名称")
 
 
 def _names(gdf: gpd.GeoDataFrame, stem: str) -> pd.Series:

@@ -15,7 +15,11 @@ import pyogrio
 from core.errors import ChaohuError
 from core.settings import SHAPEFILE_DIR as SHIPPED_DIR
 from geo.crs import STORAGE
-from loaders.files import DEFAULT_MAX_BYTES, ReadResult, read_any, write_layers
+from loaders.coordsource import NAMES
+from loaders.datum import DatumShift
+from loaders.errors import LoadError
+from loaders.files import DEFAULT_MAX_BYTES, ReadResult, read_any
+from loaders.writing import write_layers
 
 
 def shipped_points(directory: Path = SHIPPED_DIR) -> gpd.GeoSeries | None:
@@ -43,21 +47,7 @@ def text_bar(fraction: float, message: str) -> None:
 
 def format_report(result: ReadResult) -> str:
     """The inspect report as Chinese text."""
-    lines = [f"文件：{result.source}    图层：{len(result.layers)} 个"]
-    for lr in result.layers:
-        minx, miny, maxx, maxy = lr.bounds_wgs84
-        lines += [
-            f"\n图层「{lr.name}」（来自 {lr.source}）",
-            f"  要素数：{len(lr.gdf)}    几何类型：{'、'.join(sorted(set(lr.gdf.geom_type)))}",
-            f"  坐标系：{lr.crs_used}（{'由数值推断' if lr.crs_inferred else '文件声明或指定'}）",
-            f"  编码：{lr.encoding}（{'由字节判断' if lr.encoding_detected else '文件声明或格式规定'}）",
-            f"  范围（WGS84）：经度 {minx:.6f} – {maxx:.6f}，纬度 {miny:.6f} – {maxy:.6f}",
-        ]
-        lines += [f"  修复：{r}" for r in lr.repairs] + [f"  提示：{w}" for w in lr.warnings]
-        if not lr.repairs and not lr.warnings:
-            lines.append("  无修复、无问题")
-    lines += [f"\n提示：{w}" for w in result.warnings]
-    return "\n".join(lines)
+    return "\n".join(result.lines())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,9 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("path", help="文件、文件夹或 zip")
         if name == "convert":
             cmd.add_argument("out", help="输出文件：.geojson / .gpkg / .shp / .fgb")
-        cmd.add_argument("--coords", choices=("gcj02", "bd09"), help="坐标拾取自高德/腾讯（gcj02）或百度（bd09），转换为 WGS84")
+        cmd.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"),
+                         help="点位坐标来源：wgs84（GPS/天地图/奥维，确认无偏移）、gcj02（高德/腾讯）或 bd09（百度），后两种转换为 WGS84")
         cmd.add_argument("--layer", help="只读取此图层")
         cmd.add_argument("--crs", help="指定坐标系（如 EPSG:2384 西安80），覆盖文件声明与推断")
+        cmd.add_argument("--towgs84", metavar="DX,DY,DZ,RX,RY,RZ,DS",
+                         help="本单位西安80/北京54 → CGCS2000 七参数（米、秒、ppm），用于旧基准的数据；以负数开头时写作 --towgs84=-12.5,…")
+        cmd.add_argument("--rotation", choices=("position_vector", "coordinate_frame"), default="position_vector",
+                         help="七参数的旋转约定：位置矢量（默认，PROJ/EPSG 9606）或坐标框架（EPSG 9607）")
         cmd.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1024**2, help="文件大小上限（MB），默认 200")
         cmd.add_argument("--quiet", action="store_true", help="不显示进度条")
         if name == "inspect":
@@ -86,11 +81,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     warnings.simplefilter("ignore")
     try:
+        shift = DatumShift.from_text(args.towgs84, convention=args.rotation) if args.towgs84 else None
         result = read_any(Path(args.path), coords=args.coords, layer=args.layer, max_bytes=int(args.max_mb * 1024**2),
-                          progress=None if args.quiet else text_bar, reference_points=shipped_points(), crs=args.crs)
+                          progress=None if args.quiet else text_bar, reference_points=shipped_points(), crs=args.crs,
+                          datum_shift=shift)
         if args.command == "inspect":
             print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else format_report(result))
         else:
+            unconfirmed = [lr for lr in result.layers if lr.coord_source.hint and lr.needs_coord_source_confirmation]
+            if unconfirmed:
+                lr, said = unconfirmed[0], unconfirmed[0].coord_source
+                raise LoadError(f"「{lr.name}」的名称中含「{said.hint_words}」，坐标可能取自{NAMES[said.hint]}地图，未转换。"
+                                f"请用 --coords {said.hint} 转换，或用 --coords wgs84 确认无偏移后再转换。")
             for path, notes in write_layers(result.layers, Path(args.out)):
                 print(f"已写出：{path}")
                 for note in notes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 
 UTF8 = "UTF-8"
@@ -72,50 +73,131 @@ def dbf_ldid(dbf: Path) -> int:
     return head[29] if len(head) >= 30 else 0
 
 
-def dbf_text_sample(dbf: Path, limit: int = SAMPLE_BYTES) -> bytes:
-    """Field names and the first records of a DBF, the bytes an encoding is decided from."""
+@dataclass(frozen=True)
+class DbfField:
+    """One field descriptor of a DBF header: its name as stored (bytes), type letter, width and offset in a record."""
+
+    name: bytes
+    kind: str
+    offset: int
+    length: int
+
+
+def dbf_fields(dbf: Path) -> list[DbfField]:
+    """The field descriptors of a DBF, read from its header bytes (names are decoded elsewhere, one by one)."""
     with open(dbf, "rb") as fh:
         head = fh.read(32)
         if len(head) < 32:
-            return b""
+            return []
+        header_len = struct.unpack("<H", head[8:10])[0]
+        block = fh.read(max(header_len - 32, 0))
+    fields, offset = [], 1  # byte 0 of a record is the deletion flag
+    for i in range(0, len(block) - 31, 32):
+        if block[i] == 0x0D:
+            break
+        desc = block[i:i + 32]
+        fields.append(DbfField(desc[:11].split(b"\0")[0], chr(desc[11]), offset, desc[16]))
+        offset += desc[16]
+    return fields
+
+
+def dbf_char_values(dbf: Path, limit: int = SAMPLE_BYTES) -> list[bytes]:
+    """The non-empty values of the character fields in a DBF's first records (at most `limit` bytes): what an encoding is judged on."""
+    fields = [f for f in dbf_fields(dbf) if f.kind in "CM"]
+    with open(dbf, "rb") as fh:
+        head = fh.read(32)
+        if len(head) < 32 or not fields:
+            return []
         header_len, record_len = struct.unpack("<HH", head[8:12])
-        fields = fh.read(max(header_len - 32, 0))
-        names = b" ".join(fields[i:i + 11].split(b"\0")[0] for i in range(0, len(fields) - 31, 32) if fields[i] != 0x0D)
+        fh.seek(header_len)
         records = fh.read(limit)
-    if record_len:
-        records = records[: len(records) - len(records) % record_len]
-    return names + b" " + records
+    values = []
+    for start in range(0, len(records) - record_len + 1, max(record_len, 1)):
+        record = records[start:start + record_len]
+        values += [v for f in fields if (v := record[f.offset:f.offset + f.length].rstrip(b" \0"))]
+    return values
 
 
-def shapefile_encoding(shp: Path) -> tuple[str, bool, str]:
-    """(codec, detected from bytes?, how it was decided) for a shapefile's DBF: .cpg, else LDID, else the bytes."""
+def decode_cut(raw: bytes, codec: str) -> tuple[str, bool]:
+    """(text, cut) for bytes in `codec` whose last character may have been cut at a fixed width; UnicodeDecodeError otherwise."""
+    try:
+        return raw.decode(codec), False
+    except UnicodeDecodeError as exc:
+        if exc.end == len(raw) and len(raw) - exc.start < 4:
+            return raw[:exc.start].decode(codec), True
+        raise
+
+
+def fits(codec: str, values: list[bytes]) -> bool:
+    """True when every value decodes in `codec` (a character cut at the value's end allowed)."""
+    try:
+        for value in values:
+            decode_cut(value, codec)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def judge(values: list[bytes]) -> str:
+    """UTF-8 when every non-ASCII value is UTF-8, else GB18030 (what Chinese Windows writes)."""
+    return UTF8 if fits(UTF8, values) else GB18030
+
+
+@dataclass
+class EncodingDecision:
+    """The codec of a file's text, whether it was judged from the bytes, why (Chinese), and a warning when a declaration lied."""
+
+    codec: str
+    detected: bool
+    why: str
+    warning: str = ""
+
+
+def shapefile_encoding(shp: Path) -> EncodingDecision:
+    """A shapefile's DBF codec: its .cpg or LDID when the values agree with it, else judged from the values' bytes."""
+    declared, source = None, ""
     cpg = find_sidecar(shp, ".cpg")
     if cpg is not None:
-        text = cpg.read_bytes().decode("ascii", errors="ignore")
-        codec = codec_from_cpg(text)
-        if codec:
-            return codec, False, f".cpg 声明 {text.strip()}"
+        text = cpg.read_bytes().decode("ascii", errors="ignore").strip()
+        declared, source = codec_from_cpg(text), f".cpg 声明 {text}"
     dbf = find_sidecar(shp, ".dbf")
     if dbf is None:
-        return UTF8, False, "无 .dbf"
-    ldid = dbf_ldid(dbf)
-    if LDID_CODECS.get(ldid):
-        return LDID_CODECS[ldid], False, f"DBF 语言标识 LDID/{ldid}"
-    codec, non_ascii = detect(dbf_text_sample(dbf))
-    return codec, non_ascii, "由字节判断" if non_ascii else "纯 ASCII"
+        return EncodingDecision(declared or UTF8, False, "无 .dbf 属性表")
+    if declared is None and LDID_CODECS.get(dbf_ldid(dbf)):
+        declared, source = LDID_CODECS[dbf_ldid(dbf)], f"DBF 语言标识 LDID/{dbf_ldid(dbf)}"
+    wide = [v for v in dbf_char_values(dbf) if not v.isascii()]
+    if declared is None:
+        if not wide:
+            return EncodingDecision(UTF8, False, "属性值为纯 ASCII")
+        found = judge(wide)
+        return EncodingDecision(found, True, f"无 .cpg，按属性值的字节判断为 {found}")
+    if not wide or (fits(declared, wide) and not (declared != UTF8 and fits(UTF8, wide))):
+        return EncodingDecision(declared, False, source)
+    found = judge(wide)
+    return EncodingDecision(found, True, f"{source}，但属性值按字节判断为 {found}",
+                            f"{source}，但属性值不是该编码（可能是拷贝来的 .cpg）；按字节判断为 {found} 并按此读取")
 
 
-def dxf_encoding(dxf: Path) -> tuple[str, bool]:
-    """(codec, detected) of a DXF: UTF-8 from AutoCAD 2007 on, else $DWGCODEPAGE, else the bytes."""
+def dxf_encoding(dxf: Path) -> EncodingDecision:
+    """A DXF's codec: UTF-8 from AutoCAD 2007 on, else $DWGCODEPAGE ANSI_936, else judged from the bytes (also when those contradict it)."""
     with open(dxf, "rb") as fh:
-        head = fh.read(64 * 1024)
-    version = re.search(rb"\$ACADVER\s*\r?\n\s*1\s*\r?\n\s*AC(\d+)", head)
-    if version and int(version.group(1)) >= 1021:
-        return UTF8, False
-    page = re.search(rb"\$DWGCODEPAGE\s*\r?\n\s*3\s*\r?\n\s*(\S+)", head)
+        sample = fh.read(SAMPLE_BYTES)
+    version = re.search(rb"\$ACADVER\s*\r?\n\s*1\s*\r?\n\s*AC(\d+)", sample[:64 * 1024])
+    page = re.search(rb"\$DWGCODEPAGE\s*\r?\n\s*3\s*\r?\n\s*(\S+)", sample[:64 * 1024])
     codepage = page.group(1).decode("ascii", "ignore").upper() if page else ""
-    if codepage in ("ANSI_936", "GB2312", "GBK"):
-        return GB18030, False
-    with open(dxf, "rb") as fh:
-        codec, non_ascii = detect(fh.read(SAMPLE_BYTES))
-    return ("UTF-8" if codec.startswith("UTF-8") else codec), non_ascii
+    declared, source = None, ""
+    if version and int(version.group(1)) >= 1021:
+        declared, source = UTF8, f"AutoCAD 2007 及以后版本（AC{version.group(1).decode()}）规定为 UTF-8"
+    elif codepage in ("ANSI_936", "GB2312", "GBK"):
+        declared, source = GB18030, f"$DWGCODEPAGE 声明 {codepage}"
+    if sample.isascii():
+        return EncodingDecision(declared or UTF8, False, source or "纯 ASCII")
+    found, _ = detect(sample)
+    found = UTF8 if found.startswith("UTF-8") else found
+    if declared is None:
+        why = "无 HEADER 段" if not version and not page else f"$DWGCODEPAGE 为 {codepage or '空'}"
+        return EncodingDecision(found, True, f"{why}，按字节判断为 {found}")
+    if declared == found or (declared == GB18030 and found == GB18030):
+        return EncodingDecision(declared, False, source)
+    return EncodingDecision(found, True, f"{source}，但内容按字节判断为 {found}",
+                            f"{source}，但内容不是该编码；按字节判断为 {found} 并按此读取")

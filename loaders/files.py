@@ -1,47 +1,50 @@
-"""One entry point for planners' own files: read any supported file, zip or upload into EPSG:4490 layers, report every change."""
+"""One entry point for planners' own files: read any supported file, folder, zip or upload into EPSG:4490 layers, each
+with a report of what was decided (CRS, encoding, field names, coordinates, position) and what was repaired.
+
+Nothing impossible leaves here: every layer is checked finite, inside China and near 巢湖市 (or says how far), and a
+declared CRS the numbers contradict is replaced by the one they fit (with a warning) or the file is refused.
+"""
 
 from __future__ import annotations
 
 import re
-import struct
 import tempfile
 import threading
 import warnings as pywarnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyogrio
 import shapely
-from pyproj import CRS
 
 from geo.chinacoords import bd09_to_wgs84, gcj02_to_wgs84
-from geo.crs import STORAGE, WEB
-from loaders import crsguess, repairs, tables
-from loaders import encoding as enc
+from geo.crs import WEB
+from loaders import coordsource, crsguess, datum, fieldnames, frames, gdb, plausibility, repairs, shapefile, tables, textformats
 from loaders.archive import check_zip, extract_zip
+from loaders.datum import DatumShift
+from loaders.encoding import UTF8, EncodingDecision, find_sidecar
 from loaders.errors import LoadError
+from loaders.frames import CHUNK_FEATURES, Progress, say  # noqa: F401  (CHUNK_FEATURES: how large a layer reads in chunks)
+from loaders.options import COORD_SOURCES, CRS_CHOICES, MAX_UPLOAD_MB, SUPPORTED, UPLOAD_TYPES, too_large  # noqa: F401
+from loaders.report import (CoordSource, CrsDecision, EncodingReport, FieldRename, LayerReport, Plausibility, ReadReport,
+                            report_lines)
 
-DEFAULT_MAX_BYTES = 200 * 1024**2
-#: Above this many features a layer is read in chunks so progress can be shown.
-CHUNK_FEATURES = 50_000
+DEFAULT_MAX_BYTES = MAX_UPLOAD_MB * 1024**2
 VECTOR_FORMATS = {".shp": "Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage",
                   ".kml": "KML", ".kmz": "KMZ", ".fgb": "FlatGeobuf", ".dxf": "DXF"}
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
 SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".xml", ".qmd", ".fix")
-SUPPORTED = "Shapefile（.shp 及附属文件或 zip）、GeoJSON、GeoPackage、KML/KMZ、FlatGeobuf、CSV/Excel（含坐标列）、DXF"
-#: --coords choices: where the numbers were picked, and the converter to WGS84.
+#: --coords choices: where the numbers were picked, and the converter to WGS84 ('wgs84' = confirmed, no conversion).
 COORDS = {"gcj02": ("GCJ-02（高德/腾讯）", gcj02_to_wgs84), "bd09": ("BD-09（百度）", bd09_to_wgs84)}
-#: The label of "no conversion" beside COORDS: the numbers are WGS84/CGCS2000 already.
-NATIVE_COORDS_LABEL = "WGS84/CGCS2000"
-#: What an upload may be (suffixes without the dot): every readable format, its sidecars and zips.
-UPLOAD_SUFFIXES = tuple(sorted({s.lstrip(".") for s in (*VECTOR_FORMATS, *TABLE_SUFFIXES, *SIDECARS, ".zip")}))
-OUTPUT_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".fgb": "FlatGeobuf"}
+#: Layer name beginnings GeoPackage/SQLite keep for themselves: a file so named is stored as 图层_… instead.
+RESERVED_LAYER_PREFIXES = ("gpkg", "rtree_", "sqlite_")
+#: Who declares a CRS, per format, for the report ("文件" when unsure).
+DECLARED_BY = {"Shapefile": ".prj 文件", "GeoJSON": "GeoJSON 的 crs 成员", "GeoPackage": "GeoPackage", "FlatGeobuf": "FlatGeobuf",
+               "KML": "KML 规范（WGS84）", "KMZ": "KML 规范（WGS84）", "FileGDB": "文件地理数据库"}
 
-Progress = Callable[[float, str], None]
 _GDAL_CONFIG = threading.Lock()
 
 
@@ -59,33 +62,61 @@ class LayerResult:
     warnings: list[str] = field(default_factory=list)
     source: str = ""
     crs_alternatives: list[str] = field(default_factory=list)
+    crs_decision: CrsDecision | None = None
+    encoding_why: str = ""
+    datum: str = ""
+    field_renames: list[FieldRename] = field(default_factory=list)
+    coordinates: str = ""
+    plausibility: Plausibility | None = None
+    coord_source: CoordSource = field(default_factory=CoordSource)
+
+    @property
+    def needs_coord_source_confirmation(self) -> bool:
+        """True for lon/lat points whose source (WGS84, 高德 GCJ-02, 百度 BD-09) the planner has not confirmed: ask before storing."""
+        return self.coord_source.needs_confirmation
 
     @property
     def bounds_wgs84(self) -> tuple[float, float, float, float]:
         """(min lon, min lat, max lon, max lat) in WGS84."""
         return tuple(float(v) for v in self.gdf.to_crs(WEB).total_bounds)
 
+    def report(self) -> LayerReport:
+        """What was decided and repaired for this layer, as data."""
+        crs = self.crs_decision or CrsDecision(used=self.crs_used, name=self.crs_used, how="inferred" if self.crs_inferred else "declared",
+                                               why="", alternatives=self.crs_alternatives)
+        where = self.plausibility or plausibility.summary(self.gdf)
+        return LayerReport(name=self.name, source=self.source, features=len(self.gdf),
+                           geometry_types=sorted(set(self.gdf.geom_type.dropna())),
+                           fields=[str(c) for c in self.gdf.columns if c != self.gdf.geometry.name],
+                           bounds_wgs84=list(self.bounds_wgs84), crs=crs,
+                           encoding=EncodingReport(used=self.encoding, detected=self.encoding_detected, why=self.encoding_why),
+                           datum=self.datum, field_renames=self.field_renames, coordinates=self.coordinates, plausibility=where,
+                           coord_source=self.coord_source, repairs=self.repairs, warnings=self.warnings)
+
     def to_dict(self) -> dict:
         """Everything but the data, for JSON output."""
-        return {"name": self.name, "source": self.source, "features": len(self.gdf),
-                "geometry_types": sorted(set(self.gdf.geom_type.dropna())),
-                "crs_used": self.crs_used, "crs_inferred": self.crs_inferred, "crs_alternatives": self.crs_alternatives,
-                "encoding": self.encoding, "encoding_detected": self.encoding_detected,
-                "bounds_wgs84": list(self.bounds_wgs84), "fields": [c for c in self.gdf.columns if c != self.gdf.geometry.name],
-                "repairs": self.repairs, "warnings": self.warnings}
+        return self.report().model_dump()
 
 
 @dataclass
 class ReadResult:
-    """Every layer read from one upload or path, and problems that concern the whole input (e.g. a skipped file)."""
+    """Every layer read from one upload or path, and problems that concern the whole input (e.g. a skipped file or layer)."""
 
     source: str
     layers: list[LayerResult]
     warnings: list[str] = field(default_factory=list)
 
+    def report(self) -> ReadReport:
+        """The whole report as data (the app shows it after an upload, `inspect --json` prints it)."""
+        return ReadReport(source=self.source, layers=[lr.report() for lr in self.layers], warnings=self.warnings)
+
+    def lines(self) -> list[str]:
+        """The whole report as Chinese lines."""
+        return report_lines(self.report())
+
     def to_dict(self) -> dict:
         """The report as JSON-ready data."""
-        return {"source": self.source, "layers": [lr.to_dict() for lr in self.layers], "warnings": self.warnings}
+        return self.report().model_dump()
 
 
 @dataclass
@@ -95,16 +126,14 @@ class _Raw:
     name: str
     gdf: gpd.GeoDataFrame
     source: str
-    encoding: str
-    encoding_detected: bool
+    encoding: EncodingDecision
     repairs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def _say(progress: Progress | None, fraction: float, message: str) -> None:
-    """Report progress if someone listens."""
-    if progress is not None:
-        progress(min(max(fraction, 0.0), 1.0), message)
+    renames: list[FieldRename] = field(default_factory=list)
+    declared_by: str = "文件"
+    coordinates: str = ""
+    texts: list[str] = field(default_factory=list)
+    table: bool = False
 
 
 def _safe_filename(name: str) -> str:
@@ -120,43 +149,20 @@ def _check_size(path: Path, label: str, max_bytes: int) -> None:
     if size == 0:
         raise LoadError(f"「{label}」是空文件（0 字节），没有可读的内容。")
     if size > max_bytes:
-        raise LoadError(f"「{label}」大小 {size / 1024**2:.0f} MB，超过 {max_bytes / 1024**2:.0f} MB 的上限，已拒绝。")
+        raise LoadError(too_large(label, size, max_bytes))
 
 
-def _check_shapefile(path: Path, label: str) -> None:
-    """Refuse a .shp that is not one (wrong magic number) or is truncated, and one without its .shx."""
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
-        head = fh.read(100)
-    if len(head) < 100 or struct.unpack(">i", head[:4])[0] != 9994:
-        raise LoadError(f"「{label}」不是有效的 Shapefile（文件头不对，可能是改了扩展名的其他文件）。")
-    declared = struct.unpack(">i", head[24:28])[0] * 2
-    if declared > size:
-        raise LoadError(f"「{label}」不完整：文件头声明 {declared} 字节，实际只有 {size} 字节（拷贝或传输被中断），请重新导出。")
-    if enc.find_sidecar(path, ".shx") is None:
-        raise LoadError(f"「{label}」缺少同名的 .shx 索引文件，请把 .shp、.shx、.dbf、.prj（及 .cpg）一起提供或打包成 zip。")
+def _frame(raw: frames.RawLayer, label: str) -> tuple[gpd.GeoDataFrame, list[FieldRename]]:
+    """A GDAL layer as a GeoDataFrame with unique field names (and the renames that made them so)."""
+    fieldnames.check_count(raw.names, label)
+    names, renames = fieldnames.unique_names(raw.names)
+    return raw.frame(names), renames
 
 
-def _read_layer(path: Path, layer: str | None, encoding: str | None, label: str, progress: Progress | None) -> gpd.GeoDataFrame:
-    """One layer through pyogrio, in chunks (with progress) when it is large and the format allows it."""
-    kwargs = {"layer": layer, "encoding": encoding} if encoding else {"layer": layer}
-    info = pyogrio.read_info(path, **kwargs)
-    total = int(info.get("features") or 0)
-    if total > CHUNK_FEATURES and info["capabilities"].get("fast_set_next_by_index"):
-        parts = []
-        for start in range(0, total, CHUNK_FEATURES):
-            parts.append(pyogrio.read_dataframe(path, skip_features=start, max_features=CHUNK_FEATURES, **kwargs))
-            _say(progress, min(start + CHUNK_FEATURES, total) / total, f"读取「{label}」：{min(start + CHUNK_FEATURES, total)}/{total}")
-        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
-    _say(progress, 0.1, f"读取「{label}」…")
-    gdf = pyogrio.read_dataframe(path, **kwargs)
-    _say(progress, 1.0, f"已读取「{label}」：{len(gdf)} 个要素")
-    return gdf
-
-
-def _read_vector(path: Path, label: str, fmt: str, layer: str | None, encoding: str | None,
-                 progress: Progress | None) -> tuple[list[tuple[str, gpd.GeoDataFrame]], list[str]]:
-    """Every spatial layer of a vector file (or the one named), and notes on tables without geometry."""
+def _read_vector(path: Path, label: str, fmt: str, layer: str | None,
+                 progress: Progress | None) -> tuple[list[tuple[str, gpd.GeoDataFrame, list[FieldRename]]], list[str], bool]:
+    """Every spatial layer of a multi-layer source (or the one named); notes on tables without geometry and empty layers;
+    whether the source holds several layers (then each is named source/layer)."""
     listed = pyogrio.list_layers(path)
     names = [str(n) for n, _ in listed]
     if layer is not None:
@@ -165,26 +171,66 @@ def _read_vector(path: Path, label: str, fmt: str, layer: str | None, encoding: 
         listed = [row for row in listed if row[0] == layer]
     out, notes = [], []
     for name, geometry_type in listed:
-        if geometry_type is None and fmt == "GeoPackage":
+        if geometry_type is None and fmt in ("GeoPackage", "FileGDB"):
             notes.append(f"「{label}」中的「{name}」是无几何的属性表，未导入")
             continue
-        gdf = _read_layer(path, str(name), encoding, f"{label} · {name}" if len(listed) > 1 else label, progress)
+        gdf, renames = _frame(frames.read_layer(path, str(name), None, f"{label} · {name}" if len(listed) > 1 else label,
+                                                progress), f"{label} · {name}")
         if len(gdf) or len(listed) == 1:
-            out.append((str(name), gdf))
-    return out, notes
+            out.append((str(name), gdf, renames))
+        else:
+            notes.append(f"「{label}」中的图层「{name}」没有要素（空图层），已跳过")
+    return out, notes, len(names) > 1
 
 
-def _read_dxf(path: Path, label: str, progress: Progress | None) -> tuple[gpd.GeoDataFrame, str, bool]:
-    """A DXF's entities with their CAD layer names decoded (DXF_ENCODING set from $DWGCODEPAGE or the bytes)."""
-    codec, detected = enc.dxf_encoding(path)
+def _read_dxf(path: Path, label: str, tmp: Path, progress: Progress | None) -> _Raw:
+    """A DXF's entities with CAD layer names and text decoded (escapes undone, UTF-8 rewritten when needed), closed polylines as polygons."""
+    target, decision, fixes = textformats.dxf_for_gdal(path, tmp)
     with _GDAL_CONFIG:
-        pyogrio.set_gdal_config_options({"DXF_ENCODING": codec})
+        pyogrio.set_gdal_config_options({"DXF_ENCODING": UTF8})
         try:
-            gdf = _read_layer(path, None, None, label, progress)
+            gdf, renames = _frame(frames.read_layer(target, None, None, label, progress), label)
         finally:
             pyogrio.set_gdal_config_options({"DXF_ENCODING": None})
     empty = [c for c in gdf.columns if c not in ("Layer", gdf.geometry.name) and gdf[c].isna().all()]
-    return gdf.drop(columns=empty), codec, detected
+    gdf, closed = repairs.close_polylines(gdf.drop(columns=empty))
+    if closed:
+        fixes.append(f"CAD 闭合多段线 {closed} 条转为面")
+    warnings = [decision.warning] if decision.warning else []
+    return _Raw(path.stem, gdf, label, decision, fixes, warnings, renames, "文件")
+
+
+def _vector_raws(path: Path, label: str, stem: str, fmt: str, tmp: Path, layer: str | None, max_bytes: int,
+                 progress: Progress | None) -> tuple[list[_Raw], list[str]]:
+    """The layers of a GeoJSON, GeoPackage, KML/KMZ, FlatGeobuf or File Geodatabase."""
+    decision, declared_by, has_crs = EncodingDecision(UTF8, False, f"{fmt} 规定为 UTF-8"), DECLARED_BY.get(fmt, "文件"), True
+    target = path
+    if fmt == "KMZ":
+        check_zip(path, max_bytes)
+    if fmt in ("KML", "KMZ"):
+        target, decision = textformats.kml_for_gdal(path, tmp)
+    elif fmt == "GeoJSON":
+        target, decision, has_crs = textformats.geojson_for_gdal(path, tmp)
+        declared_by = DECLARED_BY["GeoJSON"] if has_crs else "GeoJSON 规范（无 crs 成员时为 WGS84）"
+    found, notes, several = _read_vector(target, label, fmt, layer, progress)
+    warnings = [decision.warning] if decision.warning else []
+    return [_Raw(f"{stem}/{name}" if several or fmt == "FileGDB" else stem, gdf, label, decision, [], list(warnings),
+                 renames, declared_by) for name, gdf, renames in found], notes
+
+
+def _table_raws(path: Path, label: str, stem: str) -> tuple[list[_Raw], list[str]]:
+    """The sheets of a CSV or Excel file that hold coordinates."""
+    if path.suffix.lower() in (".csv", ".txt"):
+        found, skipped = tables.read_csv(path), []
+    else:
+        found, skipped = tables.read_excel(path)
+    raws = []
+    for t in found:
+        name = (t.name if t.name != path.stem else stem) if path.suffix.lower() in (".csv", ".txt") else \
+            (f"{stem}/{t.name}" if len(found) > 1 else stem)
+        raws.append(_Raw(name, t.gdf, label, EncodingDecision(t.encoding, t.encoding_detected, t.encoding_why), [],
+                         list(t.notes), list(t.renames), "表格", t.coordinates, t.texts, table=True))
+    return raws, skipped
 
 
 def _read_file(path: Path, label: str, tmp: Path, layer: str | None, max_bytes: int,
@@ -195,63 +241,74 @@ def _read_file(path: Path, label: str, tmp: Path, layer: str | None, max_bytes: 
     stem = Path(label).with_suffix("").as_posix() if "/" in label else path.stem
     if suffix in SIDECARS:
         raise LoadError(f"「{label}」是 Shapefile 的附属文件，请同时提供同名的 .shp（或把全部文件打包成 zip）。")
-    if suffix in (".csv", ".txt"):
-        return [_Raw(t.name if t.name != path.stem else stem, t.gdf, label, t.encoding, t.encoding_detected, [], t.notes)
-                for t in tables.read_csv(path)], []
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        found, skipped = tables.read_excel(path)
-        return [_Raw(f"{stem}/{t.name}" if len(found) > 1 else stem, t.gdf, label, t.encoding, False, [], t.notes)
-                for t in found], skipped
+    if suffix == ".mdb":
+        raise gdb.refuse_personal(label)
+    if suffix in TABLE_SUFFIXES:
+        return _table_raws(path, label, stem)
     fmt = VECTOR_FORMATS.get(suffix)
     if fmt is None:
         raise LoadError(f"「{label}」的格式（{suffix or '无扩展名'}）不受支持。支持：{SUPPORTED}。")
-    codec, detected, notes, repairs_done = "UTF-8", False, [], []
     try:
         if fmt == "Shapefile":
-            _check_shapefile(path, label)
-            codec, detected, how = enc.shapefile_encoding(path)
-            if enc.find_sidecar(path, ".dbf") is None:
-                notes.append("缺少 .dbf 属性表：只有几何，没有属性")
-            read = [(stem, _read_layer(path, None, codec, label, progress))]
-        elif fmt == "DXF":
-            gdf, codec, detected = _read_dxf(path, label, progress)
-            gdf, closed = repairs.close_polylines(gdf)
-            if closed:
-                repairs_done.append(f"CAD 闭合多段线 {closed} 条转为面")
-            read = [(stem, gdf)]
-        else:
-            if fmt == "KMZ":
-                check_zip(path, max_bytes)
-            if fmt == "GeoJSON":
-                text, codec, detected = enc.decode(path.read_bytes())
-                if not codec.startswith("UTF-8"):
-                    path = tmp / f"recoded-{path.stem}.geojson"
-                    path.write_text(text, encoding="utf-8")
-                codec = "UTF-8" if codec.startswith("UTF-8") else codec
-            found, notes = _read_vector(path, label, fmt, layer, None, progress)
-            read = [(stem if len(found) == 1 else f"{stem}/{name}", gdf) for name, gdf in found]
+            shapefile.check(path, label)
+            read = shapefile.read(path, label, progress)
+            notes = [] if find_sidecar(path, ".dbf") else ["缺少 .dbf 属性表：只有几何，没有属性"]
+            warnings = notes + ([read.encoding.warning] if read.encoding.warning else [])
+            return [_Raw(stem, read.gdf, label, read.encoding, read.repairs, warnings, read.renames, ".prj")], []
+        if fmt == "DXF":
+            return [_read_dxf(path, label, tmp, progress)], []
+        raws, notes = _vector_raws(path, label, stem, fmt, tmp, layer, max_bytes, progress)
     except LoadError:
         raise
     except Exception as exc:  # GDAL reports broken files in many ways; the planner gets one message
         raise LoadError(f"无法读取「{label}」：文件已损坏、不完整，或不是 {fmt} 格式。", str(exc)) from exc
-    if not read:
-        raise LoadError(f"「{label}」中没有图层。")
-    return [_Raw(name, gdf, label, codec, detected, list(repairs_done), []) for name, gdf in read], notes
+    if not raws:
+        raise LoadError(f"「{label}」中没有图层。" + ("".join(f"{n}。" for n in notes)))
+    return raws, notes
 
 
-def _main_files(directory: Path) -> list[Path]:
-    """The readable files in a folder tree (sidecars and archive debris skipped), in a stable order."""
-    wanted = set(VECTOR_FORMATS) | set(TABLE_SUFFIXES)
+def _read_gdb(folder: Path, label: str, stem: str, tmp: Path, layer: str | None,
+              progress: Progress | None) -> tuple[list[_Raw], list[str]]:
+    """Every feature class of a File Geodatabase folder (or the one named), grouped under `stem`."""
+    if folder.suffix.lower() != ".gdb":  # GDAL opens a geodatabase by its .gdb folder name: link one
+        link = tmp / f"gdb-{len(list(tmp.glob('gdb-*')))}" / f"{stem}.gdb"
+        link.parent.mkdir(parents=True)
+        link.symlink_to(folder.resolve(), target_is_directory=True)
+        folder = link
+    try:
+        return _vector_raws(folder, label, stem, "FileGDB", tmp, layer, 0, progress)
+    except LoadError:
+        raise
+    except Exception as exc:  # a damaged or partial .gdb
+        raise LoadError(f"无法读取「{label}」：文件地理数据库已损坏或不完整（请把整个 .gdb 文件夹打包成 zip）。", str(exc)) from exc
+
+
+def _main_files(directory: Path, skip: list[Path]) -> list[Path]:
+    """The readable files in a folder tree (sidecars, archive debris and geodatabase internals skipped), in a stable order."""
+    wanted = set(VECTOR_FORMATS) | set(TABLE_SUFFIXES) | {".mdb"}
     return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in wanted
-                  and not p.name.startswith("._") and "__MACOSX" not in p.parts)
+                  and not p.name.startswith("._") and "__MACOSX" not in p.parts
+                  and not any(p.is_relative_to(g) for g in skip))
 
 
-def _read_dir(directory: Path, label: str, tmp: Path, max_bytes: int, progress: Progress | None) -> tuple[list[_Raw], list[str]]:
-    """Every readable file under a folder (an unpacked zip, or several uploads); one broken file is reported, not fatal."""
-    files = _main_files(directory)
-    if not files:
+def _read_dir(directory: Path, label: str, tmp: Path, layer: str | None, max_bytes: int,
+              progress: Progress | None) -> tuple[list[_Raw], list[str]]:
+    """Every readable file and geodatabase under a folder (an unpacked zip, or several uploads); one broken file is reported, not fatal."""
+    gdbs = gdb.find_file_gdbs(directory)
+    files = _main_files(directory, gdbs)
+    if not files and not gdbs:
         raise LoadError(f"「{label}」中没有可读的空间数据文件。支持：{SUPPORTED}。")
     raws, notes, errors = [], [], []
+    for folder in gdbs:
+        inner = folder != directory
+        rel = folder.relative_to(directory).as_posix() if inner else label
+        stem = gdb.layer_stem(folder) if inner or folder.suffix.lower() == ".gdb" else Path(label).stem
+        try:
+            found, more = _read_gdb(folder, rel, stem, tmp, layer if len(gdbs) == 1 else None, progress)
+            raws += found
+            notes += more
+        except LoadError as exc:
+            errors.append(exc)
     for path in files:
         rel = path.relative_to(directory).as_posix()
         try:
@@ -263,7 +320,7 @@ def _read_dir(directory: Path, label: str, tmp: Path, max_bytes: int, progress: 
     if not raws:
         raise errors[0] if len(errors) == 1 else LoadError(
             f"「{label}」中的文件都无法读取：" + "；".join(e.message for e in errors), "; ".join(e.detail for e in errors))
-    if len(files) == 1:  # one file in nested folders: name its layers after the file, not the folders
+    if len(files) == 1 and not gdbs:  # one file in nested folders: name its layers after the file, not the folders
         prefix = files[0].relative_to(directory).with_suffix("").as_posix()
         for raw in raws:
             raw.name = files[0].stem + raw.name[len(prefix):] if raw.name.startswith(prefix) else raw.name
@@ -281,11 +338,47 @@ def _convert(gdf: gpd.GeoDataFrame, converter) -> gpd.GeoDataFrame:
     return out
 
 
-def _finish(raw: _Raw, coords: str | None, crs: str | None, reference_points) -> list[LayerResult]:
-    """CRS decided, repairs made and counted, GCJ-02/BD-09 handled, mixed types split: the layers a user sees."""
-    fixes, notes = list(raw.repairs), list(raw.warnings)
+def _where(index, table: bool) -> str:
+    """'第 5、9 行' for table rows (index = row number) or '第 3、4 个' for features, first ten."""
+    labels = list(index)
+    shown = "、".join(str(i if table else i + 1) for i in labels[:10]) + ("…" if len(labels) > 10 else "")
+    return f"第 {shown} {'行' if table else '个'}"
+
+
+def _safe_layer_name(name: str) -> tuple[str, str | None]:
+    """A layer name a GeoPackage accepts (gpkg_x → 图层_gpkg_x), and the repair said when it changed."""
+    for prefix in RESERVED_LAYER_PREFIXES:
+        if name.lower().startswith(prefix):
+            new = f"图层_{name}"
+            return new, f"图层名「{name}」以 GeoPackage 保留的「{name[:len(prefix)]}」开头，改为「{new}」"
+    return name, None
+
+
+def _coord_source(raw: _Raw, gdf: gpd.GeoDataFrame, coords: str | None, geographic: bool) -> tuple[CoordSource, list[str]]:
+    """What the file's names say about where its points were picked, whether to ask, and the warning."""
+    found = coordsource.hint([raw.source, raw.name, *map(str, gdf.columns), *raw.texts])
+    points = bool(gdf.geom_type.isin(["Point", "MultiPoint"]).all())
+    used = coords if coords in COORD_SOURCES else None
+    source = CoordSource(hint=found[0] if found else None, hint_words=found[1] if found else "", used=used,
+                         needs_confirmation=used is None and geographic and ((raw.table and points) or found is not None))
+    if not found or not geographic:
+        return source, []
+    lon, lat = plausibility.first_vertices(gdf.geometry, 1)
+    if used is None:
+        return source, [coordsource.warning(found[0], found[1], float(lon[0]), float(lat[0]))]
+    if used != found[0]:
+        return source, [f"名称中含「{found[1]}」，提示坐标来源是{coordsource.NAMES[found[0]]}，但导入时选择了{COORD_SOURCES[used]}：请核对"]
+    return source, []
+
+
+def _finish(raw: _Raw, coords: str | None, crs: str | None, reference_points, shift: DatumShift | None) -> list[LayerResult]:
+    """Field names, repairs, CRS (checked for plausibility), datum, coordinate source, impossible features, mixed types: the layers a user sees."""
+    fixes, notes, renames = list(raw.repairs), list(raw.warnings), list(raw.renames)
     label = raw.source if Path(raw.source).stem == raw.name.split("/")[-1] else f"{raw.source} · {raw.name}"
-    gdf, n = repairs.drop_empty(raw.gdf)
+    fieldnames.check_count([c for c in raw.gdf.columns if c != raw.gdf.geometry.name], label)
+    gdf, standard = fieldnames.to_chinese(raw.gdf)
+    renames += standard
+    gdf, n = repairs.drop_empty(gdf)
     if n:
         fixes.append(f"删除空几何（或无法定位的行）{n} 个")
     if gdf.empty:
@@ -298,61 +391,67 @@ def _finish(raw: _Raw, coords: str | None, crs: str | None, reference_points) ->
         fixes.append(f"修复无效几何 {n} 个（make_valid，如自相交的“蝴蝶结”面）")
     if lost:
         fixes.append(f"修复后退化为零面积而删除 {lost} 个")
-    bounds = gdf.total_bounds
-    alternatives: list[str] = []
-    if crs:
-        source, inferred = CRS.from_user_input(crs), False
-        fixes.append(f"按指定的坐标系 {crsguess.describe(source)} 读取")
-    elif gdf.crs is not None and not (gdf.crs.is_geographic and not crsguess.looks_geographic(bounds)):
-        source, inferred = gdf.crs, False
-    else:
-        if gdf.crs is not None:
-            notes.append(f"文件声明的坐标系 {crsguess.describe(gdf.crs)} 与坐标数值不符（不是经纬度），已改为按数值推断")
-        try:
-            code, reason, alternatives = crsguess.infer_crs(bounds)
-        except ValueError as exc:
-            raise LoadError(f"「{label}」没有坐标系信息（.prj），且{exc}。请在导入时指定坐标系。") from exc
-        source, inferred = CRS.from_user_input(code), True
-        notes.append(f"未提供坐标系，{reason}（推断）" + (f"；旧资料也可能是：{'、'.join(alternatives)}" if alternatives else ""))
-    gdf = gdf.set_crs(source, allow_override=True).to_crs(STORAGE)
+    choice = plausibility.choose(gdf, label, crs, raw.declared_by)
+    notes += choice.warnings
+    gdf, datum_note = datum.to_cgcs2000(gdf, choice.crs, shift)
     if coords in COORDS:
         title, converter = COORDS[coords]
-        if source.is_geographic:
+        if choice.crs.is_geographic:
             gdf = _convert(gdf, converter)
             fixes.append(f"坐标由 {title} 转换为 WGS84/CGCS2000")
         else:
-            notes.append(f"坐标是投影坐标（{crsguess.crs_code(source)}），不是 {title}，未做转换")
-    elif reference_points is not None and source.is_geographic:
+            notes.append(f"坐标是投影坐标（{crsguess.crs_code(choice.crs)}），不是 {title}，未做转换")
+    bad = plausibility.impossible(gdf)
+    if bad.all():
+        raise LoadError(f"「{label}」的要素换算后位置都不可能（无穷大、为空或在中国境外），未导入。请在导入时指定坐标系。")
+    if bad.any():
+        fixes.append(f"{int(bad.sum())} 个要素位置不可能（无穷大、为空或在中国境外），未导入（{_where(gdf.index[bad], raw.table)}）")
+        gdf = gdf[~bad]
+    if coords is None and reference_points is not None and choice.crs.is_geographic:
         offset = crsguess.suspect_gcj02(gdf.geometry, reference_points)
         if offset:
             notes.append(f"点位整体偏离已知要素约 {offset:.0f} 米，方向与 GCJ-02 偏移一致：可能是在高德/腾讯地图上拾取的坐标，"
                          "如是，请选择「GCJ-02」重新导入")
+    source, said = _coord_source(raw, gdf, coords, choice.crs.is_geographic)
+    notes += said
+    where = plausibility.summary(gdf, int(bad.sum()))
+    decision = CrsDecision(used=crsguess.crs_code(choice.crs), name=crsguess.describe(choice.crs), how=choice.how,
+                           why=choice.why, declared=choice.declared, alternatives=choice.alternatives)
+    if datum_note and "未做基准转换" in datum_note:
+        notes.append(datum_note)
+    name, renamed = _safe_layer_name(raw.name)
+    if renamed:
+        fixes.append(renamed)
     parts = repairs.split_by_kind(gdf)
     if len(parts) > 1:
         fixes.append("几何类型混合，已拆分为：" + "、".join(f"{k} {len(p)} 个" for k, p in parts.items()))
-    return [LayerResult(raw.name if len(parts) == 1 else f"{raw.name}（{kind}）", part, crsguess.crs_code(source), inferred,
-                        raw.encoding, raw.encoding_detected, list(fixes), list(notes), raw.source, alternatives)
+    return [LayerResult(name if len(parts) == 1 else f"{name}（{kind}）", part, decision.used, choice.how in ("inferred", "corrected"),
+                        raw.encoding.codec, raw.encoding.detected, list(fixes), list(notes), raw.source, choice.alternatives,
+                        decision, raw.encoding.why, datum_note, list(renames), raw.coordinates,
+                        where if len(parts) == 1 else plausibility.summary(part, 0), source)
             for kind, part in parts.items()]
 
 
-def _read_path(path: Path, label: str, tmp: Path, coords, layer, max_bytes, progress, reference_points, crs) -> ReadResult:
+def _read_path(path: Path, label: str, tmp: Path, coords, layer, max_bytes, progress, reference_points, crs,
+               shift: DatumShift | None) -> ReadResult:
     """Read a file, folder or zip under a temporary folder and finish its layers."""
     if not path.exists():
         raise LoadError(f"找不到文件「{label}」。")
-    if coords not in (None, "wgs84", *COORDS):
-        raise LoadError(f"未知的坐标来源「{coords}」，可选：gcj02（高德/腾讯）、bd09（百度）。")
+    if coords not in (None, *COORD_SOURCES):
+        raise LoadError(f"未知的坐标来源「{coords}」，可选：wgs84（已确认无偏移）、gcj02（高德/腾讯）、bd09（百度）。")
     if path.is_dir():
-        raws, notes = _read_dir(path, label, tmp, max_bytes, progress)
+        raws, notes = _read_dir(path, label, tmp, layer, max_bytes, progress)
     elif path.suffix.lower() == ".zip":
         _check_size(path, label, max_bytes)
-        _say(progress, 0.0, f"解压「{label}」…")
-        raws, notes = _read_dir(extract_zip(path, tmp / "unzipped", max_bytes), label, tmp, max_bytes, progress)
+        say(progress, 0.0, f"解压「{label}」…")
+        raws, notes = _read_dir(extract_zip(path, tmp / "unzipped", max_bytes), label, tmp, layer, max_bytes, progress)
     else:
         raws, notes = _read_file(path, label, tmp, layer, max_bytes, progress)
     layers, errors = [], []
     for raw in raws:
+        raw.texts = [label, *raw.texts]  # the upload's own name (e.g. 高德点位.zip) speaks for every layer in it
         try:
-            layers += _finish(raw, coords, crs, reference_points)
+            layers += _finish(raw, coords, crs, reference_points, shift)
         except LoadError as exc:
             errors.append(exc)
     if layer is not None and (path.is_dir() or path.suffix.lower() == ".zip"):
@@ -366,32 +465,39 @@ def _read_path(path: Path, label: str, tmp: Path, coords, layer, max_bytes, prog
 
 def read_any(source, filename: str | None = None, coords: str | None = None, layer: str | None = None,
              max_bytes: int = DEFAULT_MAX_BYTES, progress: Progress | None = None,
-             reference_points: gpd.GeoSeries | None = None, crs: str | None = None) -> ReadResult:
-    """Read a path or uploaded bytes (named `filename`) into EPSG:4490 layers; LoadError (Chinese) when it cannot."""
+             reference_points: gpd.GeoSeries | None = None, crs: str | None = None,
+             datum_shift: DatumShift | None = None) -> ReadResult:
+    """Read a path or uploaded bytes (named `filename`) into EPSG:4490 layers; LoadError (Chinese) when it cannot.
+
+    coords: where lon/lat points were picked ('wgs84' confirmed, 'gcj02', 'bd09'; None = not asked yet);
+    crs: the CRS the planner chose (overrides the file, refused when impossible); datum_shift: the office's 七参数 or grid.
+    """
     with pywarnings.catch_warnings(), tempfile.TemporaryDirectory(prefix="chaohu-load-") as tmpdir:
         pywarnings.simplefilter("ignore")
         tmp = Path(tmpdir)
         if isinstance(source, (str, Path)):
             path = Path(source)
-            return _read_path(path, filename or path.name, tmp, coords, layer, max_bytes, progress, reference_points, crs)
+            return _read_path(path, filename or path.name, tmp, coords, layer, max_bytes, progress, reference_points, crs,
+                              datum_shift)
         data = source.getvalue() if hasattr(source, "getvalue") else source.read() if hasattr(source, "read") else bytes(source)
         name = _safe_filename(filename or getattr(source, "name", "") or "upload")
         if len(data) > max_bytes:
-            raise LoadError(f"「{name}」大小 {len(data) / 1024**2:.0f} MB，超过 {max_bytes / 1024**2:.0f} MB 的上限，已拒绝。")
+            raise LoadError(too_large(name, len(data), max_bytes))
         path = tmp / "upload" / name
         path.parent.mkdir()
         path.write_bytes(data)
-        return _read_path(path, name, tmp, coords, layer, max_bytes, progress, reference_points, crs)
+        return _read_path(path, name, tmp, coords, layer, max_bytes, progress, reference_points, crs, datum_shift)
 
 
 def read_uploads(files: Sequence[tuple[str, bytes]], coords: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                  progress: Progress | None = None, reference_points: gpd.GeoSeries | None = None,
-                 crs: str | None = None) -> ReadResult:
+                 crs: str | None = None, datum_shift: DatumShift | None = None, layer: str | None = None) -> ReadResult:
     """Several uploaded files read together (e.g. a shapefile's .shp/.shx/.dbf/.prj/.cpg picked one by one)."""
-    if sum(len(data) for _, data in files) > max_bytes:
-        raise LoadError(f"上传的文件合计超过 {max_bytes / 1024**2:.0f} MB 的上限，已拒绝。")
+    total = sum(len(data) for _, data in files)
+    if total > max_bytes:
+        raise LoadError(too_large("、".join(_safe_filename(n) for n, _ in files), total, max_bytes))
     if len(files) == 1:
-        return read_any(files[0][1], files[0][0], coords, None, max_bytes, progress, reference_points, crs)
+        return read_any(files[0][1], files[0][0], coords, layer, max_bytes, progress, reference_points, crs, datum_shift)
     with pywarnings.catch_warnings(), tempfile.TemporaryDirectory(prefix="chaohu-load-") as tmpdir:
         pywarnings.simplefilter("ignore")
         folder = Path(tmpdir) / "upload"
@@ -399,58 +505,4 @@ def read_uploads(files: Sequence[tuple[str, bytes]], coords: str | None = None, 
         for name, data in files:
             (folder / _safe_filename(name)).write_bytes(data)
         label = "、".join(_safe_filename(n) for n, _ in files)
-        return _read_path(folder, label, Path(tmpdir), coords, None, max_bytes, progress, reference_points, crs)
-
-
-def _file_label(name: str) -> str:
-    """A layer name usable as part of a file name."""
-    return re.sub(r"[\\/:*?\"<>|\s]+", "_", name).strip("_") or "layer"
-
-
-def shapefile_fields(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Field names cut to whole characters within the DBF's 10 UTF-8 bytes and kept unique, with a note per rename."""
-    renames, taken, notes = {}, set(), []
-    for col in gdf.columns:
-        if col == gdf.geometry.name:
-            continue
-        short, i = str(col), 1
-        while len(short.encode("utf-8")) > 10:
-            short = short[:-1]
-        base = short
-        while short.lower() in taken:
-            i += 1
-            short = base
-            while len(f"{short}{i}".encode()) > 10:
-                short = short[:-1]
-            short = f"{short}{i}"
-        taken.add(short.lower())
-        if short != col:
-            renames[col] = short
-            notes.append(f"Shapefile 字段名最长 10 字节：「{col}」改为「{short}」")
-    return gdf.rename(columns=renames), notes
-
-
-def write_layers(layers: Sequence[LayerResult], out: str | Path) -> list[tuple[Path, list[str]]]:
-    """Write layers in EPSG:4326 as UTF-8 GeoJSON, GeoPackage, Shapefile or FlatGeobuf by `out`'s suffix; (file, notes) written."""
-    out = Path(out)
-    driver = OUTPUT_DRIVERS.get(out.suffix.lower())
-    if driver is None:
-        raise LoadError(f"不支持的输出格式「{out.suffix}」，可选：.geojson、.gpkg、.shp、.fgb。")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    written: dict[Path, list[str]] = {}
-    for lr in layers:
-        target = out if driver == "GPKG" or len(layers) == 1 else out.with_name(f"{out.stem}_{_file_label(lr.name)}{out.suffix}")
-        gdf, kwargs, notes = lr.gdf.to_crs(WEB), {}, []
-        if driver == "GPKG":
-            kwargs["layer"] = lr.name.replace("/", "_")
-        if driver == "ESRI Shapefile":
-            kwargs["encoding"] = "UTF-8"
-            gdf, notes = shapefile_fields(gdf)
-        try:
-            with pywarnings.catch_warnings():
-                pywarnings.simplefilter("ignore")
-                pyogrio.write_dataframe(gdf, target, driver=driver, **kwargs)
-        except Exception as exc:
-            raise LoadError(f"无法写出「{target.name}」。", str(exc)) from exc
-        written.setdefault(target, []).extend(notes)
-    return list(written.items())
+        return _read_path(folder, label, Path(tmpdir), coords, layer, max_bytes, progress, reference_points, crs, datum_shift)

@@ -60,8 +60,8 @@ def test_uploaded_zip_is_drawn_named_and_kept(app_url, page, tmp_path):
     path.write_bytes(_zipped_gbk_shapefile(tmp_path))
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     page.get_by_role("button", name="添加到地图").click()
-    page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=60_000)
-    assert "GB18030" in page.locator('[data-testid="stAlertContentSuccess"]').inner_text()  # detected, and said so
+    page.wait_for_selector('.upload-report[data-kind="success"]', timeout=60_000)
+    assert "GB18030" in page.locator('.upload-report').inner_text()  # detected, and said so
     _wait_for_names(page)
     bh.click_feature(page, NAMES[0])
     page.wait_for_timeout(800)
@@ -69,3 +69,37 @@ def test_uploaded_zip_is_drawn_named_and_kept(app_url, page, tmp_path):
     assert NAMES[0] in tips
     page.reload()
     _wait_for_names(page)
+
+
+def test_a_point_table_is_stored_only_once_its_coordinate_source_is_said(start_app, page, tmp_path):
+    """高德 points are 500 m off until converted: the app asks where they were picked, every time, then converts."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo.chinacoords import wgs84_to_gcj02
+    from loaders.workspace import Workspace
+
+    truth = {"企业甲": (117.80, 31.62), "企业乙": (117.86, 31.66)}
+    lon, lat = wgs84_to_gcj02([p[0] for p in truth.values()], [p[1] for p in truth.values()])
+    path = tmp_path / "企业点位.csv"
+    pd.DataFrame({"名称": list(truth), "经度": lon, "纬度": lat}).to_csv(path, index=False, encoding="utf-8-sig")
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    page.goto(start_app(workspace))
+    bh.wait_for_app(page)
+    button_text = page.evaluate("""() => getComputedStyle(
+        document.querySelector('[data-testid="stFileUploaderDropzone"] button'), '::after').content""")
+    assert "选择文件" in button_text  # Streamlit's "Browse files" is not what a planner reads
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    page.get_by_role("button", name="添加到地图").click()
+    page.wait_for_selector('.upload-report[data-kind="ask"]', timeout=60_000)
+    assert "点位坐标来源" in page.locator(".upload-report").inner_text()
+    assert Workspace(workspace / "workspace.gpkg").layers() == []  # nothing stored before the planner answers
+    page.get_by_text("高德/腾讯（GCJ-02）").click()
+    page.get_by_role("button", name="添加到地图").click()
+    page.wait_for_selector('.upload-report[data-kind="success"]', timeout=60_000)
+    stored = Workspace(workspace / "workspace.gpkg")
+    (name,) = stored.layers()
+    points = stored.read(name).to_crs("EPSG:4548").set_index("名称").geometry
+    want = gpd.GeoSeries(gpd.points_from_xy(*zip(*truth.values())), index=list(truth), crs="EPSG:4490").to_crs("EPSG:4548")
+    assert (points.distance(want.loc[points.index]) < 2.0).all()  # converted back to true positions, within 2 m

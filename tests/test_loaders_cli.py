@@ -35,8 +35,8 @@ def test_inspect_reports_crs_encoding_and_bounds(gbk_gk_shapefile):
     done = run("inspect", str(gbk_gk_shapefile), "--json")
     assert done.returncode == 0, done.stderr
     layer = json.loads(done.stdout)["layers"][0]
-    assert layer["features"] == 1 and layer["crs_used"] == "EPSG:4527" and layer["crs_inferred"] is True
-    assert layer["encoding"] == "GB18030" and layer["encoding_detected"] is True and "企业名称" in layer["fields"]
+    assert layer["features"] == 1 and layer["crs"]["used"] == "EPSG:4527" and layer["crs"]["how"] == "inferred"
+    assert layer["encoding"]["used"] == "GB18030" and layer["encoding"]["detected"] is True and "企业名称" in layer["fields"]
     minx, miny, maxx, maxy = layer["bounds_wgs84"]
     assert abs(minx - 117.8612) < 1e-5 and abs(miny - 31.6002) < 1e-5
     text = run("inspect", str(gbk_gk_shapefile)).stdout
@@ -104,3 +104,37 @@ def test_every_broken_input_gives_its_message_and_exit_2(tmp_path):
             assert words in done.stderr and "Traceback" not in done.stderr, (name, done.stderr)
             assert not (tmp_path / f"out-{name}.geojson").exists()
     assert not (tmp_path.parent / "x.txt").exists()
+
+
+@pytest.mark.slow
+def test_inspect_json_reports_what_was_decided_and_repaired_per_layer(tmp_path):
+    from filebuild import file_gdb, zipped
+
+    archive = tmp_path / "三调成果.zip"
+    archive.write_bytes(zipped(file_gdb(tmp_path / "src")))
+    done = run("inspect", str(archive), "--json", "--quiet")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    parcels = next(layer for layer in report["layers"] if layer["name"].endswith("/DLTB"))
+    assert parcels["crs"]["used"] == "EPSG:4527" and parcels["crs"]["how"] == "declared" and "文件地理数据库" in parcels["crs"]["why"]
+    assert parcels["encoding"]["used"] == "UTF-8" and parcels["encoding"]["why"]
+    assert {"original": "DLMC", "name": "地类名称"}.items() <= next(
+        r for r in parcels["field_renames"] if r["original"] == "DLMC").items()
+    assert parcels["plausibility"]["near"] is True and parcels["plausibility"]["distance_km"] < 40
+    assert any("CZCDYD" in w for w in report["warnings"])
+    text = run("inspect", str(archive), "--quiet").stdout
+    assert "DLMC → 地类名称" in text and "文件地理数据库" in text and "距巢湖市约" in text
+
+
+def test_upload_options_match_the_app_configuration():
+    import tomllib
+
+    from loaders.options import CRS_CHOICES, MAX_UPLOAD_MB, UPLOAD_TYPES, too_large
+    from pyproj import CRS
+
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] >= MAX_UPLOAD_MB  # Streamlit must let through what we accept
+    assert {"zip", "shp", "gpkg", "csv", "xlsx", "mdb"} <= set(UPLOAD_TYPES)
+    assert all(CRS.from_user_input(code) for code in CRS_CHOICES if code)
+    message = too_large("三调.zip", 300 * 1024**2)
+    assert "300 MB" in message and f"{MAX_UPLOAD_MB} MB" in message and "maxUploadSize" in message

@@ -18,11 +18,9 @@ from layers.catalog import Catalog
 from layers.mapview import BASEMAPS, emphasis_group
 from layers.query import Filters, deadline_phrases, matching_places, search, statuses
 from layers.userlayers import clicked_attributes
-from loaders.files import COORDS, NATIVE_COORDS_LABEL, UPLOAD_SUFFIXES, read_uploads
 from loaders.plan import Plan
-from loaders.workspace import Workspace
 from reports.export import FORMATS, export_bytes
-from views import resources
+from views import resources, upload
 from views.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
 from views.state import TILE, ViewState, route_click
 
@@ -177,61 +175,11 @@ def _sidebar(catalog: Catalog, plan: Plan) -> str:
 
 
 def _my_data(catalog: Catalog) -> None:
-    """Upload files into the workspace; rename or remove the planner's layers."""
-    with st.form("upload", clear_on_submit=True):
-        uploads = st.file_uploader("添加图层文件", accept_multiple_files=True, type=list(UPLOAD_SUFFIXES),
-                                   help="Shapefile（可打包为 zip）、GeoJSON、GeoPackage、KML/KMZ、FlatGeobuf、带坐标列的 CSV/Excel、CAD 的 DXF")
-        coord_labels = {"": NATIVE_COORDS_LABEL, **{k: label for k, (label, _fn) in COORDS.items()}}
-        coords = st.radio("点位坐标来源", list(coord_labels), horizontal=True, format_func=coord_labels.get)
-        if st.form_submit_button("添加到地图") and uploads:
-            _add_uploads(catalog, uploads, coords)
-    if "upload_msg" in st.session_state:
-        kind, msg = st.session_state.upload_msg
-        (st.error if kind == "error" else st.success)(msg)
+    """Upload files into the workspace; rename or remove the planner's layers (views/upload.py)."""
+    upload.upload_form(catalog)
     for problem in catalog.problems:
         st.warning(problem)
-    ws = Workspace()
-    for name in ws.layers():
-        c1, c2 = st.columns([3, 1])
-        new = c1.text_input("图层名称", value=name, key=f"ws_name_{name}", label_visibility="collapsed")
-        if new and new != name:
-            try:
-                ws.rename(name, new)
-            except ChaohuError as exc:
-                st.error(exc.message)
-            resources.forget_user_layers()
-            st.rerun()
-        if c2.button("删除", key=f"ws_del_{name}"):
-            ws.remove(name)
-            resources.forget_user_layers()
-            st.rerun()
-
-
-def _add_uploads(catalog: Catalog, uploads, coords: str) -> None:
-    """Read uploaded files into the workspace; a broken file gets one Chinese message, nothing else changes."""
-    bar = st.progress(0.0, text="正在读取…")
-    try:
-        points = catalog.features[catalog.features.geom_type == "Point"].geometry
-        result = read_uploads([(u.name, u.getvalue()) for u in uploads], coords=coords or None,
-                              progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg),
-                              reference_points=points)
-    except ChaohuError as exc:
-        bar.empty()
-        st.session_state.upload_msg = ("error", exc.message)
-        return
-    bar.empty()
-    ws = Workspace()
-    notes = []
-    for layer in result.layers:
-        stored = ws.add(layer.name, layer.gdf)
-        crs_note = f"坐标系 {layer.crs_used}{'（推断）' if layer.crs_inferred else ''}"
-        enc_note = f"编码 {layer.encoding}{'（自动识别）' if layer.encoding_detected else ''}" if layer.encoding else ""
-        notes.append("；".join(filter(None, [f"已添加「{stored}」{len(layer.gdf)} 个要素", crs_note, enc_note,
-                                             *layer.repairs, *layer.warnings])))
-    notes.extend(result.warnings)
-    st.session_state.upload_msg = ("success", "\n\n".join(notes) or "文件中没有可用的图层。")
-    resources.forget_user_layers()
-    st.rerun()
+    upload.layer_list()
 
 
 # ---- the map and the panel
