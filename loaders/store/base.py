@@ -85,7 +85,8 @@ class LayerInfo:
     name: str
     features: int
     geometry_type: str
-    columns: tuple[str, ...]
+    #: [file column, stored column] pairs.
+    columns: tuple[tuple[str, str], ...]
     source: str
     added_by: str
     added_at: datetime
@@ -99,7 +100,7 @@ class LayerInfo:
         """JSON-ready: times in Beijing time, no storage details."""
         out = asdict(self)
         out.pop("table_name")
-        out["columns"] = list(self.columns)
+        out["columns"] = [name for name, _ in self.columns]
         for key in ("added_at", "updated_at", "removed_at"):
             out[key] = local_iso(out[key])
         return out
@@ -165,30 +166,28 @@ def _unjson(text: str | None):
     return None if text is None else json.loads(text)
 
 
-def storable(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """A layer as stored: EPSG:4490, columns c1…cN (any file column name is fine), geometry `geom`, `fid` order."""
-    if gdf is None or len(gdf) == 0:
-        raise StoreError("空图层无法加入工作空间。")
+def storable(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[list[str]]]:
+    """A layer as stored, and its [file column, stored column] pairs: EPSG:4490, columns c1…cN (any file column
+    name is fine, in any database), geometry `geom`, a `fid` keeping the file's order."""
     gdf = gdf.set_crs(STORAGE) if gdf.crs is None else gdf.to_crs(STORAGE)
-    names = [str(c) for c in gdf.columns if c != gdf.geometry.name]
-    data = {}
+    data, pairs = {}, []
     for i, col in enumerate(c for c in gdf.columns if c != gdf.geometry.name):
         values = gdf[col]
         if values.dtype == object:  # mixed or non-scalar values: kept as their text
             values = values.map(lambda v: v if v is None or isinstance(v, (str, int, float, bool)) else str(v))
         data[f"c{i + 1}"] = values.to_numpy()
+        pairs.append([str(col), f"c{i + 1}"])
     out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(gdf.geometry.values, crs=STORAGE), index=range(len(gdf)))
     out = out.rename_geometry("geom")
     out.insert(0, "fid", range(1, len(out) + 1))
-    return out, names
+    return out, pairs
 
 
-def restored(stored: gpd.GeoDataFrame, names: list[str]) -> gpd.GeoDataFrame:
-    """A stored layer back with the file's column names, geometry `geometry`, EPSG:4490."""
+def restored(stored: gpd.GeoDataFrame, pairs: list[list[str]]) -> gpd.GeoDataFrame:
+    """A stored layer back with the file's column names (from its pairs), geometry `geometry`, EPSG:4490."""
     stored = stored.sort_values("fid") if "fid" in stored.columns else stored
-    geometry = gpd.GeoSeries(stored.geometry.values, crs=stored.crs or STORAGE)
-    data = {name: stored[f"c{i + 1}"].to_numpy() for i, name in enumerate(names) if f"c{i + 1}" in stored}
-    gdf = gpd.GeoDataFrame(data, geometry=geometry.values, crs=geometry.crs, index=range(len(stored)))
+    data = {name: stored[col].to_numpy() for name, col in pairs if col in stored.columns}
+    gdf = gpd.GeoDataFrame(data, geometry=stored.geometry.values, crs=stored.crs or STORAGE, index=range(len(stored)))
     return gdf if gdf.crs == STORAGE else gdf.to_crs(STORAGE)
 
 
@@ -287,7 +286,7 @@ class Store(AccountsMixin):
 
     def _info(self, row) -> LayerInfo:
         return LayerInfo(id=row.id, name=row.name, features=row.features, geometry_type=row.geometry_type,
-                         columns=tuple(json.loads(row.columns)), source=row.source, added_by=row.added_by,
+                         columns=tuple(tuple(p) for p in json.loads(row.columns)), source=row.source, added_by=row.added_by,
                          added_at=row.added_at, updated_by=row.updated_by, updated_at=row.updated_at,
                          removed_by=row.removed_by, removed_at=row.removed_at, table_name=row.table_name)
 
@@ -321,7 +320,7 @@ class Store(AccountsMixin):
         """One layer's features in EPSG:4490 with the file's own column names."""
         info = name if isinstance(name, LayerInfo) else self.layer(name)
         with self.guard():
-            return restored(self._read_data(info.table_name), list(info.columns))
+            return restored(self._read_data(info.table_name), [list(p) for p in info.columns])
 
     def read_all(self) -> list[tuple[str, gpd.GeoDataFrame]]:
         """(name, features) of every layer on the map."""
@@ -358,6 +357,8 @@ class Store(AccountsMixin):
     def add_layer(self, name: str, gdf: gpd.GeoDataFrame, user: str = LOCAL_USER, source: str = "") -> LayerInfo:
         """Store a new layer under `name` (or 名称（2）… when taken) in one transaction; never replaces another layer."""
         name = clean_name(name)
+        if gdf is None or len(gdf) == 0:
+            raise StoreError("空图层无法加入工作空间。")
         stored, columns = storable(gdf)
         table = f"{t.LAYER_TABLE_PREFIX}{uuid.uuid4().hex[:20]}"
         kind = geometry_kind(gdf)

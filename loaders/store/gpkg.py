@@ -127,7 +127,7 @@ class GpkgStore(Store):
             with self.transaction(LEGACY_USER, "layer", "layer.add", table) as change:
                 now = self.clock()
                 self._claim_name(change.conn, table, dict(
-                    table_name=table, columns=json.dumps(list(info["fields"]), ensure_ascii=False),
+                    table_name=table, columns=json.dumps([[f, f] for f in info["fields"]], ensure_ascii=False),
                     features=int(info["features"]), geometry_type=geometry_kind(gdf), source="旧版工作空间",
                     added_by=LEGACY_USER, added_at=now, updated_by=LEGACY_USER, updated_at=now))
                 change.summary = f"登记旧版工作空间中的图层「{table}」，{info['features']} 个要素"
@@ -155,7 +155,8 @@ class GpkgStore(Store):
                 conn.execute(text(f"DELETE FROM {meta} WHERE lower(table_name) = lower(:t)"), {"t": table})
 
     def _read_data(self, table: str) -> gpd.GeoDataFrame:
-        gdf = pyogrio.read_dataframe(self.path, layer=table)
+        gdf = pyogrio.read_dataframe(self.path, layer=table, fid_as_index=True)
+        gdf = gdf.reset_index(names="fid")  # GDAL keeps our `fid` column as the GeoPackage's feature id
         return gdf.set_crs(STORAGE) if gdf.crs is None else gdf
 
     # ------------------------------------------------------------ leftovers
