@@ -77,6 +77,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_killing_a_save_leaves_the_previous_workspace_readable(tmp_path):
     path = tmp_path / "ws.gpkg"
     Workspace(path).add("原有图层", towns())

@@ -54,6 +54,7 @@ def test_failed_logins_are_limited_per_account_then_allowed_again(store):
     assert store.login("admin", "correct horse").account == "admin"
 
 
+@pytest.mark.slow
 def test_failed_logins_are_limited_per_client_across_accounts(store):
     store.add_account("admin", "correct horse", "管理", "命令行")
     for i in range(MAX_CLIENT_FAILURES):

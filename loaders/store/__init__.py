@@ -9,15 +9,20 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from core import settings as app_settings
-from loaders.store.base import LOCAL_USER, ChangeRecord, Document, LayerInfo, Store
-from loaders.store.errors import ConflictError, LoginError, StoreError, StoreUnavailable
+from typing import TYPE_CHECKING
 
-_OPEN: dict[tuple[str, str], Store] = {}
+from core import settings as app_settings
+from loaders.store.errors import ConflictError, LoginError, StoreError, StoreUnavailable
+from loaders.store.labels import LOCAL_USER
+
+if TYPE_CHECKING:  # the engines import GeoPandas and SQLAlchemy: loaded when a store is opened, not before
+    from loaders.store.base import Store
+
+_OPEN: dict[tuple[str, str], "Store"] = {}
 _LOCK = threading.Lock()
 
 
-def open_store(url: str | None = None, gpkg: str | Path | None = None) -> Store:
+def open_store(url: str | None = None, gpkg: str | Path | None = None) -> "Store":
     """The store at `url` (PostGIS) or `gpkg` (GeoPackage), else the one the settings name; one object per place per process."""
     if url is None and gpkg is None:
         current = app_settings.current()
@@ -38,7 +43,7 @@ def open_store(url: str | None = None, gpkg: str | Path | None = None) -> Store:
     return store
 
 
-def open_target(target: str) -> Store:
+def open_target(target: str) -> "Store":
     """A store named on the command line: a postgresql:// URL, or a .gpkg file path."""
     if "://" in target:
         return open_store(url=target)
@@ -53,5 +58,5 @@ def forget_stores() -> None:
         _OPEN.clear()
 
 
-__all__ = ["open_store", "open_target", "forget_stores", "Store", "LayerInfo", "Document", "ChangeRecord", "LOCAL_USER",
-           "StoreError", "StoreUnavailable", "ConflictError", "LoginError"]
+__all__ = ["open_store", "open_target", "forget_stores", "LOCAL_USER", "StoreError", "StoreUnavailable", "ConflictError",
+           "LoginError"]

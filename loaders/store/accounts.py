@@ -7,6 +7,7 @@ while past a limit. With no account configured the app runs open (``accounts_con
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -31,8 +32,12 @@ MIN_PASSWORD = 8
 MAX_ACCOUNT_NAME = 40
 
 _HASHER = PasswordHasher()
-#: Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("chaohu-no-such-account")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name costs as long as a wrong password."""
+    return _HASHER.hash("chaohu-no-such-account")
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,7 @@ class AccountsMixin:
                 raise LoginError(f"登录失败次数过多，请 {minutes} 分钟后再试。")
             row = conn.execute(select(t.accounts).where(t.accounts.c.name == name)).first()
             try:
-                _HASHER.verify(row.password_hash if row is not None else _DUMMY_HASH, password or "")
+                _HASHER.verify(row.password_hash if row is not None else _dummy_hash(), password or "")
                 ok = row is not None
             except (VerificationError, InvalidHashError):
                 ok = False

@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 
 from core import roles
-from loaders.store import open_store, open_target
-from loaders.store.base import KINDS, local_text
+from loaders.store.labels import KINDS
 
 #: Accepted role names on the command line (Chinese first).
 ROLE_CHOICES = list(roles.ROLE_NAMES.values()) + list(roles.ROLE_NAMES)
@@ -96,6 +95,8 @@ def _password(args) -> str:
 
 
 def _print_layers(infos, as_json: bool, removed: bool) -> None:
+    from loaders.store.base import local_text
+
     if as_json:
         print(json.dumps([i.to_dict() for i in infos], ensure_ascii=False, indent=2))
         return
@@ -108,6 +109,8 @@ def _print_layers(infos, as_json: bool, removed: bool) -> None:
 
 def run(args) -> int:
     """Run a workspace or accounts command (ChaohuError propagates to the caller, which prints it)."""
+    from loaders.store import open_store, open_target
+
     user = getattr(args, "by", None) or default_user()
     if args.command == "accounts":
         return _accounts(args, user)
@@ -145,6 +148,8 @@ def run(args) -> int:
     elif args.action == "undo":
         print(store.undo(args.change_id, user))
     elif args.action == "log":
+        from loaders.store.base import local_text
+
         records = store.changes(kind=args.kind, user=args.user, limit=args.limit)
         if args.json:
             print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
@@ -158,6 +163,9 @@ def run(args) -> int:
 
 
 def _accounts(args, user: str) -> int:
+    from loaders.store import open_store
+    from loaders.store.base import local_text
+
     store = open_store()
     if args.action == "add":
         account = store.add_account(args.name, _password(args), args.role, user)
