@@ -170,6 +170,22 @@ def test_an_old_workspace_geopackage_is_adopted_as_it_is(tmp_path):
     assert GpkgStore(path).layer_names() == ["旧数据"]  # adopted once, not again on the next opening
 
 
+def test_value_types_round_trip(store):
+    import pandas as pd
+
+    gdf = gpd.GeoDataFrame({"整数": [1, 2, 3], "小数": [1.5, None, 3.0], "真假": [True, False, True],
+                            "日期": pd.to_datetime(["2024-01-02 00:00:00", "2024-03-04 05:06:07", None]), "文本": ["a", None, "c"]},
+                           geometry=[Point(117.8, 31.6), Point(117.7, 31.5), Point(117.1, 31.1, 5)], crs="EPSG:4490")
+    back = store.read_layer(store.add_layer("类型", gdf, "张三"))
+    assert back["整数"].tolist() == [1, 2, 3] and back["真假"].tolist() == [True, False, True]
+    assert back["小数"].iloc[0] == 1.5 and pd.isna(back["小数"].iloc[1])
+    assert back["日期"].iloc[1] == pd.Timestamp("2024-03-04 05:06:07") and pd.isna(back["日期"].iloc[2])
+    assert back["文本"].iloc[0] == "a" and pd.isna(back["文本"].iloc[1])
+    assert not back.geometry.iloc[2].has_z  # 2D and 3D mixed: stored 2D
+    heights = gpd.GeoDataFrame({"名称": ["塔"]}, geometry=[Point(117.8, 31.6, 42.0)], crs="EPSG:4490")
+    assert store.read_layer(store.add_layer("高程", heights, "张三")).geometry.iloc[0].z == 42.0
+
+
 def test_the_geopackage_stays_a_geopackage_that_gdal_reads(tmp_path):
     from loaders.store.gpkg import GpkgStore
 
@@ -177,4 +193,6 @@ def test_the_geopackage_stays_a_geopackage_that_gdal_reads(tmp_path):
     info = store.add_layer("点位", towns(), "张三")
     layers = dict(pyogrio.list_layers(tmp_path / "w.gpkg"))
     assert info.table_name in layers
-    assert len(pyogrio.read_dataframe(tmp_path / "w.gpkg", layer=info.table_name)) == 2
+    gdal = pyogrio.read_dataframe(tmp_path / "w.gpkg", layer=info.table_name)
+    assert gdal.crs == "EPSG:4490" and gdal["c1"].tolist() == ["柘皋镇", "中垾镇"]
+    assert gdal.geometry.iloc[0].distance(Point(117.78, 31.78)) < 1e-9

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import geopandas as gpd
+import numpy as np
+import shapely
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
@@ -155,7 +157,7 @@ def _unjson(text: str | None):
 
 def storable(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[list[str]]]:
     """A layer as stored, and its [file column, stored column] pairs: EPSG:4490, columns c1…cN (any file column
-    name is fine, in any database), geometry `geom`, a `fid` keeping the file's order."""
+    name is fine, in any database), geometry `geom` (all 2D when 2D and 3D are mixed), a `fid` keeping the file's order."""
     gdf = gdf.set_crs(STORAGE) if gdf.crs is None else gdf.to_crs(STORAGE)
     data, pairs = {}, []
     for i, col in enumerate(c for c in gdf.columns if c != gdf.geometry.name):
@@ -164,7 +166,11 @@ def storable(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[list[str]]]:
             values = values.map(lambda v: v if v is None or isinstance(v, (str, int, float, bool)) else str(v))
         data[f"c{i + 1}"] = values.to_numpy()
         pairs.append([str(col), f"c{i + 1}"])
-    out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(gdf.geometry.values, crs=STORAGE), index=range(len(gdf)))
+    geoms = gdf.geometry.values
+    has_z = shapely.has_z(np.asarray(geoms))
+    if has_z.any() and not has_z[~shapely.is_missing(np.asarray(geoms))].all():
+        geoms = shapely.force_2d(np.asarray(geoms))  # some with heights, some without: a database column takes one kind
+    out = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=STORAGE), index=range(len(gdf)))
     out = out.rename_geometry("geom")
     out.insert(0, "fid", range(1, len(out) + 1))
     return out, pairs
@@ -205,14 +211,9 @@ class Store(AccountsMixin):
         """The Chinese error for a lost database or an unreadable file."""
         raise NotImplementedError
 
-    def _data_before(self, table: str, stored: gpd.GeoDataFrame) -> None:
-        """Write a layer's data before its registry transaction (GeoPackage: GDAL writes in its own transaction)."""
-
     def _data_in(self, conn, table: str, stored: gpd.GeoDataFrame) -> None:
-        """Write a layer's data inside the registry transaction (PostGIS)."""
-
-    def _discard_data(self, table: str) -> None:
-        """Drop a data table written by ``_data_before`` whose registry transaction failed."""
+        """Write a layer's data table inside the transaction that registers and logs it."""
+        raise NotImplementedError
 
     def _drop_data(self, conn, table: str) -> None:
         """Drop a layer's data table inside a transaction."""
@@ -349,25 +350,18 @@ class Store(AccountsMixin):
         stored, columns = storable(gdf)
         table = f"{t.LAYER_TABLE_PREFIX}{uuid.uuid4().hex[:20]}"
         kind = geometry_kind(gdf)
-        with self.guard(), self._write_lock():
-            self._data_before(table, stored)
-            try:
-                with self.transaction(user, "layer", "layer.add", name) as change:
-                    self._data_in(change.conn, table, stored)
-                    now = self.clock()
-                    values = dict(table_name=table, columns=json.dumps(columns, ensure_ascii=False), features=len(stored),
-                                  geometry_type=kind, source=str(source or ""), added_by=change.user, added_at=now,
-                                  updated_by=change.user, updated_at=now)
-                    final = self._claim_name(change.conn, name, values)
-                    layer_id = change.conn.execute(select(t.layers.c.id).where(t.layers.c.table_name == table)).scalar_one()
-                    change.target = final
-                    renamed = f"（「{name}」已被占用）" if final != name else ""
-                    change.summary = f"添加图层「{final}」{renamed}，{len(stored)} 个要素"
-                    change.after = {"layer_id": layer_id, "name": final, "features": len(stored), "source": str(source or "")}
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    self._discard_data(table)
-                raise
+        with self.transaction(user, "layer", "layer.add", name) as change:
+            self._data_in(change.conn, table, stored)
+            now = self.clock()
+            values = dict(table_name=table, columns=json.dumps(columns, ensure_ascii=False), features=len(stored),
+                          geometry_type=kind, source=str(source or ""), added_by=change.user, added_at=now,
+                          updated_by=change.user, updated_at=now)
+            final = self._claim_name(change.conn, name, values)
+            layer_id = change.conn.execute(select(t.layers.c.id).where(t.layers.c.table_name == table)).scalar_one()
+            change.target = final
+            renamed = f"（「{name}」已被占用）" if final != name else ""
+            change.summary = f"添加图层「{final}」{renamed}，{len(stored)} 个要素"
+            change.after = {"layer_id": layer_id, "name": final, "features": len(stored), "source": str(source or "")}
         return self.layer_by_id(layer_id)
 
     def layer_by_id(self, layer_id: int) -> LayerInfo:

@@ -1,10 +1,10 @@
 """The embedded engine: the store inside the workspace GeoPackage (no set-up; a laptop in a meeting room).
 
 Writers take the workspace file lock (``<gpkg>.lock``), so choosing a name and writing a layer cannot race.
-A layer's data go in place into a new table ``l_<hex>`` (GDAL, one SQLite transaction); its registry row and
-change-log row follow in one SQLite transaction. The file is in WAL mode: readers never wait for a writer and a
-writer killed at any moment leaves the last committed state. A data table whose registry row never committed
-is dropped by ``cleanup()``. GeoPackage layers written by the old workspace code are adopted on opening.
+A layer's data go in place into a new feature table ``l_<hex>`` (``gpkgdata.py``), in the SAME SQLite
+transaction as its registry row and change-log row. The file is in WAL mode: readers never wait for a writer,
+and a writer killed at any moment leaves the last committed state. Only the store's SQLite touches the file
+once it exists (see gpkgdata.py for why not GDAL). Layers written by the old workspace code are adopted on opening.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from geo.crs import STORAGE
 from loaders.store import schema as t
 from loaders.store.base import Store, geometry_kind, utcnow
 from loaders.store.errors import StoreUnavailable
+from loaders.store.gpkgdata import read_table, table_fields, write_table
 
 #: Layers the old workspace code wrote are recorded as added by this user when adopted.
 LEGACY_USER = "（旧版工作空间）"
@@ -102,7 +103,7 @@ class GpkgStore(Store):
 
     def _initialise(self) -> None:
         """Create the GeoPackage (via GDAL, so it is a valid one) and our tables; WAL mode; adopt old layers."""
-        if not self.path.exists() or self.path.stat().st_size == 0:
+        if not self.path.exists() or self.path.stat().st_size == 0:  # GDAL writes a valid empty GeoPackage, once
             empty = gpd.GeoDataFrame({"x": []}, geometry=gpd.GeoSeries([], crs=STORAGE))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -122,26 +123,19 @@ class GpkgStore(Store):
             legacy = [n for n in self._feature_tables(conn)
                       if n.lower() not in registered and not n.startswith(t.LAYER_TABLE_PREFIX)]
         for table in legacy:
-            info = pyogrio.read_info(self.path, layer=table)
-            gdf = pyogrio.read_dataframe(self.path, layer=table, max_features=1000)
             with self.transaction(LEGACY_USER, "layer", "layer.add", table) as change:
+                fields, count = table_fields(change.conn, table)
                 now = self.clock()
                 self._claim_name(change.conn, table, dict(
-                    table_name=table, columns=json.dumps([[f, f] for f in info["fields"]], ensure_ascii=False),
-                    features=int(info["features"]), geometry_type=geometry_kind(gdf), source="旧版工作空间",
+                    table_name=table, columns=json.dumps([[f, f] for f in fields], ensure_ascii=False),
+                    features=count, geometry_type=geometry_kind(read_table(change.conn, table)), source="旧版工作空间",
                     added_by=LEGACY_USER, added_at=now, updated_by=LEGACY_USER, updated_at=now))
-                change.summary = f"登记旧版工作空间中的图层「{table}」，{info['features']} 个要素"
+                change.summary = f"登记旧版工作空间中的图层「{table}」，{count} 个要素"
 
     # ------------------------------------------------------------ layer data
 
-    def _data_before(self, table: str, stored: gpd.GeoDataFrame) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pyogrio.write_dataframe(stored, self.path, layer=table, driver="GPKG")
-
-    def _discard_data(self, table: str) -> None:
-        with self.engine.begin() as conn:
-            self._drop_data(conn, table)
+    def _data_in(self, conn, table: str, stored: gpd.GeoDataFrame) -> None:
+        write_table(conn, table, stored)
 
     def _drop_data(self, conn, table: str) -> None:
         """Drop a GeoPackage feature table and everything the GeoPackage keeps about it (spatial index, metadata)."""
@@ -155,9 +149,8 @@ class GpkgStore(Store):
                 conn.execute(text(f"DELETE FROM {meta} WHERE lower(table_name) = lower(:t)"), {"t": table})
 
     def _read_data(self, table: str) -> gpd.GeoDataFrame:
-        gdf = pyogrio.read_dataframe(self.path, layer=table, fid_as_index=True)
-        gdf = gdf.reset_index(names="fid")  # GDAL keeps our `fid` column as the GeoPackage's feature id
-        return gdf.set_crs(STORAGE) if gdf.crs is None else gdf
+        with self.engine.connect() as conn:
+            return read_table(conn, table)
 
     # ------------------------------------------------------------ leftovers
 

@@ -1,8 +1,8 @@
 """Move a whole store to another engine (GeoPackage → PostGIS, or back for a backup): everything, ids kept.
 
 Layers (with their recycle bin), documents, settings, accounts (password hashes as they are) and the change
-log are copied; sessions and login failures are not (everyone logs in again). The target must be empty. For a
-PostGIS target the whole copy is one transaction: it lands completely or not at all.
+log are copied; sessions and login failures are not (everyone logs in again). The target must be empty. The whole
+copy is one transaction on either engine: it lands completely or not at all.
 """
 
 from __future__ import annotations
@@ -35,27 +35,17 @@ def migrate(source: Store, target: Store, user: str) -> dict:
     counts = {"layers": sum(r["removed_at"] is None for r in layer_rows),
               "recycle_bin": sum(r["removed_at"] is not None for r in layer_rows),
               **{table.name.removeprefix(t.PREFIX): len(others[table.name]) for table in COPIED}}
-    written = []
-    with target.guard(), target._write_lock():
-        try:
-            for row in layer_rows:
-                target._data_before(row["table_name"], data[row["table_name"]])
-                written.append(row["table_name"])
-            with target.transaction(user, "store", "store.migrate", target.describe()) as change:
-                for row in layer_rows:
-                    target._data_in(change.conn, row["table_name"], data[row["table_name"]])
-                if layer_rows:
-                    change.conn.execute(insert(t.layers), layer_rows)
-                for table in COPIED:
-                    if others[table.name]:
-                        change.conn.execute(insert(table), others[table.name])
-                target._after_copy(change.conn)
-                change.summary = (f"从{source.describe()}迁移到{target.describe()}：图层 {counts['layers']} 个、回收站 "
-                                  f"{counts['recycle_bin']} 个、文档 {counts['documents']} 个、设置 {counts['settings']} 项、"
-                                  f"账号 {counts['accounts']} 个、变更记录 {counts['changes']} 条")
-                change.after = counts
-        except BaseException:
-            for table in written:
-                target._discard_data(table)
-            raise
+    with target.transaction(user, "store", "store.migrate", target.describe()) as change:
+        for row in layer_rows:
+            target._data_in(change.conn, row["table_name"], data[row["table_name"]])
+        if layer_rows:
+            change.conn.execute(insert(t.layers), layer_rows)
+        for table in COPIED:
+            if others[table.name]:
+                change.conn.execute(insert(table), others[table.name])
+        target._after_copy(change.conn)
+        change.summary = (f"从{source.describe()}迁移到{target.describe()}：图层 {counts['layers']} 个、回收站 "
+                          f"{counts['recycle_bin']} 个、文档 {counts['documents']} 个、设置 {counts['settings']} 项、"
+                          f"账号 {counts['accounts']} 个、变更记录 {counts['changes']} 条")
+        change.after = counts
     return counts
