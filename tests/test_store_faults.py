@@ -230,3 +230,42 @@ def test_the_command_line_reports_a_stopped_database_in_chinese(pg_cluster, tmp_
     assert run.returncode == 2
     assert run.stderr.strip().startswith("错误：数据库不可用") and "Traceback" not in run.stderr
     assert PostgisStore(url).layer_names() == ["原有图层"]
+
+
+def test_readers_in_threads_never_fail_while_processes_write(target, tmp_path):
+    """As in the app: many threads of one process list and read layers while other processes upload."""
+    kind, where = target
+    store = open_target(kind, where)
+    store.add_layer("底图", small("base", 50), "准备")
+    go = tmp_path / "go"
+    writers = [subprocess.Popen([sys.executable, "-c", RACER.format(repo=str(REPO), p=p, rounds=6, go=str(go), where=where)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in range(3)]
+    for p in range(3):
+        store.add_layer(f"标记{p}", small(f"mark-{p}", 3), "准备")
+    for proc in writers:
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+    errors, reads, done = [], [0], threading.Event()
+
+    def read_loop():
+        while not done.is_set():
+            try:
+                for info in store.layers()[-3:]:
+                    assert len(store.read_layer(info)) == info.features
+                reads[0] += 1
+            except Exception as exc:  # every failure is collected and reported
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=read_loop) for _ in range(6)]
+    for th in threads:
+        th.start()
+    go.touch()
+    try:
+        for proc in writers:
+            out, err = proc.communicate(timeout=600)
+            assert proc.returncode == 0, err
+    finally:
+        done.set()
+        for th in threads:
+            th.join()
+    assert errors == [] and reads[0] > 0
+    assert len(store.layer_names()) == 1 + 3 + 3 * 6
