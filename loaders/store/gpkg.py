@@ -20,6 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.pool import NullPool
 
 from geo.crs import STORAGE
@@ -92,12 +93,17 @@ class GpkgStore(Store):
 
     @contextlib.contextmanager
     def guard(self):
-        """As Store.guard, plus GDAL's errors on the file."""
+        """As Store.guard, plus an unreadable (damaged) file and GDAL's errors when creating it."""
         try:
             with super().guard():
                 yield
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
             raise self._unavailable(exc) from exc
+        except DatabaseError as exc:  # not a lost connection: the file itself cannot be read
+            if isinstance(exc, IntegrityError):  # a constraint, handled by the caller
+                raise
+            raise StoreUnavailable(f"工作空间文件无法读取（{self.path.name}，可能已损坏），请联系管理员从备份恢复。",
+                                   detail=str(exc)) from exc
 
     # ------------------------------------------------------------ the file
 
