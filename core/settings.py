@@ -24,6 +24,7 @@ ENV = {
     "CHAOHU_PLAN_DIR": "规划数据文件夹（默认 data/plan/）",
     "CHAOHU_WORKSPACE": "工作空间文件夹（默认 workspace/）",
     "CHAOHU_WORKSPACE_GPKG": "工作空间 GeoPackage 文件（默认 <工作空间>/workspace.gpkg）",
+    "CHAOHU_DATABASE_URL": "共享数据库（PostgreSQL + PostGIS，如 postgresql+psycopg://用户:密码@主机/库名）；未设置时用工作空间 GeoPackage",
     "CHAOHU_OFFICIAL_DIR": "官方乡镇界线/驻地数据文件夹（默认 data/official/）",
     "CHAOHU_MAP_APPROVAL": "审图号（替换地图上的“示意图”说明）",
     "TIANDITU_TOKEN": "天地图密钥",
@@ -37,6 +38,8 @@ class Settings:
     plan_dir: Path
     workspace_dir: Path
     workspace_gpkg: Path
+    #: SQLAlchemy URL of the office's PostGIS store; "" means the embedded GeoPackage store.
+    database_url: str
     official_dir: Path
     map_approval: str
     tianditu_token: str
@@ -50,6 +53,7 @@ def current(environ: dict | None = None) -> Settings:
         plan_dir=Path(env.get("CHAOHU_PLAN_DIR") or PLAN_DIR),
         workspace_dir=workspace,
         workspace_gpkg=Path(env.get("CHAOHU_WORKSPACE_GPKG") or workspace / "workspace.gpkg"),
+        database_url=(env.get("CHAOHU_DATABASE_URL") or "").strip(),
         official_dir=Path(env.get("CHAOHU_OFFICIAL_DIR") or OFFICIAL_DIR),
         map_approval=(env.get("CHAOHU_MAP_APPROVAL") or "").strip(),
         tianditu_token=(env.get("TIANDITU_TOKEN") or "").strip(),

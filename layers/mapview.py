@@ -91,7 +91,8 @@ def _style(spec: LayerSpec, emphasis: bool = False):
 
 def _geojson(fc: dict, spec: LayerSpec, name: str, emphasis: bool = False) -> folium.GeoJson:
     fields = [f"f_{f}" for f, _ in spec.popup_fields]
-    aliases = [label for _, label in spec.popup_fields]
+    # folium writes tooltip aliases into innerHTML as they are; a planner's column name is data from a file
+    aliases = [esc(label) for _, label in spec.popup_fields]
     marker = None
     if spec.geometry == "Point":
         marker = folium.CircleMarker(radius=spec.radius * (1.6 if emphasis else 1))
@@ -169,7 +170,7 @@ def _legend_row(spec: LayerSpec, color: str, title: str) -> str:
         fill = spec.fill_color or color
         sym = (f'<svg width="26" height="12"><rect x="2" y="1" width="22" height="10" fill="{fill}" '
                f'fill-opacity="{max(spec.fill_opacity, 0.15)}" stroke="{color}" stroke-width="1.5"/></svg>')
-    return f'<div data-layer="{spec.id}">{sym} {esc(title)}</div>'
+    return f'<div data-layer="{esc(spec.id)}">{sym} {esc(title)}</div>'
 
 
 class MapNote(MacroElement):

@@ -1,4 +1,5 @@
-"""Command line: `python -m loaders inspect PATH` and `python -m loaders convert PATH OUT` (exit 2 with a Chinese message on bad input)."""
+"""Command line: `python -m loaders inspect PATH`, `… convert PATH OUT`, and the store's `… workspace …` / `… accounts …`
+(loaders/store/cli.py); exit 2 with one Chinese message on bad input."""
 
 from __future__ import annotations
 
@@ -73,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--quiet", action="store_true", help="不显示进度条")
         if name == "inspect":
             cmd.add_argument("--json", action="store_true", help="以 JSON 输出")
+    from loaders.store.cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
@@ -80,6 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command; 0 on success, 2 with one Chinese message on stderr when the input cannot be read."""
     args = build_parser().parse_args(argv)
     warnings.simplefilter("ignore")
+    if args.command in ("workspace", "accounts"):
+        from loaders.store.cli import run
+
+        try:
+            return run(args)
+        except ChaohuError as exc:
+            print(f"错误：{exc.message}", file=sys.stderr)
+            return 2
+        except Exception as exc:  # never a traceback for a planner
+            print(f"错误：出现意外问题（{type(exc).__name__}：{exc}）。", file=sys.stderr)
+            return 2
     try:
         shift = DatumShift.from_text(args.towgs84, convention=args.rotation) if args.towgs84 else None
         result = read_any(Path(args.path), coords=args.coords, layer=args.layer, max_bytes=int(args.max_mb * 1024**2),

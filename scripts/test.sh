@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs everything the tests need (Python packages; Debian's chromium, CJK fonts and poppler
-# when missing), checks the code with ruff and runs the whole suite. README's quick start and .ci/run
-# call exactly this. While working, the fast tier is: python3 -m pytest -m "not browser and not slow"
+# Installs everything the tests need (Python packages; Debian's chromium, CJK fonts, poppler and
+# PostgreSQL 15 + PostGIS when missing), checks the code with ruff and runs the whole suite. README's quick
+# start and .ci/run call exactly this. The store tests start their own throwaway PostgreSQL cluster
+# (tests/pgcluster.py); no server needs to run. While working, the fast tier is:
+#   python3 -m pytest -m "not browser and not slow"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -9,6 +11,8 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql postgresql-15)
+ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 || missing+=(postgresql-15-postgis-3)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq

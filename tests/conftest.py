@@ -88,6 +88,34 @@ def plan():
 
 
 @pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL + PostGIS server for the session (tests/pgcluster.py); a missing server fails, never skips."""
+    from pgcluster import PgCluster
+
+    cluster = PgCluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store(request, tmp_path):
+    """An empty store on each engine: a GeoPackage in tmp_path, a fresh PostGIS database."""
+    from loaders.store.gpkg import GpkgStore
+    from loaders.store.postgis import PostgisStore
+
+    if request.param == "gpkg":
+        st = GpkgStore(tmp_path / "workspace.gpkg")
+    else:
+        st = PostgisStore(request.getfixturevalue("pg_cluster").new_database())
+    try:
+        yield st
+    finally:
+        st.engine.dispose()
+
+
+@pytest.fixture(scope="session")
 def browser():
     """One headless Chromium per session (system /usr/bin/chromium, offline flags)."""
     from playwright import sync_api  # installed by scripts/test.sh; a missing browser is a failure, not a skip

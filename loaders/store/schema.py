@@ -1,0 +1,101 @@
+"""The store's tables, declared once with SQLAlchemy for both engines (GeoPackage/SQLite and PostGIS).
+
+Layer data live in one table per layer (``l_<hex>``); ``chaohu_layers`` maps a display name (Chinese, any
+characters) to that table, so a rename touches metadata only. Later issues add their tables to ``METADATA``
+and write them through ``Store.transaction`` so every change lands in ``chaohu_changes`` with it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (Column, DateTime, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint,
+                        func)
+
+METADATA = MetaData()
+#: Prefix of every table the store owns besides the per-layer data tables.
+PREFIX = "chaohu_"
+#: Prefix of the per-layer data tables.
+LAYER_TABLE_PREFIX = "l_"
+
+layers = Table(
+    "chaohu_layers", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("table_name", Text, nullable=False),
+    #: JSON list of the file's column names, in order; stored as c1, c2 … in the data table.
+    Column("columns", Text, nullable=False),
+    Column("features", Integer, nullable=False),
+    Column("geometry_type", Text, nullable=False, default=""),
+    Column("source", Text, nullable=False, default=""),
+    Column("added_by", Text, nullable=False),
+    Column("added_at", DateTime, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("removed_by", Text),
+    Column("removed_at", DateTime),
+    UniqueConstraint("table_name", name="chaohu_layers_table_uq"),
+)
+#: A display name is unique among the layers not in the recycle bin, compared case-insensitively.
+Index("chaohu_layers_name_uq", func.lower(layers.c.name), unique=True,
+      sqlite_where=layers.c.removed_at.is_(None), postgresql_where=layers.c.removed_at.is_(None))
+
+documents = Table(
+    "chaohu_documents", METADATA,
+    Column("name", Text, primary_key=True),
+    Column("content", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+settings = Table(
+    "chaohu_settings", METADATA,
+    Column("key", Text, primary_key=True),
+    #: JSON text of the value.
+    Column("value", Text, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+accounts = Table(
+    "chaohu_accounts", METADATA,
+    Column("name", Text, primary_key=True),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+sessions = Table(
+    "chaohu_sessions", METADATA,
+    #: SHA-256 of the token; the token itself is only ever in the user's browser.
+    Column("token_hash", Text, primary_key=True),
+    Column("account", Text, ForeignKey("chaohu_accounts.name", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)
+
+login_failures = Table(
+    "chaohu_login_failures", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    #: "account:<name>" or "client:<key>".
+    Column("key", Text, nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+)
+
+changes = Table(
+    "chaohu_changes", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("user", Text, nullable=False),
+    #: What kind of thing changed: layer, document, setting, account, store.
+    Column("kind", Text, nullable=False),
+    #: The action id (see ``loaders.store.base.ACTIONS``).
+    Column("action", Text, nullable=False),
+    #: What was changed, e.g. the layer's name at the time or the document's name.
+    Column("target", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    #: JSON of the state before and after (enough to undo where undoing makes sense).
+    Column("before", Text),
+    Column("after", Text),
+)
