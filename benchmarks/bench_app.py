@@ -24,7 +24,7 @@ from streamlit_folium import st_folium  # noqa: E402
 
 from benchmarks.large_layers import BEACON, DRAWN_JS  # noqa: E402
 from layers.assets import offline  # noqa: E402
-from layers.large import large_layer_for_app  # noqa: E402
+from layers.large import landuse_tiles, parcel_attributes, vector_layer  # noqa: E402
 from layers.mapview import CENTER, DEFAULT_ZOOM  # noqa: E402
 
 MODE = os.environ["BENCH_MODE"]
@@ -66,8 +66,8 @@ def _map():
         folium.GeoJson(gdf, name="土地利用图斑", tooltip=folium.GeoJsonTooltip(["地类名称"])).add_to(m)
         lookup = None
     else:
-        layer, lookup = large_layer_for_app(gdf, ROOT / "static")
-        layer.add_to(m)
+        vector_layer(landuse_tiles(gdf, ROOT / "static", "parcels"), name="土地利用图斑（三调）").add_to(m)
+        lookup = lambda props: parcel_attributes(gdf, props)  # noqa: E731
     Beacon().add_to(m)
     offline(m, mode="static")
     return m, lookup

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import shapely
 
 from geo.crs import MEASURE, STORAGE
-
-SHAPEFILES = Path(__file__).resolve().parent.parent / "data" / "shapefiles"
+from loaders.base import load_city_boundary, load_lake
 
 #: 三调 classes (地类编码, 地类名称) and their weights in three regimes: farmland, hills, town.
 CLASSES = [
@@ -25,10 +22,10 @@ CLASSES = [
 ]
 
 
-def land(boundary_path: Path = SHAPEFILES / "city_boundary.shp", lake_path: Path = SHAPEFILES / "lake.shp"):
+def land():
     """The land of 巢湖市 (city polygon minus the lake) in metres (EPSG:4548)."""
-    city = gpd.read_file(boundary_path).query("name == '巢湖市'").to_crs(MEASURE).union_all()
-    lake = gpd.read_file(lake_path).to_crs(MEASURE).union_all()
+    city = load_city_boundary().to_crs(MEASURE).union_all()
+    lake = load_lake().to_crs(MEASURE).union_all()
     return shapely.make_valid(city.difference(lake))
 
 

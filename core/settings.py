@@ -21,6 +21,7 @@ STATIC_DIR = REPO / "static"
 
 #: The environment variables the project reads, and what each one sets.
 ENV = {
+    "CHAOHU_PLAN_DIR": "规划数据文件夹（默认 data/plan/）",
     "CHAOHU_WORKSPACE": "工作空间文件夹（默认 workspace/）",
     "CHAOHU_WORKSPACE_GPKG": "工作空间 GeoPackage 文件（默认 <工作空间>/workspace.gpkg）",
     "CHAOHU_DATABASE_URL": "共享数据库（PostgreSQL + PostGIS，如 postgresql+psycopg://用户:密码@主机/库名）；未设置时用工作空间 GeoPackage",
@@ -34,6 +35,7 @@ ENV = {
 class Settings:
     """The configuration in effect: paths and options, resolved from the environment."""
 
+    plan_dir: Path
     workspace_dir: Path
     workspace_gpkg: Path
     #: SQLAlchemy URL of the office's PostGIS store; "" means the embedded GeoPackage store.
@@ -48,6 +50,7 @@ def current(environ: dict | None = None) -> Settings:
     env = os.environ if environ is None else environ
     workspace = Path(env.get("CHAOHU_WORKSPACE") or REPO / "workspace")
     return Settings(
+        plan_dir=Path(env.get("CHAOHU_PLAN_DIR") or PLAN_DIR),
         workspace_dir=workspace,
         workspace_gpkg=Path(env.get("CHAOHU_WORKSPACE_GPKG") or workspace / "workspace.gpkg"),
         database_url=(env.get("CHAOHU_DATABASE_URL") or "").strip(),

@@ -7,6 +7,8 @@ from geo.crs import MEASURE
 
 #: 1 km² = 1500 亩 (1 亩 = 666.67 m²).
 MU_PER_KM2 = 1500
+#: Square metres in one 亩.
+M2_PER_MU = 1e6 / MU_PER_KM2
 
 
 def _projected(features: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoSeries:

@@ -13,14 +13,21 @@ ORIGIN = 20037508.342789244
 TILE_PX = 256
 
 
+#: The sphere radius of Web Mercator, metres.
+RADIUS = 6378137.0
+
+
+def mercator_y(lat):
+    """Web Mercator northing of latitude(s) in degrees, in units of the sphere's radius (scalar or array)."""
+    lat = np.clip(lat, -85.0511, 85.0511)
+    return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+
 def to_mercator(geoms: np.ndarray) -> np.ndarray:
     """Lon/lat (WGS84/CGCS2000) geometries to Web Mercator metres."""
 
     def fn(xy):
-        x = np.radians(xy[:, 0]) * 6378137.0
-        lat = np.clip(xy[:, 1], -85.0511, 85.0511)
-        y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * 6378137.0
-        return np.column_stack([x, y])
+        return np.column_stack([np.radians(xy[:, 0]) * RADIUS, mercator_y(xy[:, 1]) * RADIUS])
 
     return shapely.transform(geoms, fn)
 

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import math
 
+from geo.tiling import mercator_y
+
 
 def view_for(bounds: tuple[float, float, float, float], width_px: int = 900, height_px: int = 700) -> tuple[list[float], int]:
     """Centre [lat, lon] and the largest web-mercator zoom at which lon/lat `bounds` fit the map."""
     minx, miny, maxx, maxy = bounds
     center = [(miny + maxy) / 2, (minx + maxx) / 2]
 
-    def merc_y(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
     for z in range(17, 1, -1):
         scale = 256 * 2**z
         w = (maxx - minx) / 360 * scale
-        h = (merc_y(maxy) - merc_y(miny)) / (2 * math.pi) * scale
+        h = float(mercator_y(maxy) - mercator_y(miny)) / (2 * math.pi) * scale
         if w <= width_px * 0.85 and h <= height_px * 0.85:
             return center, z
     return center, 2

@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 
+from core.declarations import LAYERS
+from core.errors import ChaohuError, user_message
+from core.settings import REPO
 from layers.catalog import DATA_DIR, load_catalog
-from layers.registry import LAYERS
 
 
 def layer_rows() -> list[dict]:
@@ -20,21 +22,25 @@ def layer_rows() -> list[dict]:
             "group": spec.group,
             "count": int(len(catalog.layers[spec.id])),
             "geometry": spec.geometry,
-            "file": str((DATA_DIR / f"{spec.file}.shp").relative_to(DATA_DIR.parent.parent)),
+            "file": (DATA_DIR / f"{spec.file}.shp").relative_to(REPO).as_posix(),
         }
         for spec in LAYERS
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
+    """List the layers; exit 2 with a Chinese message when the data cannot be read."""
     parser = argparse.ArgumentParser(prog="python -m layers", description="列出地图图层")
     parser.add_argument("command", choices=["list"], help="list：列出全部图层")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出")
     args = parser.parse_args(argv)
     try:
         rows = layer_rows()
-    except Exception as exc:  # a broken data file: say which, no traceback
-        print(f"读取图层失败：{exc}", file=sys.stderr)
+    except ChaohuError as exc:  # a broken data file: say which, no traceback
+        print(f"读取图层失败：{exc.message}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # never a traceback for a planner
+        print(f"读取图层失败：{user_message(exc)}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))

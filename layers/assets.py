@@ -8,15 +8,15 @@ so the app (``mode="static"``: files under Streamlit's ``static/vendor/``) and s
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
 
 from branca.element import CssLink, Element, Figure, JavascriptLink
 from offlinefolium.elements import _res as _RESOURCES
+
+from core.atomic import write_if_changed
 
 VENDOR = "vendor"
 #: Relative to the st_folium component iframe (``<base>/component/<name>/index.html``), this reaches
@@ -157,23 +157,6 @@ def vendor_files() -> dict[str, str]:
     return {vendor_name(url): resource_text(url) for url in _RESOURCES}
 
 
-def _write_if_changed(path: Path, text: str) -> bool:
-    """Atomically write text to path unless it already holds exactly that; True when written."""
-    data = text.encode("utf-8")
-    if path.exists() and path.read_bytes() == data:
-        return False
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
-
-
 def materialise_vendor(static_dir: Path) -> list[Path]:
     """Write all offline scripts/styles into ``static_dir/vendor`` (idempotent, atomic); returns their paths."""
     target = Path(static_dir) / VENDOR
@@ -181,7 +164,7 @@ def materialise_vendor(static_dir: Path) -> list[Path]:
     paths = []
     for name, text in sorted(vendor_files().items()):
         path = target / name
-        _write_if_changed(path, text)
+        write_if_changed(path, text.encode("utf-8"))
         paths.append(path)
     return paths
 

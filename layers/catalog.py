@@ -1,44 +1,57 @@
-"""The layers as data: each declared layer read, measured and joined to its township.
+"""The layers as data: each declared layer read, measured and joined to its township, and what is derived from them.
 
 `town` is computed here by spatial join, never stored in the files, so that a planning office's
-official township areas (see data/official/README.md) change it without code changes.
+official township areas (see data/official/README.md) change it without code changes. The catalogue
+also owns the data derived from its layers (the plan features cut along the township areas), so that
+every summary and export computes them once per catalogue.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from core.declarations import BY_ID, LAYERS, USER_GROUP, LayerSpec, by_role
+from core.formatting import accuracy_label, measure_key
+from core.settings import SHAPEFILE_DIR
 from geo.crs import STORAGE
-from geo.joins import assign_town
+from geo.joins import assign_town, split_by_town
 from geo.measure import area_km2, area_mu, length_km
-from layers.registry import ACCURACY, BY_ID, LAYERS, LayerSpec
 from layers.userlayers import user_layers
 from loaders import base
 from loaders.places import load_place_links, load_places_yaml
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "shapefiles"
+DATA_DIR = SHAPEFILE_DIR
 
 #: Columns every feature of the catalogue carries, whatever its layer.
-COMMON = ["id", "name", "layer", "town", "status", "accuracy", "source", "parent", "note", "geometry"]
+COMMON = ["id", "name", "layer", "town", "status", "deadline", "accuracy", "source", "parent", "note", "geometry"]
+#: The kind of the township unit that is the lake's water, not a 乡镇/街道.
+WATER_KIND = "水域"
+#: Columns of the plan features cut along the township areas (`Catalog.pieces`).
+PIECE_COLUMNS = ["id", "name", "layer", "town", "share", "status", "accuracy", "parent", "note",
+                 "area_km2", "area_mu", "length_km", "geometry"]
 
 
 @dataclass
 class Catalog:
-    """All layers, the place↔measure links and the places without geometry."""
+    """All layers, the place↔measure links, the places without geometry, and the planner's own layers."""
 
     layers: dict[str, gpd.GeoDataFrame]
     links: pd.DataFrame
     places: pd.DataFrame
     user_specs: dict[str, LayerSpec] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
     features: gpd.GeoDataFrame = field(init=False)
 
     def __post_init__(self):
         frames = [gdf.reindex(columns=COMMON + ["area_km2", "area_mu", "length_km"]) for gdf in self.layers.values()]
         self.features = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE)
+
+    # ---- declarations
 
     def spec(self, layer_id: str) -> LayerSpec:
         """The declaration of a shipped or a planner's own layer."""
@@ -51,6 +64,37 @@ class Catalog:
     def user_layers(self) -> list[tuple[LayerSpec, gpd.GeoDataFrame]]:
         """(declaration, data) of the planner's own layers, for the map."""
         return [(spec, self.layers[spec.id]) for spec in self.user_specs.values()]
+
+    def role(self, role: str) -> gpd.GeoDataFrame:
+        """The data of the declared layer with this role (city, water, town_areas, town_seats)."""
+        return self.layers[by_role(role).id]
+
+    # ---- the city and its towns
+
+    @property
+    def town_areas(self) -> gpd.GeoDataFrame:
+        """The township areas (official when supplied), including the lake's water unit."""
+        return self.role("town_areas")
+
+    def town_names(self) -> list[str]:
+        """The township units (the lake's water unit excluded), in the layer's order."""
+        areas = self.town_areas
+        kinds = areas["kind"] if "kind" in areas else pd.Series("", index=areas.index)
+        return areas.loc[kinds != WATER_KIND, "name"].tolist()
+
+    def town_area(self, town: str | None) -> gpd.GeoDataFrame:
+        """The area polygon of a town, or of the whole city (巢湖市's outline) for None."""
+        if town is None:
+            return self.city_outline()
+        areas = self.town_areas
+        return areas[areas["name"] == town]
+
+    def city_outline(self) -> gpd.GeoDataFrame:
+        """巢湖市's own outline (the city layer also holds its neighbours for context)."""
+        city = self.role("city")
+        return city[city["is_city"] == 1] if "is_city" in city else city
+
+    # ---- features and links
 
     def attributes(self, feature_id: str) -> dict:
         """Every attribute of one feature as its file holds it (for a planner's own layers)."""
@@ -66,10 +110,15 @@ class Catalog:
         rows = self.features[self.features["id"] == feature_id]
         return None if rows.empty else rows.iloc[0]
 
+    def place_name(self, place_id: str) -> str:
+        """A place's name, with or without geometry (the id when unknown)."""
+        rows = self.places[self.places["id"] == place_id]
+        return str(rows["name"].iloc[0]) if len(rows) else place_id
+
     def measures_of(self, place_id: str) -> list[str]:
         """Measure ids linked to a place, in plan order."""
         ids = self.links.loc[self.links["place_id"] == place_id, "measure_id"].unique().tolist()
-        return sorted(ids, key=lambda m: tuple(int(p) for p in m.split(".")))
+        return sorted(ids, key=measure_key)
 
     def places_of(self, measure_ids) -> set[str]:
         """Place ids linked to any of the given measures."""
@@ -79,26 +128,56 @@ class Catalog:
         """Places (with or without geometry) whose parent is this place."""
         return self.places[self.places["parent"] == place_id]
 
-    def subset(self, place_ids: set[str]) -> "Catalog":
+    def plan_features(self) -> gpd.GeoDataFrame:
+        """The features of the plan layers."""
+        return self.features[self.features["layer"].isin([s.id for s in LAYERS if s.plan])]
+
+    def subset(self, place_ids: set[str]) -> Catalog:
         """The same catalogue with its plan layers narrowed to `place_ids` (base layers kept), e.g. for a filtered export."""
         plan_ids = {s.id for s in LAYERS if s.plan}
         layers = {k: (g[g["id"].isin(place_ids)] if k in plan_ids else g) for k, g in self.layers.items()}
-        return Catalog(layers=layers, links=self.links, places=self.places, user_specs=self.user_specs)
+        return Catalog(layers=layers, links=self.links, places=self.places, user_specs=self.user_specs,
+                       problems=self.problems)
 
     def in_town(self, town: str) -> gpd.GeoDataFrame:
         """Plan features whose township is `town`."""
-        plan_ids = {s.id for s in LAYERS if s.plan}
-        f = self.features
-        return f[(f["town"] == town) & f["layer"].isin(plan_ids)]
+        f = self.plan_features()
+        return f[f["town"] == town]
 
+    # ---- derived data, computed once per catalogue
 
-def _read(spec: LayerSpec, data_dir: Path) -> gpd.GeoDataFrame:
-    """Read one declared layer in the storage CRS (official data replaces the township layers)."""
-    if spec.id == "township_areas":
-        return base.load_township_areas(data_dir=data_dir)
-    if spec.id == "townships":
-        return base.load_townships(data_dir=data_dir)
-    return gpd.read_file(data_dir / f"{spec.file}.shp").to_crs(STORAGE)
+    @cached_property
+    def pieces(self) -> gpd.GeoDataFrame:
+        """Every counted feature cut along the township areas, each piece measured in EPSG:4548 (PIECE_COLUMNS).
+
+        A feature crossing a boundary gives one piece per town with its `share`, so the towns' sums
+        equal the city's totals. Rows in layer order, then feature order.
+        """
+        areas = self.town_areas
+        frames = []
+        for spec in self.counted_specs():
+            layer = self.layers[spec.id].drop(columns=["town"], errors="ignore")
+            if layer.empty:
+                continue
+            cut = split_by_town(layer, areas)
+            cut["layer"] = spec.id
+            cut["area_km2"] = area_km2(cut) if spec.geometry == "Polygon" else float("nan")
+            cut["area_mu"] = area_mu(cut) if spec.geometry == "Polygon" else float("nan")
+            cut["length_km"] = length_km(cut) if spec.geometry == "LineString" else float("nan")
+            frames.append(cut)
+        if not frames:
+            return gpd.GeoDataFrame(columns=PIECE_COLUMNS, geometry="geometry", crs=areas.crs)
+        out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=areas.crs)
+        out = out.reindex(columns=PIECE_COLUMNS)
+        for col in ("id", "name", "status", "accuracy", "parent", "note"):
+            out[col] = out[col].fillna("").astype(str)
+        return out
+
+    def town_pieces(self, town: str | None) -> gpd.GeoDataFrame:
+        """The pieces lying in a town (town=None: in any of the towns)."""
+        wanted = self.town_names() if town is None else [town]
+        p = self.pieces
+        return p[p["town"].isin(wanted)].reset_index(drop=True)
 
 
 def _measure(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
@@ -114,31 +193,38 @@ def _measure(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
 def load_layer(spec: LayerSpec, areas: gpd.GeoDataFrame, data_dir: Path = DATA_DIR,
                gdf: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """One layer (read from its file unless given), measured and assigned to townships, common columns filled."""
-    gdf = _read(spec, data_dir) if gdf is None else gdf.copy()
+    gdf = base.read_layer(spec, data_dir) if gdf is None else gdf.copy()
     gdf["layer"] = spec.id
-    for col in ("id", "name", "status", "accuracy", "source", "parent", "note"):
+    for col in ("id", "name", "status", "deadline", "accuracy", "source", "parent", "note"):
         if col not in gdf:
             gdf[col] = ""
         gdf[col] = gdf[col].fillna("").astype(str)
     if (gdf["id"] == "").any():
         gdf["id"] = [f"{spec.id}_{i}" for i in range(len(gdf))]
-    if spec.id in ("township_areas", "townships"):
+    rule = spec.town_rule
+    if rule == "own_name":
         gdf["town"] = gdf["name"]
-    elif spec.id in ("city_boundary", "lake"):
+    elif rule == "none":
         gdf["town"] = ""
     else:
         gdf["town"] = assign_town(gdf, areas).fillna("").astype(str)
-    gdf["accuracy_label"] = gdf["accuracy"].map(lambda a: ACCURACY.get(a, {}).get("label", a))
+    gdf["accuracy_label"] = gdf["accuracy"].map(accuracy_label)
     return _measure(gdf, spec)
 
 
 def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True) -> Catalog:
     """Every declared layer (and the planner's own, unless workspace=False), the links and places, ready for use."""
-    areas = base.load_township_areas(data_dir=data_dir)
+    areas = base.read_layer(by_role("town_areas"), data_dir)
     layers = {spec.id: load_layer(spec, areas, data_dir) for spec in LAYERS}
-    user_specs = {}
-    for spec, gdf in (user_layers() if workspace else []):
-        layers[spec.id] = load_layer(spec, areas, data_dir, gdf)
-        user_specs[spec.id] = spec
+    user_specs, problems = {}, []
+    if workspace:
+        found = user_layers()
+        problems = found.problems
+        for spec, gdf in found.layers:
+            layers[spec.id] = load_layer(spec, areas, data_dir, gdf)
+            user_specs[spec.id] = spec
     places = pd.DataFrame(load_places_yaml())
-    return Catalog(layers=layers, links=load_place_links(), places=places, user_specs=user_specs)
+    return Catalog(layers=layers, links=load_place_links(), places=places, user_specs=user_specs, problems=problems)
+
+
+__all__ = ["Catalog", "load_catalog", "load_layer", "DATA_DIR", "USER_GROUP"]

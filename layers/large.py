@@ -26,6 +26,7 @@ from folium.plugins import VectorGridProtobuf
 from folium.template import Template
 
 from geo.crs import WEB
+from geo.measure import M2_PER_MU
 from geo.tiling import is_coverage, resolution, simplify_coverage, tile_bounds, tile_geometries, tile_range, to_mercator
 
 #: Bump when the tile format or the simplification changes: old tile folders are then ignored.
@@ -287,17 +288,5 @@ def parcel_attributes(gdf: gpd.GeoDataFrame, props: dict) -> dict[str, str]:
         if f == gdf.geometry.name:
             continue
         v = row[f]
-        out[f] = f"{v:,.2f} 平方米（{v / 666.667:,.2f} 亩）" if f == "面积" else str(v)
+        out[f] = f"{v:,.2f} 平方米（{v / M2_PER_MU:,.2f} 亩）" if f == "面积" else str(v)
     return out
-
-
-def large_layer_for_app(gdf: gpd.GeoDataFrame, static_dir: Path, layer_id: str = "parcels",
-                        name: str = "土地利用图斑（三调）"):
-    """One call for the app: (folium layer to add to the map, lookup(props) → panel attributes)."""
-    tileset = landuse_tiles(gdf, static_dir, layer_id)
-    return vector_layer(tileset, name=name), (lambda props: parcel_attributes(gdf, props))
-def clicked_parcel(st_folium_result: dict | None, layer_id: str = "parcels") -> dict | None:
-    """The clicked parcel's properties from st_folium's result (``last_active_drawing``), or None."""
-    drawing = (st_folium_result or {}).get("last_active_drawing") or {}
-    props = drawing.get("properties") or {}
-    return props if props.get("layer") == layer_id else None

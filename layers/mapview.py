@@ -6,10 +6,6 @@ GeoJSON properties into innerHTML and DivIcon html into the DOM as they are.
 
 from __future__ import annotations
 
-import html
-import math
-import os
-
 import folium
 import geopandas as gpd
 from shapely.geometry import mapping
@@ -17,20 +13,20 @@ from branca.element import MacroElement
 from folium import plugins
 from folium.template import Template
 
+from core.declarations import ACCURACY, GROUPS, LAYERS, LayerSpec, by_role
+from core.formatting import accuracy_dash, accuracy_label, blank, esc, map_note
 from geo.chinacoords import to_gcj02
 from geo.crs import WEB
-from layers.registry import ACCURACY, GROUPS, LAYERS, LayerSpec
 
 CENTER = (31.60, 117.75)  # lat, lon: the middle of 巢湖市
 DEFAULT_ZOOM = 10
-DEFAULT_NOTE = "示意图 · 内部资料 · 界线不作为权属依据"
 
 #: Basemaps: id → (Chinese label, tile URL template or None, attribution, needs GCJ-02 overlays).
 BASEMAPS = {
     "none": ("无底图（离线）", None, "", False),
     "osm": ("OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors", False),
-    "tianditu_vec": ("天地图·矢量", "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}", "© 天地图", False),
-    "tianditu_img": ("天地图·影像", "https://t{s}.tianditu.gov.cn/img_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=img&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}", "© 天地图", False),
+    "tianditu_vec": ("天地图·矢量", "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}", "© 天地图", False),  # noqa: E501
+    "tianditu_img": ("天地图·影像", "https://t{s}.tianditu.gov.cn/img_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=img&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}", "© 天地图", False),  # noqa: E501
     "amap": ("高德地图", "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}", "© 高德地图", True),
 }
 TIANDITU_ANNOTATION = {
@@ -48,20 +44,14 @@ MEASURE_UNITS = {
 DISPLAY_TOLERANCE = 0.0004
 
 
-def esc(value) -> str:
-    """Text safe for innerHTML: the value shown literally, never interpreted."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return html.escape(str(value), quote=True)
-
-
 def _fmt(field: str, value) -> str:
-    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+    """A popup value as text: measurements to two decimals, accuracy codes in words."""
+    if blank(value):
         return ""
     if field in ("length_km", "area_km2"):
         return f"{float(value):.2f}"
     if field == "accuracy":
-        return ACCURACY.get(str(value), {}).get("label", str(value))
+        return accuracy_label(value)
     return str(value)
 
 
@@ -78,7 +68,7 @@ def feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, gcj02: bool = Fal
         for field, _label in spec.popup_fields:
             props[f"f_{field}"] = esc(_fmt(field, row.get(field)))
         props["_color"] = spec.color_for(row.get("status"))
-        props["_dash"] = ACCURACY.get(str(row.get("accuracy", "")), {}).get("dash")
+        props["_dash"] = accuracy_dash(row.get("accuracy", ""))
         features.append({"type": "Feature", "id": props["id"], "properties": props,
                          "geometry": mapping(row.geometry)})
     return {"type": "FeatureCollection", "features": features}
@@ -128,7 +118,7 @@ def _labels(gdf: gpd.GeoDataFrame, spec: LayerSpec, gcj02: bool) -> folium.Featu
         folium.Marker(
             [p.y, p.x],
             icon=folium.DivIcon(
-                html=f'<div class="chaohu-label chaohu-label-{spec.id}">{esc(row.get("name"))}</div>',
+                html=f'<div class="chaohu-label" data-layer="{esc(spec.id)}" style="{spec.label_css}">{esc(row.get("name"))}</div>',
                 icon_size=(0, 0), icon_anchor=(0, -4 if spec.geometry == "Point" else 0),
             ),
             interactive=False,
@@ -163,7 +153,7 @@ class Legend(MacroElement):
                 else:
                     rows.append(_legend_row(s, s.color, s.title))
         rows.append('<div style="margin-top:6px;color:#555">位置精度</div>')
-        for key, acc in ACCURACY.items():
+        for acc in ACCURACY.values():
             dash = f'stroke-dasharray="{acc["dash"]}"' if acc["dash"] else ""
             rows.append(f'<div><svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" stroke="#333" stroke-width="2" {dash}/></svg> '
                         f'{esc(acc["label"])}</div>')
@@ -216,7 +206,6 @@ class LabelStyle(MacroElement):
         {% macro header(this, kwargs) %}
         <style>
         .chaohu-label{white-space:nowrap;font:12px sans-serif;color:#222;text-shadow:0 0 3px #fff,0 0 3px #fff;transform:translate(-50%,4px)}
-        .chaohu-label-townships{font-weight:bold;color:#333}
         .leaflet-container{background:#f4f1ea}
         </style>
         {% endmacro %}
@@ -240,11 +229,6 @@ class GeoJsonMiniMap(plugins.MiniMap):
     def __init__(self, outline: dict, **kwargs):
         super().__init__(**kwargs)
         self.outline = outline
-
-
-def map_note() -> str:
-    """The configured 审图号 when the office has one, else the default internal-use note."""
-    return os.environ.get("CHAOHU_MAP_APPROVAL", "").strip() or DEFAULT_NOTE
 
 
 def build_map(
@@ -285,7 +269,8 @@ def build_map(
         _geojson(feature_collection(gdf, spec, gcj02), spec, spec.title).add_to(m)
     for _spec, layer in tiled:  # large layers drawn from vector tiles (layers/large.py)
         layer.add_to(m)
-    outline = feature_collection(layers["city_boundary"], next(s for s in LAYERS if s.id == "city_boundary"), gcj02)
+    city = by_role("city")
+    outline = feature_collection(layers[city.id], city, gcj02)
     plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", secondary_length_unit="meters",
                            primary_area_unit="sqkilometers", secondary_area_unit="mu", localization="cn",

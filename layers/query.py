@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 
 from layers.catalog import Catalog
-from layers.registry import BY_ID
 from loaders.plan import Plan
 
 
@@ -20,7 +19,13 @@ class Filters:
     deadline: str = ""
 
     def active(self) -> bool:
-        return any((self.measure, self.unit, self.industry, self.status, self.deadline))
+        """Whether any filter is set."""
+        return any(astuple(self))
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        """The filter names, in order (the URL and the widgets use these)."""
+        return tuple(f.name for f in fields(cls))
 
 
 def matching_measures(plan: Plan, filters: Filters) -> list[str] | None:
@@ -45,7 +50,7 @@ def matching_places(catalog: Catalog, plan: Plan, filters: Filters) -> set[str] 
     """Ids of the plan features the filters leave on the map, or None when nothing is filtered."""
     if not filters.active():
         return None
-    plan_features = catalog.features[catalog.features["layer"].map(lambda l: BY_ID[l].plan if l in BY_ID else False)]
+    plan_features = catalog.plan_features()
     ids = set(plan_features["id"])
     measures = matching_measures(plan, filters)
     if measures is not None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from core.declarations import USER_GROUP, LayerSpec
 from layers.large import landuse_tiles, parcel_attributes, prepare_tiles, vector_layer
-from layers.registry import LayerSpec
 from loaders.workspace import read_user_layers
 
 USER_COLORS = ("#e8590c", "#5f3dc4", "#087f5b", "#c2255c")
@@ -60,10 +61,19 @@ def _names(gdf: gpd.GeoDataFrame, stem: str) -> pd.Series:
     return pd.Series([f"{stem}-{j + 1}" for j in range(len(gdf))], index=gdf.index)
 
 
-def user_layers() -> list[tuple[LayerSpec, gpd.GeoDataFrame]]:
+@dataclass
+class UserLayerSet:
+    """The planner's layers declared for the map, and what could not be read (Chinese)."""
+
+    layers: list[tuple[LayerSpec, gpd.GeoDataFrame]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def user_layers() -> UserLayerSet:
     """(declaration, data) for each workspace layer, shown in the 我的数据 group."""
-    out = []
-    for i, (stem, gdf) in enumerate(read_user_layers()):
+    found = read_user_layers()
+    out = UserLayerSet(problems=list(found.problems))
+    for i, (stem, gdf) in enumerate(found.layers):
         gdf = gdf.copy()
         if "name" not in gdf:
             gdf["name"] = _names(gdf, stem)
@@ -71,8 +81,8 @@ def user_layers() -> list[tuple[LayerSpec, gpd.GeoDataFrame]]:
         kinds = set(gdf.geom_type.dropna())
         geometry = "Point" if kinds <= {"Point", "MultiPoint"} else "LineString" if kinds <= {"LineString", "MultiLineString"} else "Polygon"
         fields = [c for c in gdf.columns if c not in ("geometry", "id")][:MAX_POPUP_FIELDS]
-        spec = LayerSpec(id=f"user_{i}", title=f"我的数据：{stem}", group="我的数据", geometry=geometry, file=stem,
+        spec = LayerSpec(id=f"user_{i}", title=f"我的数据：{stem}", group=USER_GROUP, geometry=geometry, file=stem,
                          color=USER_COLORS[i % len(USER_COLORS)], fill_opacity=0.3, plan=False,
                          popup_fields=tuple((c, "名称" if c == "name" else c) for c in fields))
-        out.append((spec, gdf))
+        out.layers.append((spec, gdf))
     return out

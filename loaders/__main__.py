@@ -13,12 +13,11 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo.crs import STORAGE
 from core.errors import ChaohuError
+from core.settings import SHAPEFILE_DIR as SHIPPED_DIR
+from geo.crs import STORAGE
 from loaders.errors import LoadError
 from loaders.files import DEFAULT_MAX_BYTES, ReadResult, read_any, write_layers
-
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "data" / "shapefiles"
 
 
 def shipped_points(directory: Path = SHIPPED_DIR) -> gpd.GeoSeries | None:
@@ -67,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser for inspect and convert."""
     parser = argparse.ArgumentParser(prog="python -m loaders", description="读取规划人员提供的空间数据文件：检查或转换")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, helptext in (("inspect", "列出每个图层的要素数、坐标系、编码、范围和修复"), ("convert", "转换为 UTF-8 GeoJSON（或按 OUT 扩展名为 GPKG/Shapefile），EPSG:4326")):
+    commands = (("inspect", "列出每个图层的要素数、坐标系、编码、范围和修复"),
+                ("convert", "转换为 UTF-8 GeoJSON（或按 OUT 扩展名为 GPKG/Shapefile），EPSG:4326"))
+    for name, helptext in commands:
         cmd = sub.add_parser(name, help=helptext)
         cmd.add_argument("path", help="文件、文件夹或 zip")
         if name == "convert":

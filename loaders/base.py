@@ -1,43 +1,53 @@
-"""Read the base geography (city boundary, lake, township seats and areas), preferring official data."""
+"""Read the declared layers from data/shapefiles, letting an office's official files replace the township layers.
 
-import os
+Which layers may be replaced is declared in core/declarations.py (`LayerSpec.official`); the official
+folder (data/official/, or $CHAOHU_OFFICIAL_DIR) holds `<file>.shp/.gpkg/.geojson` or a mapping.yaml
+naming the file and its columns (see data/official/README.md).
+"""
+
+from __future__ import annotations
+
 from pathlib import Path
 
 import geopandas as gpd
 import yaml
 
+from core import settings
+from core.declarations import LayerSpec, by_role
 from geo.crs import STORAGE
+from loaders.errors import LoadError
 
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_DIR = ROOT / "data" / "shapefiles"
-OFFICIAL_DIR = ROOT / "data" / "official"
-OFFICIAL_ENV = "CHAOHU_OFFICIAL_DIR"
 OFFICIAL_EXTS = (".shp", ".gpkg", ".geojson")
 TOWN_KINDS = ("街道", "镇", "乡")
 
 
-def official_dir(official_dir: str | Path | None = None) -> Path:
-    """Where official replacement data are looked for: the argument, else $CHAOHU_OFFICIAL_DIR, else data/official/."""
-    return Path(official_dir or os.environ.get(OFFICIAL_ENV) or OFFICIAL_DIR)
+def official_dir(directory: str | Path | None = None) -> Path:
+    """Where official replacement data are looked for: the argument, else the configured folder."""
+    return Path(directory) if directory else settings.current().official_dir
 
 
 def read_mapping(directory: Path) -> dict:
-    """The field mapping of the official directory (mapping.yaml), or {} if there is none."""
+    """The field mapping of the official folder (mapping.yaml), or {} if there is none."""
     path = directory / "mapping.yaml"
     if not path.exists():
         return {}
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise LoadError(f"官方数据说明文件 {path} 格式有误（应为 UTF-8 编码的 YAML）。", str(exc)) from None
+    if not isinstance(data, dict):
+        raise LoadError(f"官方数据说明文件 {path} 应是“图层: 设置”的键值表。")
+    return data
 
 
-def _official_file(directory: Path, layer: str, entry: dict) -> Path | None:
-    """The official file for a layer: the one mapping.yaml names, else <layer>.shp/.gpkg/.geojson."""
+def _official_file(directory: Path, stem: str, entry: dict) -> Path | None:
+    """The official file for a layer: the one mapping.yaml names, else <stem>.shp/.gpkg/.geojson."""
     if entry.get("file"):
         path = directory / entry["file"]
         if not path.exists():
-            raise FileNotFoundError(f"mapping.yaml names {path}, which does not exist")
+            raise LoadError(f"mapping.yaml 指定的官方数据文件 {path} 不存在。")
         return path
-    return next((directory / f"{layer}{ext}" for ext in OFFICIAL_EXTS if (directory / f"{layer}{ext}").exists()), None)
+    return next((directory / f"{stem}{ext}" for ext in OFFICIAL_EXTS if (directory / f"{stem}{ext}").exists()), None)
 
 
 def _kind_from_name(name: str) -> str:
@@ -48,14 +58,18 @@ def _kind_from_name(name: str) -> str:
 def read_official(path: Path, entry: dict) -> gpd.GeoDataFrame:
     """An official layer in EPSG:4490 with its name column as `name`, accuracy `located`, source 官方数据."""
     kwargs = {"encoding": entry["encoding"]} if entry.get("encoding") else {}
-    gdf = gpd.read_file(path, engine="pyogrio", layer=entry.get("layer"), **kwargs)
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio", layer=entry.get("layer"), **kwargs)
+    except Exception as exc:  # GDAL says "broken" in many ways
+        raise LoadError(f"无法读取官方数据文件 {path.name}（文件损坏或格式不对）。", str(exc)) from None
     if gdf.crs is None:
         if not entry.get("crs"):
-            raise ValueError(f"{path.name} has no CRS (.prj): give one as `crs:` in mapping.yaml")
+            raise LoadError(f"官方数据文件 {path.name} 没有坐标系（.prj）：请在 mapping.yaml 中写明 crs，如 EPSG:4548。")
         gdf = gdf.set_crs(entry["crs"])
     name_field = entry.get("name_field", "name")
     if name_field not in gdf.columns:
-        raise KeyError(f"{path.name} has no column {name_field!r} (columns: {list(gdf.columns)})")
+        raise LoadError(f"官方数据文件 {path.name} 没有名称列“{name_field}”（现有列：{'、'.join(map(str, gdf.columns))}），"
+                        "请在 mapping.yaml 的 name_field 中写明。")
     gdf = gdf.rename(columns={name_field: "name"}) if name_field != "name" else gdf
     gdf["name"] = gdf["name"].astype(str).str.strip()
     kind_field = entry.get("kind_field")
@@ -67,39 +81,42 @@ def read_official(path: Path, entry: dict) -> gpd.GeoDataFrame:
     return gdf.to_crs(STORAGE)
 
 
-def _load(layer: str, data_dir, official) -> gpd.GeoDataFrame:
-    """A base layer from the official directory if it holds one, else the shipped shapefile; EPSG:4490."""
+def read_shipped(spec: LayerSpec, data_dir: str | Path | None = None) -> gpd.GeoDataFrame:
+    """A declared layer's shipped shapefile (UTF-8) in EPSG:4490."""
+    path = Path(data_dir or settings.SHAPEFILE_DIR) / f"{spec.file}.shp"
+    try:
+        return gpd.read_file(path, engine="pyogrio", encoding="UTF-8").to_crs(STORAGE)
+    except Exception as exc:
+        raise LoadError(f"无法读取随附图层文件 {path.name}（{spec.title}）：文件缺失或损坏。", str(exc)) from None
+
+
+def read_layer(spec: LayerSpec, data_dir=None, official=None) -> gpd.GeoDataFrame:
+    """A declared layer: the office's official file when it may replace this layer and one is there, else the shipped one."""
     directory = official_dir(official)
-    if directory.is_dir():
-        entry = read_mapping(directory).get(layer) or {}
-        path = _official_file(directory, layer, entry)
+    if spec.official and directory.is_dir():
+        entry = read_mapping(directory).get(spec.file) or {}
+        path = _official_file(directory, spec.file, entry)
         if path is not None:
             return read_official(path, entry)
-    shipped = Path(data_dir or SHIPPED_DIR) / f"{layer}.shp"
-    return gpd.read_file(shipped, engine="pyogrio", encoding="UTF-8").to_crs(STORAGE)
+    return read_shipped(spec, data_dir)
 
 
 def load_township_areas(data_dir=None, official_dir=None) -> gpd.GeoDataFrame:
     """Township areas for per-town summaries: official boundaries if supplied, else the shipped Voronoi estimate."""
-    return _load("township_areas", data_dir, official_dir)
+    return read_layer(by_role("town_areas"), data_dir, official_dir)
 
 
 def load_townships(data_dir=None, official_dir=None) -> gpd.GeoDataFrame:
     """Township seats (label points): official points if supplied, else the shipped gazetteer estimates."""
-    return _load("townships", data_dir, official_dir)
+    return read_layer(by_role("town_seats"), data_dir, official_dir)
 
 
 def load_city_boundary(data_dir=None, with_neighbours: bool = False) -> gpd.GeoDataFrame:
-    """巢湖市's boundary (role 巢湖市), or with the neighbouring 合肥市 districts (role 邻区) for context."""
-    cities = gpd.read_file(Path(data_dir or SHIPPED_DIR) / "city_boundary.shp", engine="pyogrio", encoding="UTF-8")
-    cities = cities.to_crs(STORAGE)
+    """巢湖市's boundary (is_city = 1), or with the neighbouring 合肥市 districts for context."""
+    cities = read_shipped(by_role("city"), data_dir)
     return cities if with_neighbours else cities[cities["is_city"] == 1].reset_index(drop=True)
 
 
 def load_lake(data_dir=None) -> gpd.GeoDataFrame:
     """The 巢湖 shoreline polygon (GSHHG, approximate), EPSG:4490."""
-    lake = gpd.read_file(Path(data_dir or SHIPPED_DIR) / "lake.shp", engine="pyogrio", encoding="UTF-8")
-    return lake.to_crs(STORAGE)
-
-
-__all__ = ["load_township_areas", "load_townships", "load_city_boundary", "load_lake", "official_dir"]
+    return read_shipped(by_role("water"), data_dir)

@@ -35,6 +35,10 @@ SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".xml", ".qm
 SUPPORTED = "Shapefile（.shp 及附属文件或 zip）、GeoJSON、GeoPackage、KML/KMZ、FlatGeobuf、CSV/Excel（含坐标列）、DXF"
 #: --coords choices: where the numbers were picked, and the converter to WGS84.
 COORDS = {"gcj02": ("GCJ-02（高德/腾讯）", gcj02_to_wgs84), "bd09": ("BD-09（百度）", bd09_to_wgs84)}
+#: The label of "no conversion" beside COORDS: the numbers are WGS84/CGCS2000 already.
+NATIVE_COORDS_LABEL = "WGS84/CGCS2000"
+#: What an upload may be (suffixes without the dot): every readable format, its sidecars and zips.
+UPLOAD_SUFFIXES = tuple(sorted({s.lstrip(".") for s in (*VECTOR_FORMATS, *TABLE_SUFFIXES, *SIDECARS, ".zip")}))
 OUTPUT_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".fgb": "FlatGeobuf"}
 
 Progress = Callable[[float, str], None]
@@ -416,7 +420,7 @@ def shapefile_fields(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]
         while short.lower() in taken:
             i += 1
             short = base
-            while len(f"{short}{i}".encode("utf-8")) > 10:
+            while len(f"{short}{i}".encode()) > 10:
                 short = short[:-1]
             short = f"{short}{i}"
         taken.add(short.lower())

@@ -14,20 +14,14 @@ import pandas as pd
 import shapely
 import yaml
 
+from core.declarations import ACCURACY, PLAN_LAYER_IDS
+from core import settings
 from geo.crs import STORAGE
-from loaders.plan import DUE_PHRASES
+from loaders.plan import DUE_PHRASES, PlanDataError
 
-ROOT = Path(__file__).resolve().parent.parent
-PLACES_PATH = ROOT / "data" / "plan" / "places.yaml"
-LINKS_PATH = ROOT / "data" / "plan" / "place_measures.csv"
-SHAPEFILE_DIR = ROOT / "data" / "shapefiles"
-
-#: The plan layers, in drawing order of the build (one shapefile each, same stem).
-PLAN_LAYERS = (
-    "feature_towns", "juchao_edz", "peninsula_science_city", "peninsula_roads", "hechao_new_city",
-    "zhegao_new_city", "industrial_parks", "projects", "innovation_platforms",
-)
-ACCURACIES = ("located", "approximate", "schematic")
+PLACES_FILE = "places.yaml"
+LINKS_FILE = "place_measures.csv"
+ACCURACIES = tuple(ACCURACY)
 #: The status words the plan itself uses for its places; anything else is a typo or an invention.
 STATUSES = (
     "规划建设", "谋划和建设", "规划编制", "启动", "启动建设", "建设", "续建", "新建",
@@ -42,7 +36,7 @@ _KEYS = {"id", "layer", "name", "geometry", "geometry_from", *COLUMNS}
 MAX_FIELD_BYTES = 254
 
 
-class PlacesError(ValueError):
+class PlacesError(PlanDataError):
     """places.yaml or place_measures.csv is wrong; the message names the place and the field."""
 
 
@@ -61,8 +55,8 @@ def _check(rows: list[dict]) -> None:
         for key in ("id", "layer", "name", "source"):
             if not r.get(key):
                 raise PlacesError(f"{where}: 缺少 {key}")
-        if r["layer"] not in PLAN_LAYERS:
-            raise PlacesError(f"{where}: 图层 {r['layer']!r} 不是 {PLAN_LAYERS} 之一")
+        if r["layer"] not in PLAN_LAYER_IDS:
+            raise PlacesError(f"{where}: 图层 {r['layer']!r} 不是 {PLAN_LAYER_IDS} 之一")
         has_shape = bool(r.get("geometry") or r.get("geometry_from"))
         if r.get("geometry") and r.get("geometry_from"):
             raise PlacesError(f"{where}: geometry 与 geometry_from 只能写一个")
@@ -101,7 +95,7 @@ def load_places_yaml(path: str | Path | None = None) -> gpd.GeoDataFrame:
     Columns: id, layer, name, the COLUMNS attributes ('' where not given), geometry_from, geometry.
     Derived extents (`geometry_from: children`) are computed here. Raises PlacesError on bad data.
     """
-    path = Path(path or PLACES_PATH)
+    path = Path(path or settings.current().plan_dir / PLACES_FILE)
     with open(path, encoding="utf-8") as fh:
         rows = (yaml.safe_load(fh) or {}).get("places") or []
     _check(rows)
@@ -121,15 +115,11 @@ def layer_frame(places: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
 
 def load_place_links(path: str | Path | None = None) -> pd.DataFrame:
     """The place↔measure links (place_id, measure_id, basis), all as text, duplicates refused."""
-    links = pd.read_csv(Path(path or LINKS_PATH), dtype=str, encoding="utf-8", keep_default_na=False)
+    links = pd.read_csv(Path(path or settings.current().plan_dir / LINKS_FILE), dtype=str, encoding="utf-8",
+                        keep_default_na=False)
     if list(links.columns) != ["place_id", "measure_id", "basis"]:
         raise PlacesError(f"place_measures.csv 的表头应为 place_id,measure_id,basis，实为 {list(links.columns)}")
     dupes = links[links.duplicated(["place_id", "measure_id"], keep=False)]
     if len(dupes):
         raise PlacesError(f"place_measures.csv: 重复的地点—措施对 {dupes[['place_id', 'measure_id']].values.tolist()}")
     return links
-
-
-def children_of(places: gpd.GeoDataFrame, place_id: str) -> gpd.GeoDataFrame:
-    """The places whose parent is place_id (with or without geometry): what its panel lists."""
-    return places[places["parent"] == place_id]

@@ -11,9 +11,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, computed_field
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-#: Where the plan data lives unless told otherwise.
-PLAN_DIR = REPO_ROOT / "data" / "plan"
+from core import settings
+from core.errors import ChaohuError
+from core.settings import REPO as REPO_ROOT
 
 #: Each file and the lists it holds (the first list is its main one).
 FILES: dict[str, tuple[str, ...]] = {
@@ -41,7 +41,7 @@ Comparator = Literal["以上", "达到", "左右", "级"]
 IndustryGroup = Literal["传统优势产业", "战略性新兴产业", "生产性服务业"]
 
 
-class PlanDataError(ValueError):
+class PlanDataError(ChaohuError):
     """A plan data file is missing or wrong; the message (Chinese) names the file, the row and the field."""
 
 
@@ -208,7 +208,7 @@ def repair_source_text(text: str, repairs: Sequence[Repair]) -> str:
 
 def repair_text(s: str, plan_dir: Path | None = None) -> str:
     """The published text with exactly the repairs declared in repairs.yaml applied (蕞→最, 旗山?中科→旗山·中科, ######→中共)."""
-    path = (Path(plan_dir) if plan_dir is not None else PLAN_DIR) / "repairs.yaml"
+    path = (Path(plan_dir) if plan_dir is not None else settings.current().plan_dir) / "repairs.yaml"
     return repair_source_text(s, _rows(path, _read_yaml(path), "repairs", Repair))
 
 
@@ -236,9 +236,10 @@ class Plan(_Model):
         """The unit the plan calls `name` (its name or an alias), or None."""
         return next((u for u in self.units if name in u.names), None)
 
-    def unit_named(self, name: str) -> Unit | None:
-        """Same as unit_by_name (kept for existing callers)."""
-        return self.unit_by_name(name)
+    def unit_names(self, unit_ids) -> str:
+        """Unit ids as the plan writes their names, joined with 、 (unknown ids as they are)."""
+        by_id = self.units_by_id
+        return "、".join(by_id[u].name if u in by_id else u for u in unit_ids)
 
     def measure(self, measure_id: str) -> Measure:
         """The measure with this id, e.g. "4.2" (KeyError if none)."""
@@ -266,10 +267,6 @@ class Plan(_Model):
         """Measures this unit leads (alone or jointly)."""
         return tuple(m for m in self.measures if unit_id in m.lead)
 
-    def measures_cooperated_by(self, unit_id: str) -> tuple[Measure, ...]:
-        """Measures this unit cooperates on."""
-        return tuple(m for m in self.measures if unit_id in m.coop)
-
     def measures_naming_town(self, town_name: str) -> tuple[Measure, ...]:
         """Measures whose bracket names this town (not those that only say 各有关乡镇 etc.)."""
         return tuple(m for m in self.measures if town_name in m.towns)
@@ -296,10 +293,6 @@ class Plan(_Model):
     def goals_in_group(self, group_id: str | None) -> tuple[Goal, ...]:
         """Goals of one group (None: the overall goal)."""
         return tuple(g for g in self.goals if g.group == group_id)
-
-    def repair_source_text(self, text: str) -> str:
-        """The published text with this plan's documented repairs applied."""
-        return repair_source_text(text, self.repairs)
 
 
 # ---------------------------------------------------------------- loading
@@ -548,7 +541,7 @@ def _check(plan_dir: Path, lists: dict[str, tuple[Any, ...]]) -> None:
 
 def load_plan(plan_dir: Path | None = None) -> Plan:
     """Read and validate the plan data (default: the repository's data/plan); raises only PlanDataError."""
-    plan_dir = Path(plan_dir) if plan_dir is not None else PLAN_DIR
+    plan_dir = Path(plan_dir) if plan_dir is not None else settings.current().plan_dir
     lists = _read_lists(plan_dir)
     _check(plan_dir, lists)
     return Plan(
@@ -566,12 +559,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """`python -m loaders.plan [--dir 目录]`: print the summary, or the Chinese error to stderr and return 2."""
     parser = argparse.ArgumentParser(prog="python -m loaders.plan", description="检查规划数据（data/plan）是否有效。")
     parser.add_argument("--dir", dest="plan_dir", type=Path, default=None, help="规划数据目录（默认：仓库的 data/plan）")
-    parser.add_argument("legacy_dir", nargs="?", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
-        plan = load_plan(args.plan_dir or args.legacy_dir)
-    except PlanDataError as exc:
-        print(f"规划数据有误：{exc}", file=sys.stderr)
+        plan = load_plan(args.plan_dir)
+    except ChaohuError as exc:
+        print(f"规划数据有误：{exc.message}", file=sys.stderr)
         return 2
     print(summary(plan))
     return 0

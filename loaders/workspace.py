@@ -6,6 +6,7 @@ new code uses ``loaders.store.open_store()`` directly.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -65,22 +66,31 @@ class Workspace:
         self.store.remove_layer(name, user or self.user)
 
 
-def read_user_layers(directory: Path | None = None) -> list[tuple[str, gpd.GeoDataFrame]]:
-    """The store's layers, then every vector file under `<workspace>/layers/`; unreadable ones are skipped."""
+@dataclass
+class UserLayers:
+    """The planner's layers as read, and what could not be read (Chinese, shown in the app)."""
+
+    layers: list[tuple[str, gpd.GeoDataFrame]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def read_user_layers(directory: Path | None = None) -> UserLayers:
+    """The store's layers, then every vector file under `<workspace>/layers/`; unreadable ones are reported, not fatal."""
     base = Path(directory) if directory else workspace_dir()
-    out: list[tuple[str, gpd.GeoDataFrame]] = []
+    out = UserLayers()
     try:
-        out += Workspace(base / "workspace.gpkg" if directory else None).read_all()
-    except LoadError:  # a damaged or unreachable store must not take the map down
-        pass
+        out.layers += Workspace(base / "workspace.gpkg" if directory else None).read_all()
+    except LoadError as exc:  # a damaged or unreachable store must not take the map down, but it is said
+        out.problems.append(f"工作空间无法读取，其中的图层暂不显示：{exc.message}")
     folder = base / "layers"
     for path in sorted(folder.glob("*")) if folder.is_dir() else []:
         if path.suffix.lower() not in SUFFIXES:
             continue
         try:
             result = read_any(path)
-        except LoadError:
+        except LoadError as exc:
+            out.problems.append(f"工作空间中的文件「{path.name}」未显示：{exc.message}")
             continue
         for lr in result.layers:
-            out.append((path.stem if len(result.layers) == 1 else f"{path.stem}·{lr.name}", lr.gdf))
+            out.layers.append((path.stem if len(result.layers) == 1 else f"{path.stem}·{lr.name}", lr.gdf))
     return out

@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.errors import ChaohuError, user_message
 from layers.catalog import DATA_DIR, load_catalog
 from loaders.plan import load_plan
-from reports.export import ENCODINGS, FORMATS, ExportError, check, export_town
+from reports.export import ENCODINGS, FORMATS, check, export_town
 from reports.summary import town_names
 
 BAR_WIDTH = 30
@@ -38,24 +39,14 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the exports; exit 2 with a Chinese message on an unknown town, format or encoding."""
-    args = parser().parse_args(argv)
-    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
-    try:
-        catalog = load_catalog(args.data_dir)
-        plan = load_plan()
-    except Exception as exc:  # broken or missing data files: say which, no traceback
-        print(f"读取数据失败：{exc}", file=sys.stderr)
-        return 2
+def run(args: argparse.Namespace, formats: list[str]) -> list[Path]:
+    """Check every choice first, then write every export; the files written."""
+    catalog = load_catalog(args.data_dir)
+    plan = load_plan()
     towns: list[str | None] = [*town_names(catalog), None] if args.all else [args.town]
-    try:
-        for fmt in formats or [""]:
-            for town in towns:
-                check(town, fmt, catalog, args.encoding)
-    except ExportError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    for fmt in formats or [""]:
+        for town in towns:
+            check(town, fmt, catalog, args.encoding)
     jobs = [(town, fmt) for fmt in formats for town in towns]
     written: list[Path] = []
     for i, (town, fmt) in enumerate(jobs):
@@ -64,6 +55,21 @@ def main(argv: list[str] | None = None) -> int:
         written += export_town(town, fmt, catalog, plan, args.out, args.encoding)
     if args.all:
         progress(len(jobs), len(jobs), "完成")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the exports; exit 2 with a Chinese message on an unknown town, format or encoding."""
+    args = parser().parse_args(argv)
+    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+    try:
+        written = run(args, formats)
+    except ChaohuError as exc:  # unknown town or format, broken data, no font: one Chinese message
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # never a traceback for a planner
+        print(f"错误：{user_message(exc)}", file=sys.stderr)
+        return 2
     for path in written:
         print(path)
     return 0

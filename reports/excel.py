@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from layers.mapview import map_note
+from core.formatting import map_note
 from reports.summary import (
     AREA_CAVEAT, CROSSING_NOTE, DEADLINE_COLUMNS, FEATURE_COLUMNS, HEADERS, KINDS, LAYER_COLUMNS, MEASURE_COLUMNS,
     MEASURE_NOTE, TownSummary, overview, overview_columns,

@@ -7,6 +7,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from core.errors import ChaohuError
 from layers.catalog import Catalog
 from loaders.plan import Plan
 from reports import excel, gis, html_export, pdf, tables
@@ -25,7 +26,7 @@ FORMATS = {
 ENCODINGS = ("utf-8", "gbk")
 
 
-class ExportError(ValueError):
+class ExportError(ChaohuError):
     """An unknown town, format or encoding; the message (Chinese) lists the valid ones."""
 
 

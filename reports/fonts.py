@@ -6,6 +6,8 @@ from pathlib import Path
 
 from matplotlib import font_manager
 
+from core.errors import ChaohuError
+
 #: Noto Sans CJK (Debian's fonts-noto-cjk), the font the setup installs; face 2 of the collection is SC.
 NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 NOTO_CJK_SC_INDEX = 2
@@ -22,6 +24,10 @@ FONT_CANDIDATES = (
 )
 
 
+class FontMissing(ChaohuError):
+    """No CJK font is installed: PDFs, charts and the presentation cannot show Chinese."""
+
+
 def cjk_font(candidates=FONT_CANDIDATES) -> str:
     """Register the first CJK font found by path with matplotlib; its family name (the SC face of a collection)."""
     for path in candidates:
@@ -30,4 +36,5 @@ def cjk_font(candidates=FONT_CANDIDATES) -> str:
             faces = [f.name for f in font_manager.fontManager.ttflist if Path(f.fname) == Path(path)]
             simplified = [n for n in faces if n.endswith(" SC") and "Mono" not in n]
             return (simplified or faces or [font_manager.FontProperties(fname=path).get_name()])[0]
-    raise FileNotFoundError("找不到中文字体（请安装 fonts-noto-cjk）：" + "、".join(candidates))
+    raise FontMissing("找不到中文字体，无法生成 PDF 和图表。请安装 fonts-noto-cjk（Debian/Ubuntu：apt-get install fonts-noto-cjk）。",
+                      "、".join(candidates))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from core.formatting import accuracy_label
 from layers.catalog import Catalog
 from reports.summary import AREA_CAVEAT, MEASURE_NOTE, town_pieces
 
@@ -23,6 +24,7 @@ def clipped(catalog: Catalog, town: str | None) -> gpd.GeoDataFrame:
     cut = town_pieces(catalog, town).copy()
     cut["title"] = cut["layer"].map(lambda lid: catalog.spec(lid).title)
     cut["measures"] = cut["id"].map(lambda pid: "、".join(catalog.measures_of(pid)))
+    cut["accuracy"] = cut["accuracy"].map(accuracy_label)  # the words a planner reads, not the codes
     cut["share"] = cut["share"].round(4)
     cut["area_km2"] = cut["area_km2"].round(4)
     cut["area_mu"] = cut["area_mu"].round(0)

@@ -9,14 +9,12 @@ import folium
 import geopandas as gpd
 from branca.element import Element
 
-from layers.assets import offline
+from core.declarations import LAYERS
 from geo.crs import WEB
+from layers.assets import offline
 from layers.catalog import Catalog
 from layers.mapview import build_map
 from reports.summary import AREA_CAVEAT, CITY_LABEL, plan_specs, town_area, town_names, town_pieces
-
-#: Base layers drawn around the town's features.
-BASE_VISIBLE = ["city_boundary", "lake", "township_areas", "townships"]
 
 
 def town_layers(catalog: Catalog, town: str | None) -> dict[str, gpd.GeoDataFrame]:
@@ -26,16 +24,17 @@ def town_layers(catalog: Catalog, town: str | None) -> dict[str, gpd.GeoDataFram
     for spec in plan_specs(catalog):
         layers[spec.id] = cut[cut["layer"] == spec.id]
     towns = [town] if town else town_names(catalog)
-    for base in ("township_areas", "townships"):
-        gdf = catalog.layers[base]
-        layers[base] = gdf[gdf["name"].isin(towns)]
+    for spec in LAYERS:
+        if spec.town_rule == "own_name":  # the township areas and seats: only the town's own
+            gdf = catalog.layers[spec.id]
+            layers[spec.id] = gdf[gdf["name"].isin(towns)]
     return layers
 
 
 def town_map(catalog: Catalog, town: str | None) -> folium.Map:
     """The town's map, fitted to its area, without tiles, with a title bar and the accuracy caveat."""
     layers = town_layers(catalog, town)
-    visible = BASE_VISIBLE + [s.id for s in plan_specs(catalog) if not layers[s.id].empty]
+    visible = [s.id for s in LAYERS if s.export_base] + [s.id for s in plan_specs(catalog) if not layers[s.id].empty]
     extra = [(s, layers[s.id]) for s in catalog.user_specs.values() if not layers[s.id].empty]
     m = build_map(layers, visible, basemap="none", extra=extra)
     m.height = (100.0, "%")  # a standalone page: the map fills the window

@@ -6,7 +6,6 @@ TrueType (Type 42) font, so the PDF shows Chinese on any machine.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -20,7 +19,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from geo.crs import MEASURE  # noqa: E402
 from layers.catalog import Catalog  # noqa: E402
-from layers.mapview import map_note  # noqa: E402
+from core.formatting import map_note, wrap_lines  # noqa: E402
 from loaders.plan import Plan  # noqa: E402
 from reports.fonts import cjk_font  # noqa: E402
 from reports.summary import (  # noqa: E402
@@ -36,22 +35,17 @@ LINE_H = 8 * 1.35 / 72 / A4[1]
 NOTES_TOP = 0.105
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """Chinese text cut into lines of at most `width` characters."""
-    return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False) or [""]
-
-
 def draw_map(ax, catalog: Catalog, town: str | None) -> list:
     """The town's area, its neighbours, the lake and its plan pieces on ax (EPSG:4548); returns legend handles."""
     area = town_area(catalog, town).to_crs(MEASURE)
     minx, miny, maxx, maxy = area.total_bounds
     pad = max(maxx - minx, maxy - miny) * 0.06
-    areas = catalog.layers["township_areas"].to_crs(MEASURE)
-    catalog.layers["lake"].to_crs(MEASURE).plot(ax=ax, color="#cfe5f7", edgecolor="#5b9bd5", linewidth=0.5)
+    areas = catalog.town_areas.to_crs(MEASURE)
+    catalog.role("water").to_crs(MEASURE).plot(ax=ax, color="#cfe5f7", edgecolor="#5b9bd5", linewidth=0.5)
     areas.plot(ax=ax, facecolor="none", edgecolor="#bbbbbb", linewidth=0.5)
     area.plot(ax=ax, facecolor="#f6f3ea", edgecolor="#555555", linewidth=1.4)
     if town is None:
-        areas[areas["kind"] != "水域"].plot(ax=ax, facecolor="none", edgecolor="#999999", linewidth=0.6)
+        areas[areas["name"].isin(catalog.town_names())].plot(ax=ax, facecolor="none", edgecolor="#999999", linewidth=0.6)
     handles = [Patch(facecolor="#f6f3ea", edgecolor="#555555", label="乡镇/街道范围（近似）" if town else "巢湖市")]
     cut = town_pieces(catalog, town).to_crs(MEASURE)
     for spec in plan_specs(catalog):
@@ -143,10 +137,10 @@ def measure_lines(summary: TownSummary, limit: int = MAX_MEASURE_LINES) -> list[
     for m in ordered:
         head = f"{m['measure']} {m['measure_title']}"
         units = f"牵头：{m['lead'] or '—'}" + (f"；配合：{m['coop']}" if m["coop"] else "")
-        lines += _wrap(head, 52)[:2]
-        lines += ["    " + t for t in _wrap(units, 50)[:2]]
+        lines += wrap_lines(head, 52)[:2]
+        lines += ["    " + t for t in wrap_lines(units, 50)[:2]]
         for what in due.get(m["measure"], []):
-            lines += ["    时限：" + t for t in _wrap(what, 46)[:2]]
+            lines += ["    时限：" + t for t in wrap_lines(what, 46)[:2]]
     if len(lines) > limit:
         rest = len(lines) - limit + 1
         lines = lines[: limit - 1] + [f"……（另有 {rest} 行，详见 Excel 汇总表）"]
@@ -164,7 +158,7 @@ def town_page(catalog: Catalog, summary: TownSummary) -> Figure:
     ax_leg = fig.add_axes((0.70, 0.50, 0.27, 0.43))
     ax_leg.axis("off")
     ax_leg.legend(handles=handles, loc="upper left", fontsize=7.5, title="图例", title_fontsize=9, frameon=True)
-    ax_leg.text(0, 0.02, "\n".join(_wrap(map_note(), 16)), fontsize=8, color="#a00000", va="bottom")
+    ax_leg.text(0, 0.02, "\n".join(wrap_lines(map_note(), 16)), fontsize=8, color="#a00000", va="bottom")
     fig.text(0.05, 0.475, "一、按图层汇总（位于本范围内的部分）", fontsize=11, weight="bold")
     table_h = ROW_H * (1 + max(int((summary.layers["count"] > 0).sum()), 1))
     draw_table(fig.add_axes((0.05, 0.465 - table_h, 0.90, table_h)), summary)
@@ -172,7 +166,7 @@ def town_page(catalog: Catalog, summary: TownSummary) -> Figure:
     fig.text(0.05, top, "二、相关措施与时限", fontsize=11, weight="bold")
     room = int((top - 0.012 - NOTES_TOP) / LINE_H)
     fig.text(0.05, top - 0.012, "\n".join(measure_lines(summary, room)), fontsize=8, va="top", linespacing=1.35)
-    notes = "\n".join(_wrap("示意说明：" + summary.accuracy, 62) + _wrap(summary.scope_note, 62))
+    notes = "\n".join(wrap_lines("示意说明：" + summary.accuracy, 62) + wrap_lines(summary.scope_note, 62))
     fig.text(0.05, 0.025, notes, fontsize=7, color="#a00000", va="bottom", linespacing=1.3)
     return fig
 

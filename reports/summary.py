@@ -14,23 +14,19 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from geo.joins import split_by_town
-from geo.measure import area_km2, area_mu, length_km
+from core.declarations import LAYERS, UNSURE, LayerSpec
+from core.formatting import accuracy_label, measure_key
 from layers.catalog import Catalog
-from layers.registry import ACCURACY, LAYERS, LayerSpec
 from loaders.plan import Measure, Plan
 
 CITY = "巢湖市"
 CITY_LABEL = "巢湖市（全市）"
-WATER_KIND = "水域"
 AREA_CAVEAT = (
     "乡镇/街道范围为近似范围：按镇街驻地估计位置划分的泰森多边形，不是行政界线；"
     "按乡镇统计的要素归属、面积和长度仅供参考。"
 )
 MEASURE_NOTE = "面积、长度按 CGCS2000 3度带高斯-克吕格投影（EPSG:4548，中央经线117°E）计算；1 平方公里 = 1500 亩。"
 CROSSING_NOTE = "跨乡镇的要素按所占比例拆分，在所涉每个乡镇各计一次，故各乡镇要素数之和可能大于全市要素数；面积、长度各乡镇之和等于全市合计。"
-#: Accuracy values that mean "not a surveyed position".
-UNSURE = ("approximate", "schematic")
 
 #: Chinese headings of every table column the exports show.
 HEADERS = {
@@ -47,7 +43,7 @@ HEADERS = {
     "unsure_share": "示意/大致位置占比",
     "id": "要素代码",
     "name": "名称",
-    "status": "状态",
+    "status": "规划要求",
     "accuracy": "位置精度",
     "share": "位于本乡镇的比例",
     "parent": "所属",
@@ -86,85 +82,25 @@ def plan_specs(catalog: Catalog | None = None) -> list[LayerSpec]:
 
 
 def town_names(catalog: Catalog) -> list[str]:
-    """The 18 township units (the lake's water unit excluded), in the layer's order."""
-    areas = catalog.layers["township_areas"]
-    return areas.loc[areas["kind"] != WATER_KIND, "name"].tolist()
+    """The township units (the lake's water unit excluded), in the layer's order."""
+    return catalog.town_names()
 
 
 def town_kind(catalog: Catalog, town: str) -> str:
     """街道, 镇 or 乡 for a town; '' when unknown."""
-    areas = catalog.layers["township_areas"]
+    areas = catalog.town_areas
     kinds = areas.loc[areas["name"] == town, "kind"]
     return str(kinds.iloc[0]) if len(kinds) else ""
 
 
 def town_area(catalog: Catalog, town: str | None) -> gpd.GeoDataFrame:
-    """The township area polygon of a town (the city boundary of 巢湖市 for None)."""
-    if town is None:
-        city = catalog.layers["city_boundary"]
-        role = city["role"] if "role" in city else city["name"]
-        return city[(role == CITY) | (city["name"] == CITY)]
-    areas = catalog.layers["township_areas"]
-    return areas[areas["name"] == town]
-
-
-_PIECES: dict[int, tuple[Catalog, gpd.GeoDataFrame]] = {}
-
-
-def pieces(catalog: Catalog) -> gpd.GeoDataFrame:
-    """Every plan feature cut along the township areas, each piece measured (cached per catalogue).
-
-    Columns: id, name, layer, town, share, status, accuracy, parent, note, area_km2, area_mu,
-    length_km (of the piece, EPSG:4548), geometry (EPSG:4490). Rows in layer order, then feature order.
-    """
-    cached = _PIECES.get(id(catalog))
-    if cached is not None and cached[0] is catalog:
-        return cached[1]
-    areas = catalog.layers["township_areas"]
-    frames = []
-    for spec in plan_specs(catalog):
-        layer = catalog.layers[spec.id].drop(columns=["town"], errors="ignore")
-        if layer.empty:
-            continue
-        cut = split_by_town(layer, areas)
-        cut["layer"] = spec.id
-        cut["area_km2"] = area_km2(cut) if spec.geometry == "Polygon" else float("nan")
-        cut["area_mu"] = area_mu(cut) if spec.geometry == "Polygon" else float("nan")
-        cut["length_km"] = length_km(cut) if spec.geometry == "LineString" else float("nan")
-        frames.append(cut)
-    cols = ["id", "name", "layer", "town", "share", "status", "accuracy", "parent", "note",
-            "area_km2", "area_mu", "length_km", "geometry"]
-    if frames:
-        out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=areas.crs)
-        out = out.reindex(columns=cols)
-        for col in ("id", "name", "status", "accuracy", "parent", "note"):
-            out[col] = out[col].fillna("").astype(str)
-    else:
-        out = gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=areas.crs)
-    if len(_PIECES) > 4:
-        _PIECES.clear()
-    _PIECES[id(catalog)] = (catalog, out)
-    return out
+    """The township area polygon of a town (the outline of 巢湖市 for None)."""
+    return catalog.town_area(town)
 
 
 def town_pieces(catalog: Catalog, town: str | None) -> gpd.GeoDataFrame:
-    """The pieces lying in a town (town=None: in any of the 18 towns)."""
-    p = pieces(catalog)
-    wanted = town_names(catalog) if town is None else [town]
-    return p[p["town"].isin(wanted)].reset_index(drop=True)
-
-
-def layer_totals(catalog: Catalog) -> pd.DataFrame:
-    """Each plan layer's whole count, area and length, measured on the uncut features."""
-    rows = []
-    for spec in plan_specs(catalog):
-        gdf = catalog.layers[spec.id]
-        rows.append({
-            "layer": spec.id, "title": spec.title, "count": len(gdf),
-            "area_km2": float(area_km2(gdf).sum()) if spec.geometry == "Polygon" and len(gdf) else 0.0,
-            "length_km": float(length_km(gdf).sum()) if spec.geometry == "LineString" and len(gdf) else 0.0,
-        })
-    return pd.DataFrame(rows)
+    """The plan features' pieces lying in a town (town=None: in any of the towns); see Catalog.pieces."""
+    return catalog.town_pieces(town)
 
 
 def layer_table(town_cut: gpd.GeoDataFrame, specs: list[LayerSpec] | None = None) -> pd.DataFrame:
@@ -193,31 +129,18 @@ def layer_table(town_cut: gpd.GeoDataFrame, specs: list[LayerSpec] | None = None
     return pd.DataFrame(rows)
 
 
-def _sort_key(measure_id: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in measure_id.split("."))
-
-
-def _names(plan: Plan, unit_ids) -> str:
-    return "、".join(plan.unit(u).name if u in plan.units_by_id else u for u in unit_ids)
-
-
-def _place_name(catalog: Catalog, place_id: str) -> str:
-    rows = catalog.places[catalog.places["id"] == place_id]
-    return str(rows["name"].iloc[0]) if len(rows) else place_id
-
-
 def linked_measures(catalog: Catalog, place_ids) -> dict[str, list[str]]:
     """Measure id → names of the given places (or their geometry-less sub-places) it is linked to."""
     out: dict[str, list[str]] = {}
     places = catalog.places
     no_geom = set(places.loc[places["geometry"].isna(), "id"]) if "geometry" in places else set()
     for pid in dict.fromkeys(place_ids):
-        name = _place_name(catalog, pid)
+        name = catalog.place_name(pid)
         for mid in catalog.measures_of(pid):
             out.setdefault(mid, []).append(name)
         for kid in places.loc[(places["parent"] == pid) & places["id"].isin(no_geom), "id"]:
             for mid in catalog.measures_of(kid):
-                out.setdefault(mid, []).append(f"{_place_name(catalog, kid)}（属{name}）")
+                out.setdefault(mid, []).append(f"{catalog.place_name(kid)}（属{name}）")
     return out
 
 
@@ -227,8 +150,8 @@ def measure_row(plan: Plan, measure: Measure, relation: str) -> dict:
         "measure": measure.id,
         "measure_title": measure.title,
         "relation": relation,
-        "lead": _names(plan, measure.lead),
-        "coop": _names(plan, measure.coop),
+        "lead": plan.unit_names(measure.lead),
+        "coop": plan.unit_names(measure.coop),
         "deadlines": "；".join(d.phrase for d in measure.deadlines),
         "targets": "；".join(t.phrase for t in measure.targets),
         "text": measure.text,
@@ -243,15 +166,14 @@ def measure_table(catalog: Catalog, plan: Plan, town: str | None, town_cut: gpd.
     else:
         named = {m.id: [town] for m in plan.measures_naming_town(town)}
     rows = []
-    for mid in sorted(set(linked) | set(named), key=_sort_key):
+    for mid in sorted(set(linked) | set(named), key=measure_key):
         why = []
         if mid in linked:
             why.append("关联地点：" + "、".join(dict.fromkeys(linked[mid])))
         if mid in named:
             why.append("点名本乡镇" if town else "点名乡镇：" + "、".join(named[mid]))
         rows.append(measure_row(plan, plan.measure(mid), "；".join(why)))
-    cols = ["measure", "measure_title", "relation", "lead", "coop", "deadlines", "targets", "text"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=MEASURE_COLUMNS)
 
 
 def deadline_table(plan: Plan, measures: pd.DataFrame) -> pd.DataFrame:
@@ -260,23 +182,22 @@ def deadline_table(plan: Plan, measures: pd.DataFrame) -> pd.DataFrame:
     for mid in measures["measure"]:
         m = plan.measure(mid)
         for d in m.deadlines:
-            rows.append({"measure": mid, "what": d.phrase, "by": d.by, "lead": _names(plan, m.lead)})
-    return pd.DataFrame(rows, columns=["measure", "what", "by", "lead"])
+            rows.append({"measure": mid, "what": d.phrase, "by": d.by, "lead": plan.unit_names(m.lead)})
+    return pd.DataFrame(rows, columns=DEADLINE_COLUMNS)
 
 
 def feature_table(catalog: Catalog, town_cut: gpd.GeoDataFrame) -> pd.DataFrame:
     """One row per piece in the town: layer, name, status, accuracy, share, area/length, linked measures."""
-    titles = {s.id: s.title for s in LAYERS} | {s.id: s.title for s in plan_specs(catalog)}
     names = dict(zip(catalog.places["id"], catalog.places["name"]))
     rows = []
     for _, r in town_cut.iterrows():
         rows.append({
-            "title": titles.get(r["layer"], r["layer"]),
+            "title": catalog.spec(r["layer"]).title,
             "name": r["name"],
             "id": r["id"],
             "town": r["town"],
             "status": r["status"],
-            "accuracy": ACCURACY.get(r["accuracy"], {}).get("label", r["accuracy"]),
+            "accuracy": accuracy_label(r["accuracy"]),
             "share": float(r["share"]),
             "area_km2": None if pd.isna(r["area_km2"]) else float(r["area_km2"]),
             "area_mu": None if pd.isna(r["area_mu"]) else float(r["area_mu"]),
@@ -285,9 +206,7 @@ def feature_table(catalog: Catalog, town_cut: gpd.GeoDataFrame) -> pd.DataFrame:
             "measures": "、".join(catalog.measures_of(r["id"])),
             "note": r["note"],
         })
-    cols = ["title", "name", "id", "town", "status", "accuracy", "share", "area_km2", "area_mu",
-            "length_km", "parent", "measures", "note"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=[*FEATURE_COLUMNS[:3], "town", *FEATURE_COLUMNS[3:]])
 
 
 def accuracy_text(layers: pd.DataFrame) -> str:
@@ -408,7 +327,7 @@ def overview(summaries: list[TownSummary]) -> pd.DataFrame:
 
 def sources(catalog: Catalog) -> list[tuple[str, str]]:
     """Where the figures come from, as (label, text) rows for the 说明 sheet and the PDF."""
-    areas = catalog.layers["township_areas"]
+    areas = catalog.town_areas
     method = str(areas["method"].iloc[0]) if "method" in areas and len(areas) else ""
     origin = str(areas["source"].iloc[0]) if "source" in areas and len(areas) else ""
     return [

@@ -23,7 +23,7 @@ def csv_encoding(encoding: str = "utf-8") -> str:
 def table(frame: pd.DataFrame, columns: list[tuple[str, str, str]]) -> pd.DataFrame:
     """The frame with Chinese headings and numbers rounded as shown (km² 2 places, 亩 whole)."""
     out = pd.DataFrame({heading: frame[key] if key in frame else None for key, heading, _ in columns})
-    for key, heading, kind in columns:
+    for _key, heading, kind in columns:
         if kind in DECIMALS:
             values = pd.to_numeric(out[heading], errors="coerce").round(DECIMALS[kind])
             out[heading] = values.astype("Int64") if DECIMALS[kind] == 0 else values

@@ -18,12 +18,13 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.declarations import by_role  # noqa: E402
+from core.settings import PLAN_DIR, SHAPEFILE_DIR as OUT  # noqa: E402
 from geo.crs import STORAGE  # noqa: E402
 from geo.measure import area_km2  # noqa: E402
 from geo.zones import voronoi_zones  # noqa: E402
 
-OUT = ROOT / "data" / "shapefiles"
-GAZETTEER = ROOT / "data" / "plan" / "gazetteer.tsv"  # copy of shared/plan/gazetteer.tsv
+GAZETTEER = PLAN_DIR / "gazetteer.tsv"  # copy of shared/plan/gazetteer.tsv
 
 CITY_ADCODE = "340181"
 HEFEI_PREFIX = "3401"
@@ -137,8 +138,8 @@ def main() -> None:
         if not zone.geometry.contains(seat.geometry):
             print(f"  ! seat of {seat.name} lies outside its land cell "
                   f"({'in the lake' if lake.geometry.iloc[0].contains(seat.geometry) else 'outside the city'})")
-    for gdf, name in ((cities, "city_boundary"), (lake, "lake"), (seats, "townships"), (zones, "township_areas")):
-        write(gdf, name)
+    for gdf, role in ((cities, "city"), (lake, "water"), (seats, "town_seats"), (zones, "town_areas")):
+        write(gdf, by_role(role).file)
     print(f"written to {OUT}")
 
 

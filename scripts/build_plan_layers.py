@@ -14,7 +14,9 @@ import pyogrio
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loaders.places import PLAN_LAYERS, SHAPEFILE_DIR, layer_frame, load_places_yaml  # noqa: E402
+from core.declarations import BY_ID, PLAN_LAYER_IDS  # noqa: E402
+from core.settings import SHAPEFILE_DIR  # noqa: E402
+from loaders.places import layer_frame, load_places_yaml  # noqa: E402
 
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
@@ -23,13 +25,14 @@ def build(out_dir: Path = SHAPEFILE_DIR) -> dict[str, int]:
     """Write every plan layer to out_dir; returns the number of features written per layer."""
     places = load_places_yaml()
     counts = {}
-    for layer in PLAN_LAYERS:
+    for layer in PLAN_LAYER_IDS:
         frame = layer_frame(places, layer)
         if frame.empty:
-            raise SystemExit(f"layer {layer} has no place with a geometry: nothing to draw")
+            raise SystemExit(f"图层 {layer} 没有带几何的地点，无可绘制")
+        stem = BY_ID[layer].file
         for ext in SHAPEFILE_PARTS:  # start clean, so no stale part of an older build survives
-            (out_dir / f"{layer}{ext}").unlink(missing_ok=True)
-        pyogrio.write_dataframe(frame, out_dir / f"{layer}.shp", encoding="UTF-8")
+            (out_dir / f"{stem}{ext}").unlink(missing_ok=True)
+        pyogrio.write_dataframe(frame, out_dir / f"{stem}.shp", encoding="UTF-8")
         counts[layer] = len(frame)
     return counts
 

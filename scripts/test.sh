@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the tests need (Python packages; Debian's chromium, CJK fonts, poppler and
-# PostgreSQL 15 + PostGIS when missing) and runs the whole suite. README's quick start and .ci/run call exactly this.
-# The store tests start their own throwaway PostgreSQL cluster (tests/pgcluster.py); no server needs to run.
+# PostgreSQL 15 + PostGIS when missing), checks the code with ruff and runs the whole suite. README's quick
+# start and .ci/run call exactly this. The store tests start their own throwaway PostgreSQL cluster
+# (tests/pgcluster.py); no server needs to run. While working, the fast tier is:
+#   python3 -m pytest -m "not browser and not slow"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -16,4 +18,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
+python3 -m ruff check .
 exec python3 -m pytest "$@"

@@ -1,9 +1,11 @@
-"""Shared fixtures: the running app (``app_url``) and a recorded headless Chromium (``browser``, ``page``)."""
+"""Shared fixtures: the running app (``app_url``, one per test with its own workspace) and a recorded headless
+Chromium (``browser``, ``page``). Tests that drive a browser are marked ``browser`` automatically."""
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,40 +14,61 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # make tests/browser.p
 
 import browser as bh  # noqa: E402
 
-
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+#: Fixtures that mean a test drives the real app or a page in Chromium.
+BROWSER_FIXTURES = {"page", "browser", "app_url", "hostile_app_url", "start_app"}
 
 
 def pytest_configure(config):
     """Tests never read or write the developer's own workspace: an empty one per run, unless a test sets its own."""
-    import tempfile
-
     os.environ["CHAOHU_WORKSPACE"] = tempfile.mkdtemp(prefix="chaohu-test-ws-")
 
 
-@pytest.fixture(scope="session")
-def workspace(tmp_path_factory):
-    """A planner's workspace holding one layer whose feature name is an HTML/JS injection attempt."""
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that uses the browser or the app as `browser` (the fast tier leaves them out)."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def start_app(tmp_path_factory, request):
+    """A function starting the real app (streamlit_app.py) on a free port with its own workspace; stopped after the test.
+
+    ``start_app(workspace=None, **env)`` → URL; the workspace is a fresh empty folder unless given.
+    """
+    stops = []
+
+    def start(workspace: Path | None = None, timeout: float = 90.0, **env) -> str:
+        ws = workspace or tmp_path_factory.mktemp("app-ws")
+        log = bh.ARTIFACTS / f"streamlit-{request.node.name[:80]}.log"
+        url, stop = bh.start_streamlit(bh.REPO / "streamlit_app.py", cwd=bh.REPO, log_path=log, timeout=timeout,
+                                       env_extra={"CHAOHU_WORKSPACE": str(ws), **env})
+        stops.append(stop)
+        return url
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+@pytest.fixture
+def app_url(start_app):
+    """The real app with an empty workspace of its own (nothing a test does leaks into another)."""
+    return start_app()
+
+
+@pytest.fixture
+def hostile_app_url(start_app, tmp_path_factory):
+    """The real app whose workspace holds one layer whose feature name is an HTML/JS injection attempt."""
     import geopandas as gpd
     from shapely.geometry import Point
 
-    ws = tmp_path_factory.mktemp("workspace")
+    ws = tmp_path_factory.mktemp("hostile-ws")
     (ws / "layers").mkdir()
     gpd.GeoDataFrame({"name": [HOSTILE_NAME]}, geometry=[Point(117.80, 31.70).buffer(0.01)], crs="EPSG:4490").to_file(
         ws / "layers" / "hostile.geojson", driver="GeoJSON")
-    return ws
-
-
-@pytest.fixture(scope="session")
-def app_url(workspace):
-    """The real app (streamlit_app.py at the repo root), started once per session on a free port."""
-    script = bh.REPO / "streamlit_app.py"
-    url, stop = bh.start_streamlit(script, cwd=bh.REPO, log_path=bh.ARTIFACTS / "streamlit.log",
-                                   env_extra={"CHAOHU_WORKSPACE": str(workspace)})
-    try:
-        yield url
-    finally:
-        stop()
+    return start_app(ws)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import io
 import openpyxl
 
 import browser as bh
-from reports.tour import DEFAULT_TOUR, load_tour
+from presentation.tour import DEFAULT_TOUR, load_tour
 
 
 def _tour_frame(page):
@@ -68,12 +68,57 @@ def test_town_export_from_the_map_matches_the_command_line(app_url, page):
     assert "黄麓建筑科创小镇" in cells and "1.3" in cells and "市发改委" in cells
 
 
-def test_tour_edits_are_kept_after_a_reload(app_url, page):
-    page.goto(app_url + "/?mode=tour")
+def test_tour_edits_are_kept_after_a_reload(start_app, page, tmp_path):
+    url = start_app(tmp_path)
+    page.goto(url + "/?mode=tour")
     first = load_tour(DEFAULT_TOUR).slides[0].title
     page.get_by_text(f"1. {first}").click()
     page.get_by_label("标题").first.fill("新的第一页标题")
     page.get_by_role("button", name="保存修改").first.click()
     page.wait_for_selector("text=1. 新的第一页标题", timeout=30_000)
+    saved = load_tour(tmp_path / "tour.yaml")  # kept in this app's own workspace, nowhere else
+    assert saved.slides[0].title == "新的第一页标题"
+    assert [s.title for s in saved.slides[1:]] == [s.title for s in load_tour(DEFAULT_TOUR).slides[1:]]
     page.reload()
     page.wait_for_selector("text=1. 新的第一页标题", timeout=30_000)
+    assert page.get_by_text(f"1. {first}", exact=True).count() == 0
+
+
+def test_moving_a_slide_keeps_its_title_and_text_with_it(start_app, page, tmp_path):
+    url = start_app(tmp_path)
+    slides = load_tour(DEFAULT_TOUR).slides
+    page.goto(url + "/?mode=tour")
+    page.get_by_text(f"2. {slides[1].title}").click()
+    page.locator('[data-testid="stExpander"]').nth(1).get_by_role("button", name="上移").click()  # slide 2 moves up
+    page.wait_for_selector(f"text=1. {slides[1].title}", timeout=30_000)
+    bh._wait_idle(page)
+    first = page.locator('[data-testid="stExpander"]').first
+    title_box = first.locator('input[aria-label="标题"]')
+    page.wait_for_function("""() => document.querySelector('[data-testid="stExpander"]')
+                                   .querySelectorAll('input[aria-label="标题"]').length === 1""")  # no stale box left
+    assert title_box.is_visible()  # the moved slide stays open where it landed
+    assert title_box.input_value() == slides[1].title
+    first.get_by_role("button", name="保存修改").click()  # saving the moved slide must not take the other's text
+    page.wait_for_timeout(1500)
+    saved = load_tour(tmp_path / "tour.yaml")
+    assert [s.title for s in saved.slides[:2]] == [slides[1].title, slides[0].title]
+    assert [s.text for s in saved.slides[:2]] == [slides[1].text, slides[0].text]
+
+
+def test_a_broken_plan_file_at_startup_shows_one_chinese_message(start_app, page, tmp_path):
+    import shutil
+
+    from core.settings import PLAN_DIR
+
+    broken = tmp_path / "plan"
+    shutil.copytree(PLAN_DIR, broken)
+    text = (broken / "measures.yaml").read_text(encoding="utf-8")
+    (broken / "measures.yaml").write_text(text.replace("id: '4.2'", "id: '四点二'", 1).replace('id: "4.2"', 'id: "四点二"', 1),
+                                          encoding="utf-8")
+    page.goto(start_app(CHAOHU_PLAN_DIR=str(broken)))
+    alert = page.locator('[data-testid="stAlertContentError"]')
+    alert.wait_for(timeout=60_000)
+    message = alert.inner_text()
+    assert "measures.yaml" in message and "四点二" in message  # names the file and the bad value, in Chinese
+    body = page.inner_text("body")
+    assert "Traceback" not in body and page.locator('[data-testid="stException"]').count() == 0

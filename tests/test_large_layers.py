@@ -43,6 +43,7 @@ def _tile_of(point, z):
     return x0, y0
 
 
+@pytest.mark.slow
 def test_tiles_are_written_once_and_reused(small, tiles):
     static, ts = tiles
     assert ts.coverage and ts.tiles > 10 and ts.bytes > 1000
@@ -142,6 +143,7 @@ def test_app_layer_of_20000_parcels_click_shows_landuse(page, tmp_path):
         stop()
 
 
+@pytest.mark.slow
 def test_benchmark_runs_on_a_small_count(tmp_path):
     out = tmp_path / "line.json"
     cmd = [sys.executable, "benchmarks/large_layers.py", "--quick", "--timeout", "90", "--json", str(out)]

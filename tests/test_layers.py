@@ -12,7 +12,7 @@ import pytest
 from shapely.geometry import Polygon, box
 
 from layers.catalog import load_catalog
-from layers.registry import LAYERS
+from core.declarations import LAYERS
 from loaders.plan import load_plan
 from loaders.workspace import Workspace
 from reports.summary import summarize

@@ -95,6 +95,7 @@ def _broken_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
             "evil": (evil, "压缩包外"), "notzip": (notzip, "不是有效的压缩包"), "missing": (tmp_path / "nope.shp", "找不到")}
 
 
+@pytest.mark.slow
 def test_every_broken_input_gives_its_message_and_exit_2(tmp_path):
     for name, (path, words) in _broken_inputs(tmp_path).items():
         for command in (["inspect", str(path)], ["convert", str(path), str(tmp_path / f"out-{name}.geojson")]):

@@ -48,7 +48,7 @@ def test_workspace_location_is_configurable(tmp_path, monkeypatch):
     assert workspace_dir() == tmp_path / "w"
     Workspace().add("园区", towns())
     assert (tmp_path / "w" / "workspace.gpkg").exists()
-    assert [name for name, _ in read_user_layers()] == ["园区"]
+    assert [name for name, _ in read_user_layers().layers] == ["园区"]
 
 
 def test_read_user_layers_includes_loose_files_and_skips_broken_ones(tmp_path):
@@ -56,8 +56,10 @@ def test_read_user_layers_includes_loose_files_and_skips_broken_ones(tmp_path):
     (tmp_path / "layers").mkdir()
     towns().to_file(tmp_path / "layers" / "放入的.geojson", driver="GeoJSON")
     (tmp_path / "layers" / "坏的.shp").write_bytes(b"garbage" * 30)
-    layers = dict(read_user_layers(tmp_path))
+    found = read_user_layers(tmp_path)
+    layers = dict(found.layers)
     assert list(layers) == ["工作空间层", "放入的"]
+    assert any("坏的.shp" in p for p in found.problems)  # said, not swallowed
     assert layers["放入的"]["名称"].tolist() == ["柘皋镇", "中垾镇"]
 
 

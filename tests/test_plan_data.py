@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from loaders.plan import PLAN_DIR, REPO_ROOT, PlanDataError, load_plan, repair_text
+from core.errors import ChaohuError
+from core.settings import PLAN_DIR, REPO as REPO_ROOT
+from loaders.plan import PlanDataError, load_plan, repair_text
 
 SOURCE = (PLAN_DIR / "source.txt").read_text(encoding="utf-8")
 PLAN = load_plan()
@@ -236,7 +238,7 @@ BROKEN = {
 @pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
 def test_broken_data_fails_with_one_chinese_message_naming_file_row_and_field(tmp_path, case):
     file, change, expected = BROKEN[case]
-    with pytest.raises(ValueError) as caught:  # PlanDataError is a ValueError: callers need not import it
+    with pytest.raises(ChaohuError) as caught:  # the project's one error family: callers catch only ChaohuError
         load_plan(broken_copy(tmp_path, file, change))
     assert caught.type is PlanDataError
     message = str(caught.value)

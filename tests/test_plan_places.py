@@ -11,8 +11,10 @@ import shapely
 from geo.crs import STORAGE
 from geo.joins import assign_town
 from geo.measure import length_km
+from core.declarations import PLAN_LAYER_IDS
+from core.settings import SHAPEFILE_DIR
 from loaders.places import (
-    ACCURACIES, COLUMNS, PLAN_LAYERS, SHAPEFILE_DIR, PlacesError, layer_frame, load_place_links,
+    ACCURACIES, COLUMNS, PlacesError, layer_frame, load_place_links,
     load_places_yaml,
 )
 
@@ -54,7 +56,7 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
-@pytest.mark.parametrize("layer", PLAN_LAYERS)
+@pytest.mark.parametrize("layer", PLAN_LAYER_IDS)
 def test_shapefile_matches_places_yaml(places, layer):
     expected = layer_frame(places, layer)
     path = SHAPEFILE_DIR / f"{layer}.shp"
@@ -71,7 +73,7 @@ def test_shapefile_matches_places_yaml(places, layer):
 def test_every_plan_layer_has_its_geometry_type(drawn):
     expected = {"feature_towns": "Point", "projects": "Point", "innovation_platforms": "Point",
                 "peninsula_roads": "LineString"}
-    for layer in PLAN_LAYERS:
+    for layer in PLAN_LAYER_IDS:
         kinds = set(drawn[drawn["layer"] == layer].geometry.geom_type.str.replace("Multi", ""))
         assert kinds == {expected.get(layer, "Polygon")}, layer
 
@@ -134,7 +136,7 @@ def test_every_place_links_to_a_measure_that_names_it(places, links, plan):
         measure = plan.measure(measure_id)  # KeyError on an unknown measure id
         role, _, unit_name = basis.partition(":")
         if role in ("配合单位", "牵头单位") and unit_name:
-            unit = plan.unit_named(unit_name)
+            unit = plan.unit_by_name(unit_name)
             ids = measure.coop if role == "配合单位" else measure.lead
             assert (unit and unit.id in ids) or unit_name in measure.towns, (place_id, measure_id, basis)
         else:
@@ -147,7 +149,7 @@ def test_every_measure_naming_a_place_is_linked(places, links, plan):
         for m in plan.measures:
             if name in m.text:
                 assert (pid, m.id) in pairs, f"measure {m.id} names {name} but is not linked"
-    zone = plan.unit_named("居巢经开区").id
+    zone = plan.unit_by_name("居巢经开区").id
     for m in plan.measures:
         if zone in m.lead or zone in m.coop:
             assert ("edz_juchao", m.id) in pairs, f"measure {m.id} names 居巢经开区 but is not linked"

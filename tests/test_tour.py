@@ -9,15 +9,16 @@ import subprocess
 import matplotlib.image as mpimg
 import pytest
 
-from layers.registry import BY_ID
-from loaders.plan import PLAN_DIR, load_plan
-from reports import charts
-from reports.tour import (
+from core.declarations import BY_ID
+from core.settings import PLAN_DIR
+from loaders.plan import load_plan
+from presentation import charts
+from presentation.tour import (
     DEFAULT_TOUR, Slide, TourError, add_slide, all_deadlines, check_tour, load_tour, move_slide,
     resolve_figure, save_tour, slide_figures, slide_from_view, update_slide,
 )
-from reports.tour_html import tour_data, tour_html
-from reports.tour_pdf import tour_pdf
+from presentation.tour_html import tour_data, tour_html
+from presentation.tour_pdf import tour_pdf
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +77,7 @@ def test_tour_naming_a_missing_place_is_refused(tour, plan, catalog):
         tour_html(broken, plan, catalog)
 
 
+@pytest.mark.slow
 def test_changing_a_figure_in_the_data_changes_the_slide(tmp_path, tour, catalog):
     plan_dir = tmp_path / "plan"
     shutil.copytree(PLAN_DIR, plan_dir)
@@ -127,6 +129,7 @@ def test_lead_chart_counts_the_measures_each_unit_leads(plan):
         assert charts.chart_png(name, plan, dpi=50)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_pdf_has_one_readable_page_per_slide(tmp_path, tour, plan, catalog):
     pdf = tmp_path / "tour.pdf"
     pdf.write_bytes(tour_pdf(tour, plan, catalog))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from layers.catalog import load_catalog
-from layers.mapview import map_note
+from core.formatting import map_note
 from loaders.plan import load_plan
-from reports.tour import DEFAULT_TOUR, load_tour
-from reports.tour_html import tour_html
+from presentation.tour import DEFAULT_TOUR, load_tour
+from presentation.tour_html import tour_html
 
 #: What presentation clickers and keyboards send to go forward / back.
 FORWARD_KEYS = ("ArrowRight", "PageDown", "Space")

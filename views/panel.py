@@ -5,11 +5,9 @@ The app shows these strings with `st.html`; tests read them too. Nothing here to
 
 from __future__ import annotations
 
-import math
-
+from core.declarations import USER_GROUP
+from core.formatting import accuracy_label, blank, esc as _e, measure_key, size_text, value_text
 from layers.catalog import Catalog
-from layers.mapview import esc as _e
-from layers.registry import ACCURACY, BY_ID
 from loaders.plan import Measure, Plan
 
 PANEL_CSS = """
@@ -32,11 +30,6 @@ def _rows(pairs) -> str:
     return "<table>" + "".join(f"<tr><td>{_e(k)}</td><td>{v}</td></tr>" for k, v in pairs if v not in ("", None)) + "</table>"
 
 
-def units_text(plan: Plan, ids: list[str]) -> str:
-    """Unit ids as the plan writes them, joined with 、."""
-    return "、".join(plan.unit(u).name for u in ids)
-
-
 def measure_html(plan: Plan, m: Measure, full_text: bool = True) -> str:
     """One measure: id, title, lead and cooperating units, deadlines, targets, full text on demand."""
     towns = "、".join(m.towns) if m.towns else ""
@@ -48,8 +41,8 @@ def measure_html(plan: Plan, m: Measure, full_text: bool = True) -> str:
         f'<div class="m" data-measure="{_e(m.id)}"><span class="m-id">{_e(m.id)}</span> <b>{_e(m.title)}</b>',
         _rows([
             ("所属部分", _e(f"{m.section}. {plan.section(m.section).title}（标题为编者所加）")),
-            ("牵头单位", _e(units_text(plan, m.lead))),
-            ("配合单位", _e(units_text(plan, m.coop))),
+            ("牵头单位", _e(plan.unit_names(m.lead))),
+            ("配合单位", _e(plan.unit_names(m.coop))),
             ("涉及乡镇", _e(towns)),
             ("时间要求", f"<ul>{deadlines}</ul>" if deadlines else ""),
             ("量化目标", f"<ul>{targets}</ul>" if targets else ""),
@@ -63,14 +56,14 @@ def measure_html(plan: Plan, m: Measure, full_text: bool = True) -> str:
 
 def target_text(t) -> str:
     """A target as a planner reads it: 新建主次干道 9 条."""
-    value = _num(t.value)
-    if getattr(t, "value_max", None) is not None:
-        value = f"{value}–{_num(t.value_max)}"
-    return f"{t.what} {value} {t.unit}".strip()
+    return f"{t.what} {value_text(t.value, getattr(t, 'value_max', None))} {t.unit}".strip()
 
 
-def _num(v) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
+def requirement_text(status, deadline=None) -> str:
+    """The plan's required action with its deadline beside it (建成投产（6月底前）): what the plan asks, not what happened."""
+    if blank(status):
+        return ""
+    return f"{status}（{deadline}）" if not blank(deadline) else str(status)
 
 
 def measure_label(plan: Plan, measure_id: str) -> str:
@@ -85,12 +78,8 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
     if f is None:
         return PANEL_CSS + '<div class="cp">未找到该地点。</div>'
     spec = catalog.spec(f["layer"])
-    size = ""
-    if isinstance(f.get("area_km2"), float) and not math.isnan(f["area_km2"]):
-        size = f"{f['area_km2']:.2f} 平方公里（约 {f['area_mu']:,.0f} 亩）"
-    elif isinstance(f.get("length_km"), float) and not math.isnan(f["length_km"]):
-        size = f"{f['length_km']:.2f} 公里"
-    accuracy = ACCURACY.get(f["accuracy"], {}).get("label", f["accuracy"])
+    size = size_text(f.get("area_km2"), f.get("area_mu"), f.get("length_km"), f["accuracy"])
+    accuracy = accuracy_label(f["accuracy"])
     parent = catalog.feature(f["parent"]) if f.get("parent") else None
     if parent is None and f.get("parent"):
         rows = catalog.places[catalog.places["id"] == f["parent"]]
@@ -99,7 +88,7 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
         parent_name = parent["name"] if parent is not None else ""
     children = catalog.children(feature_id)
     child_items = "".join(
-        f"<li>{_e(c['name'])}{'（无图形，规划未给出位置）' if not c.get('wkt') and not c.get('geometry') else ''}</li>"
+        f"<li>{_e(c['name'])}{'（无图形，规划未给出位置）' if c.get('geometry') is None else ''}</li>"
         for _, c in children.iterrows()
     )
     measures = catalog.measures_of(feature_id)
@@ -109,7 +98,7 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
         _rows([
             ("图层", _e(spec.title)),
             ("所在乡镇/街道", _e(f["town"]) + ("（按近似范围判断）" if f["town"] else "")),
-            ("状态", _e(f["status"]) or "规划未注明"),
+            ("规划要求", _e(requirement_text(f["status"], f.get("deadline"))) or "规划未注明"),
             ("位置精度", _e(accuracy)),
             ("面积/长度", _e(size)),
             ("上级", _e(parent_name)),
@@ -118,7 +107,7 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
             ("说明", _e(f["note"])),
         ]),
     ]
-    if spec.group == "我的数据":
+    if spec.group == USER_GROUP:
         attrs = {k: v for k, v in catalog.attributes(feature_id).items()
                  if k not in ("id", "town", "area_km2", "area_mu", "length_km") and v not in (None, "")}
         body.append("<div><b>属性</b></div>" + _rows([(k, _e(v)) for k, v in attrs.items()]))
@@ -134,7 +123,7 @@ def town_html(catalog: Catalog, plan: Plan, town: str) -> str:
     """The panel of one 乡镇/街道: the plan places in it and the measures that name it."""
     places = catalog.in_town(town)
     items = "".join(
-        f"<li>{_e(r['name'])}（{_e(BY_ID[r['layer']].title)}）</li>" for _, r in places.sort_values(["layer", "name"]).iterrows()
+        f"<li>{_e(r['name'])}（{_e(catalog.spec(r['layer']).title)}）</li>" for _, r in places.sort_values(["layer", "name"]).iterrows()
     )
     measures = plan.measures_naming_town(town)
     body = [
@@ -146,7 +135,7 @@ def town_html(catalog: Catalog, plan: Plan, town: str) -> str:
     ]
     body.extend(measure_html(plan, m, full_text=False) for m in measures)
     linked = sorted({mid for pid in places["id"] for mid in catalog.measures_of(pid)} - {m.id for m in measures},
-                    key=lambda s: tuple(int(x) for x in s.split(".")))
+                    key=measure_key)
     if linked:
         body.append(f"<div><b>区域内地点关联的其他措施（{len(linked)} 条）</b></div>")
         body.extend(measure_html(plan, plan.measure(mid), full_text=False) for mid in linked)

@@ -9,11 +9,11 @@ import matplotlib.image as mpimg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from layers.mapview import map_note
-from layers.registry import ACCURACY, BY_ID, LAYERS
+from core.declarations import BY_ID, LAYERS
+from core.formatting import accuracy_dash, map_note, wrap_lines
 from loaders.plan import Plan
-from reports.charts import ACCENT, INK, MUTED, chart_png, setup_fonts
-from reports.tour import Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_places
+from presentation.charts import ACCENT, INK, MUTED, chart_png, setup_fonts
+from presentation.tour import Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_places
 
 A4_LANDSCAPE = (11.69, 8.27)
 HIGHLIGHT = "#ffd000"
@@ -21,14 +21,9 @@ HIGHLIGHT = "#ffd000"
 MIN_HALF_EXTENT = 0.02
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """Lines of at most `width` characters (Chinese has no spaces to break at)."""
-    return [text[i:i + width] for i in range(0, len(text), width)] or [""]
-
-
 def _dash(accuracy) -> str:
     """Matplotlib linestyle for a feature's accuracy (dashed = 示意/大致)."""
-    return "-" if not ACCURACY.get(str(accuracy), {}).get("dash") else "--"
+    return "--" if accuracy_dash(accuracy) else "-"
 
 
 def _draw_layer(ax, gdf, spec, highlight: bool = False) -> None:
@@ -94,17 +89,17 @@ def _frame(ax, cx: float, cy: float, hx: float, hy: float) -> None:
 def _draw_text(fig: Figure, plan: Plan, slide: Slide) -> float:
     """Title, text and figures in the right column; returns the y (figure fraction) below them."""
     x, y = 0.56, 0.93
-    for line in _wrap(slide.title, 16):
+    for line in wrap_lines(slide.title, 16):
         fig.text(x, y, line, fontsize=22, weight="bold", color=INK, va="top")
         y -= 0.055
-    for line in _wrap(slide.text, 30):
+    for line in wrap_lines(slide.text, 30):
         fig.text(x, y, line, fontsize=11, color="#334155", va="top")
         y -= 0.03
     y -= 0.01
     for n, f in enumerate(slide_figures(plan, slide)):
         col_x = x + (n % 2) * 0.21
         fig.text(col_x, y, f"{f.value} {f.unit}{f.qualifier}", fontsize=18, weight="bold", color=ACCENT, va="top")
-        for k, line in enumerate(_wrap(f.label, 15)[:2]):
+        for k, line in enumerate(wrap_lines(f.label, 15)[:2]):
             fig.text(col_x, y - 0.045 - k * 0.025, line, fontsize=9, color=INK, va="top")
         fig.text(col_x, y - 0.1, f.source[:24], fontsize=7, color=MUTED, va="top")
         if n % 2 == 1 or n == len(slide.figures) - 1:
@@ -126,7 +121,7 @@ def _draw_deadlines(fig: Figure, plan: Plan, top: float) -> float:
         fig.text(0.56, y, lead, fontsize=9, weight="bold", color=INK, va="top")
         y -= 0.022
         for r in rows:
-            for line in _wrap(f"{r.deadline.by}　{r.text}（措施 {r.measure.id}）", 40):
+            for line in wrap_lines(f"{r.deadline.by}　{r.text}（措施 {r.measure.id}）", 40):
                 fig.text(0.57, y, line, fontsize=8, color=INK, va="top")
                 y -= 0.019
     return y

@@ -1,15 +1,20 @@
-"""Every map layer, declared once: id, Chinese title, group, geometry, style, legend and popup fields.
+"""Every map layer, declared once: id, file, title, group, geometry, style, popup fields, and its role.
 
-The app, the legend, `python -m layers list` and the exports all read these declarations;
-nothing else repeats a layer's title or colour.
+Loaders, the catalogue, the map, the exports, the tour and `python -m layers list` all read these
+declarations; nothing else repeats a layer's title, colour or id, and no code decides by layer id —
+it asks for a role (the city outline, the township areas …) or a flag (`plan`, `export_base`) instead.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 #: Layer groups in the order a planner thinks of them.
 GROUPS = ("基础地理", "规划平台", "产业与项目", "创新平台", "我的数据")
+#: The group of a planner's own layers.
+USER_GROUP = "我的数据"
 
 #: How each `accuracy` value reads to a planner, and how it is drawn.
 ACCURACY = {
@@ -17,6 +22,18 @@ ACCURACY = {
     "approximate": {"label": "大致位置（据文字描述估计）", "dash": "6 4"},
     "schematic": {"label": "示意位置（规划未明确）", "dash": "2 5"},
 }
+#: Accuracy values that mean "not a surveyed position".
+UNSURE = ("approximate", "schematic")
+
+#: What a layer is for, beyond being drawn:
+#: city — the city outline (its 巢湖市 row has is_city = 1); water — the lake;
+#: town_areas — the township areas every feature is joined to (replaceable by official data);
+#: town_seats — the township seats (label points, replaceable by official data).
+Role = Literal["city", "water", "town_areas", "town_seats"]
+#: Roles whose layer an office may replace with its own files in data/official/ (named after the layer's file).
+OFFICIAL_ROLES = ("town_areas", "town_seats")
+
+DEFAULT_POPUP = (("name", "名称"), ("town", "所在乡镇/街道"), ("status", "规划要求"), ("accuracy", "位置精度"))
 
 
 class LayerSpec(BaseModel):
@@ -27,50 +44,62 @@ class LayerSpec(BaseModel):
     id: str
     title: str
     group: str
-    geometry: str  # "Point" | "LineString" | "Polygon"
-    file: str  # shapefile stem under data/shapefiles/
+    geometry: Literal["Point", "LineString", "Polygon"]
+    file: str  # shapefile stem under data/shapefiles/ (or the planner's layer name)
     color: str
     fill_color: str | None = None
     fill_opacity: float = 0.25
     weight: float = 2.0
     radius: float = 6.0  # points only
-    plan: bool = True  # carries plan places linked to measures
+    plan: bool = True  # carries plan places linked to measures (counted in summaries and exports)
+    role: Role | None = None
+    export_base: bool = False  # drawn around the features of a town's HTML/PDF export
     labels: bool = False  # permanent name labels on the map
-    visible: bool = True
+    label_css: str = ""  # extra CSS of those labels
+    visible: bool = True  # shown when the map opens
     clickable: bool = True
     status_colors: dict[str, str] = {}
-    popup_fields: tuple[tuple[str, str], ...] = (
-        ("name", "名称"),
-        ("town", "所在乡镇/街道"),
-        ("status", "状态"),
-        ("accuracy", "位置精度"),
-    )
+    popup_fields: tuple[tuple[str, str], ...] = DEFAULT_POPUP
 
     def color_for(self, status: str | None) -> str:
         """The stroke colour of a feature, by status where the layer distinguishes it."""
         return self.status_colors.get(status or "", self.color)
 
+    @property
+    def town_rule(self) -> Literal["own_name", "none", "join"]:
+        """How a feature's 乡镇/街道 is found: it is a town itself, it belongs to none, or by spatial join."""
+        if self.role in ("town_areas", "town_seats"):
+            return "own_name"
+        if self.role in ("city", "water"):
+            return "none"
+        return "join"
+
+    @property
+    def official(self) -> bool:
+        """Whether an office's own data (data/official/<file>.*) replaces the shipped file."""
+        return self.role in OFFICIAL_ROLES
+
 
 LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(
         id="city_boundary", title="巢湖市界及周边", group="基础地理", geometry="Polygon",
-        file="city_boundary", color="#333333", fill_opacity=0.0, weight=2.5, plan=False,
-        clickable=False, popup_fields=(("name", "名称"),),
+        file="city_boundary", color="#333333", fill_opacity=0.0, weight=2.5, plan=False, role="city",
+        export_base=True, clickable=False, popup_fields=(("name", "名称"),),
     ),
     LayerSpec(
         id="lake", title="巢湖水域", group="基础地理", geometry="Polygon", file="lake",
-        color="#5b9bd5", fill_color="#a9d0f0", fill_opacity=0.6, weight=1.0, plan=False,
-        clickable=False, popup_fields=(("name", "名称"),),
+        color="#5b9bd5", fill_color="#a9d0f0", fill_opacity=0.6, weight=1.0, plan=False, role="water",
+        export_base=True, clickable=False, popup_fields=(("name", "名称"),),
     ),
     LayerSpec(
         id="township_areas", title="乡镇/街道范围（近似）", group="基础地理", geometry="Polygon",
-        file="township_areas", color="#8c8c8c", fill_opacity=0.0, weight=1.0, plan=False,
-        clickable=False, popup_fields=(("name", "名称"), ("accuracy", "位置精度")),
+        file="township_areas", color="#8c8c8c", fill_opacity=0.0, weight=1.0, plan=False, role="town_areas",
+        export_base=True, clickable=False, popup_fields=(("name", "名称"), ("accuracy", "位置精度")),
     ),
     LayerSpec(
         id="townships", title="乡镇/街道驻地（近似）", group="基础地理", geometry="Point",
         file="townships", color="#444444", fill_color="#ffffff", fill_opacity=1.0, radius=4,
-        plan=False, labels=True,
+        plan=False, role="town_seats", export_base=True, labels=True, label_css="font-weight:bold;color:#333",
         popup_fields=(("name", "名称"), ("kind", "类型"), ("confidence", "位置可信度"), ("accuracy", "位置精度")),
     ),
     LayerSpec(
@@ -85,7 +114,7 @@ LAYERS: tuple[LayerSpec, ...] = (
         id="peninsula_roads", title="半岛科学城路网", group="规划平台", geometry="LineString",
         file="peninsula_roads", color="#1971c2", weight=4,
         status_colors={"续建": "#495057", "新建": "#e03131"},
-        popup_fields=(("name", "名称"), ("status", "状态"), ("length_km", "长度（公里）"), ("accuracy", "位置精度")),
+        popup_fields=(("name", "名称"), ("status", "规划要求"), ("length_km", "长度（公里）"), ("accuracy", "位置精度")),
     ),
     LayerSpec(
         id="hechao_new_city", title="合巢产业新城", group="规划平台", geometry="Polygon",
@@ -114,8 +143,10 @@ LAYERS: tuple[LayerSpec, ...] = (
 )
 
 BY_ID: dict[str, LayerSpec] = {spec.id: spec for spec in LAYERS}
+#: The plan layers (one shapefile each, built from data/plan/places.yaml), in declaration order.
+PLAN_LAYER_IDS: tuple[str, ...] = tuple(s.id for s in LAYERS if s.plan)
 
 
-def spec(layer_id: str) -> LayerSpec:
-    """The declaration of one layer; KeyError names the unknown id."""
-    return BY_ID[layer_id]
+def by_role(role: Role) -> LayerSpec:
+    """The one declared layer with this role."""
+    return next(s for s in LAYERS if s.role == role)

@@ -13,9 +13,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from core.formatting import number, value_text, wrap_lines  # noqa: E402
 from loaders.plan import Plan  # noqa: E402
+from presentation.tour import all_deadlines  # noqa: E402
 from reports.fonts import cjk_font  # noqa: E402
-from reports.tour import all_deadlines, number, value_text  # noqa: E402
 
 INK, MUTED, ACCENT, RANGE = "#1f2933", "#66788a", "#c92a2a", "#ffc9c9"
 #: Where the timeline draws deadlines without a month (如期).
@@ -59,12 +60,7 @@ def draw_goals(ax: Axes, plan: Plan) -> None:
             qualifier = {"以上": "以上", "左右": "左右"}.get(goal.comparator or "", "")
             ax.text(x, y, f"{value_text(goal.value, goal.value_max)}{goal.unit}{qualifier}", fontsize=18,
                     color=ACCENT, va="top", weight="bold")
-            ax.text(x, y - 0.06, _wrap(goal.what, 16), fontsize=9, color=MUTED, va="top")
-
-
-def _wrap(text: str, width: int) -> str:
-    """Break text (no spaces in Chinese) every `width` characters."""
-    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+            ax.text(x, y - 0.06, "\n".join(wrap_lines(goal.what, 16)), fontsize=9, color=MUTED, va="top")
 
 
 def lead_counts(plan: Plan) -> list[tuple[str, int]]:

@@ -17,13 +17,14 @@ import folium.folium
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from core.declarations import BY_ID, LAYERS
+from core.formatting import map_note
 from layers.assets import resource_text
-from layers.mapview import feature_collection, map_note
-from layers.registry import BY_ID, LAYERS
+from layers.mapview import feature_collection
 from loaders.plan import Plan
-from reports.charts import CHART_TITLES, chart_svg
+from presentation.charts import CHART_TITLES, chart_svg
+from presentation.tour import Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_places
 from reports.fonts import NOTO_CJK, NOTO_CJK_SC_INDEX
-from reports.tour import Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_places
 
 #: Face of the Noto Sans CJK collection used for Simplified Chinese.
 FONT_NAME = "TourCJK"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -11,22 +9,21 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core import atomic, settings
+from core.errors import ChaohuError
+from core.formatting import value_text
 from loaders.plan import Deadline, Measure, Plan
-from loaders.workspace import workspace_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 #: The shipped default tour; the planner's edited copy lives in the workspace.
-DEFAULT_TOUR = REPO_ROOT / "data" / "plan" / "tour.yaml"
+DEFAULT_TOUR = settings.PLAN_DIR / "tour.yaml"
 TOUR_FILE = "tour.yaml"
 #: Shown where a deadline's measure names no lead unit (the plan's 组织保障 part).
 NO_LEAD = "未列牵头单位"
-#: The feature a slide without places shows: 巢湖市 in the city_boundary layer.
-CITY_ID = "340181"
 
 Chart = Literal["goals", "leads", "deadlines"]
 
 
-class TourError(Exception):
+class TourError(ChaohuError):
     """The tour file is missing, malformed or references something that does not exist (Chinese message)."""
 
 
@@ -60,7 +57,7 @@ class Tour(BaseModel):
 
 def workspace_tour_path() -> Path:
     """Where the planner's edited tour is kept: `<workspace>/tour.yaml`."""
-    return workspace_dir() / TOUR_FILE
+    return settings.current().workspace_dir / TOUR_FILE
 
 
 def read_tour(path: Path) -> Tour:
@@ -100,17 +97,7 @@ def tour_from_yaml(text: str) -> Tour:
 
 def save_tour(tour: Tour, path: Path | None = None) -> Path:
     """Write the tour atomically (default: the workspace copy); returns the path written."""
-    path = Path(path) if path is not None else workspace_tour_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(tour_yaml(tour))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic.write_text(Path(path) if path is not None else workspace_tour_path(), tour_yaml(tour))
 
 
 # ---------------------------------------------------------------- editing (pure)
@@ -167,16 +154,6 @@ class KeyFigure:
     def text(self) -> str:
         """One line, e.g. `全市制造业产值 达到 800–1000 亿元`."""
         return f"{self.label} {self.value} {self.unit}{self.qualifier}".strip()
-
-
-def number(value: float | int) -> str:
-    """A plan number as the plan writes it: 2000, 25.85, 1.35."""
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def value_text(value, value_max=None) -> str:
-    """`800–1000` for ranges, `25.85` otherwise."""
-    return number(value) if value_max is None else f"{number(value)}–{number(value_max)}"
 
 
 _QUALIFIER = {"以上": "以上", "左右": "左右", "级": "级", "达到": ""}
@@ -297,6 +274,5 @@ def slide_extent(catalog, slide: Slide) -> tuple[float, float, float, float]:
     if not places.empty:
         boxes.append(tuple(float(v) for v in places.total_bounds))
     if not boxes:
-        city = catalog.features[catalog.features["id"] == CITY_ID]
-        boxes.append(tuple(float(v) for v in city.total_bounds))
+        boxes.append(tuple(float(v) for v in catalog.city_outline().total_bounds))
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))

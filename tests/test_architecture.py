@@ -1,0 +1,89 @@
+"""The shape of the code: imports point down the layers, one exception family, the router only routes."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+#: Each top-level package (and the app script) with its rank: a module may import only ranks at or below its own.
+RANKS = {"core": 0, "geo": 1, "loaders": 2, "layers": 3, "reports": 4, "presentation": 5, "tracking": 5,
+         "views": 6, "streamlit_app": 7}
+
+
+def _modules() -> list[Path]:
+    files = [REPO / "streamlit_app.py"]
+    for package in RANKS:
+        folder = REPO / package
+        if folder.is_dir():
+            files += sorted(folder.rglob("*.py"))
+    return files
+
+
+def _owner(path: Path) -> str:
+    return path.relative_to(REPO).parts[0].removesuffix(".py")
+
+
+def _imported(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, top-level module name) of every import, including those inside functions."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, alias.name.split(".")[0]) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append((node.lineno, node.module.split(".")[0]))
+    return out
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: p.relative_to(REPO).as_posix())
+def test_imports_point_down_the_layers(path):
+    owner = _owner(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    upward = [f"line {line}: {owner} imports {name}" for line, name in _imported(tree)
+              if name in RANKS and RANKS[name] > RANKS[owner]]
+    assert not upward, "\n".join(upward)
+
+
+def test_the_import_check_catches_an_upward_import(tmp_path):
+    tree = ast.parse("def f():\n    from views.map import render\n")
+    assert [(2, "views")] == _imported(tree)  # a function-level import is seen too
+    assert RANKS["views"] > RANKS["loaders"]
+
+
+#: Python's own exception classes (Exception, ValueError, OSError …): only ChaohuError may derive from one directly.
+BUILTIN_ERRORS = {n for n in dir(builtins) if n.endswith(("Error", "Exception")) or n == "BaseException"}
+
+
+def test_exactly_one_exception_base_in_the_project():
+    direct = []
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = {b.id for b in node.bases if isinstance(b, ast.Name)}
+                if bases & BUILTIN_ERRORS:
+                    direct.append(f"{path.relative_to(REPO)}: {node.name}({', '.join(sorted(bases))})")
+    assert direct == ["core/errors.py: ChaohuError(Exception)"], direct
+
+
+def test_every_error_class_belongs_to_the_family():
+    from core.errors import ChaohuError
+    from loaders.errors import LoadError
+    from loaders.plan import PlanDataError
+    from loaders.places import PlacesError
+    from presentation.tour import TourError
+    from reports.export import ExportError
+    from reports.fonts import FontMissing
+
+    for cls in (LoadError, PlanDataError, PlacesError, TourError, ExportError, FontMissing):
+        assert issubclass(cls, ChaohuError), cls
+
+
+def test_the_app_script_only_routes():
+    tree = ast.parse((REPO / "streamlit_app.py").read_text(encoding="utf-8"))
+    defined = [n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    assert defined == [], f"streamlit_app.py defines {defined}: pages and logic belong in views/ and below"
+    imported = {name for _, name in _imported(tree)}
+    assert imported <= {"streamlit", "views"}, imported

@@ -1,0 +1,32 @@
+"""汇报模式: the tour full screen, no sidebar; keys and clickers step through the slides."""
+
+from __future__ import annotations
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from presentation.tour import load_tour, tour_from_yaml, tour_yaml
+from presentation.tour_html import tour_html
+from views import resources
+
+FULL_SCREEN_CSS = """<style>
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header, [data-testid="stToolbar"] {display:none !important}
+  .block-container, [data-testid="stMainBlockContainer"] {padding:0 !important; max-width:100% !important}
+  iframe[title="st.iframe"], [data-testid="stIFrame"], .stIFrame {height: calc(100vh - 32px) !important; width:100% !important}
+</style>"""
+
+
+@st.cache_data(show_spinner="正在生成汇报页面…", max_entries=8)
+def tour_page(tour_yaml_text: str, start: int = 0) -> str:
+    """The self-contained presentation page of a tour (cached by its YAML text)."""
+    return tour_html(tour_from_yaml(tour_yaml_text), resources.plan(), resources.catalog(), start=start)
+
+
+def render() -> None:
+    """The full-screen presentation page."""
+    st.html(FULL_SCREEN_CSS)
+    st.markdown('<a href="?mode=map" target="_self" style="font-size:13px">← 退出汇报</a>　'
+                '<span style="font-size:13px;color:#666">点击画面后，用 ← → / PageUp PageDown / 空格 翻页，F 全屏</span>',
+                unsafe_allow_html=True)
+    page = tour_page(tour_yaml(load_tour()), 0)
+    components.html(page, height=900, scrolling=False)

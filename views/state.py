@@ -1,0 +1,145 @@
+"""What the planner is looking at, as plain data: the URL ↔ view state, what a map click selects, the current selection.
+
+Nothing here imports Streamlit, so the rules are tested without a browser: a copied link reopens
+the same page, layers, filters, selection and map view; a click on a tiled parcel and a click on a
+plan place are told apart in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from core.declarations import LAYERS
+from layers.catalog import Catalog
+from layers.query import Filters
+
+#: The app's pages: URL value of ?mode= → the Chinese name in the page switch.
+PAGES = {"map": "规划地图", "overview": "概览", "present": "汇报模式", "tour": "编辑汇报"}
+DEFAULT_BASEMAP = "none"
+#: What the selection names: a place, a measure, a feature of a tiled layer, or nothing.
+SelectionKind = Literal["none", "place", "measure", "tile"]
+MEASURE_PREFIX = "measure:"
+TILE = "tile"
+
+
+def default_layers() -> tuple[str, ...]:
+    """The layers shown when the map opens, as declared."""
+    return tuple(s.id for s in LAYERS if s.visible)
+
+
+def _float(text: str | None, low: float, high: float) -> float | None:
+    """A number within [low, high] from URL text, or None."""
+    try:
+        value = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if low <= value <= high else None
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Page, basemap, visible layers, town focus, filters, selection and map view: everything a link reopens."""
+
+    mode: str = "map"
+    basemap: str = DEFAULT_BASEMAP
+    layers: tuple[str, ...] = field(default_factory=default_layers)
+    town: str = ""
+    filters: Filters = field(default_factory=Filters)
+    sel: str = ""
+    center: tuple[float, float] | None = None  # (lat, lon) of the map view, when the user moved it
+    zoom: int | None = None
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str], layer_ids, basemaps, towns=()) -> ViewState:
+        """The state a URL's query parameters describe; unknown or malformed values fall back to the defaults."""
+        get = lambda key: str(params.get(key) or "").strip()  # noqa: E731
+        known = set(layer_ids)
+        layers = tuple(i for i in get("layers").split(",") if i in known) if get("layers") else default_layers()
+        lat, lon, zoom = _float(get("lat"), -90, 90), _float(get("lon"), -180, 180), _float(get("z"), 1, 20)
+        town = get("town")
+        return cls(
+            mode=get("mode") if get("mode") in PAGES else "map",
+            basemap=get("basemap") if get("basemap") in set(basemaps) else DEFAULT_BASEMAP,
+            layers=layers,
+            town=town if not towns or town in set(towns) else "",
+            filters=Filters(**{k: get(k) for k in Filters.keys()}),
+            sel=get("sel"),
+            center=(lat, lon) if lat is not None and lon is not None else None,
+            zoom=int(zoom) if zoom is not None and lat is not None and lon is not None else None,
+        )
+
+    def to_query(self) -> dict[str, str]:
+        """The query parameters of this state (defaults left out, so links stay short)."""
+        params = {
+            "mode": self.mode if self.mode != "map" else "",
+            "layers": ",".join(self.layers) if self.layers != default_layers() else "",
+            "basemap": self.basemap if self.basemap != DEFAULT_BASEMAP else "",
+            "town": self.town,
+            "sel": self.sel if self.sel != TILE else "",
+            **{k: getattr(self.filters, k) for k in Filters.keys()},
+        }
+        if self.center is not None and self.zoom is not None:
+            params.update(lat=f"{self.center[0]:.5f}", lon=f"{self.center[1]:.5f}", z=str(self.zoom))
+        return {k: v for k, v in params.items() if v}
+
+    # ---- the selection
+
+    @property
+    def selection(self) -> tuple[SelectionKind, str]:
+        """(kind, id) of what the panel shows: ('place', id), ('measure', '4.2'), ('tile', ''), ('none', '')."""
+        if not self.sel:
+            return "none", ""
+        if self.sel.startswith(MEASURE_PREFIX):
+            return "measure", self.sel[len(MEASURE_PREFIX):]
+        if self.sel == TILE:
+            return "tile", ""
+        return "place", self.sel
+
+    def select_place(self, place_id: str) -> ViewState:
+        """The state with a place selected."""
+        return replace(self, sel=place_id)
+
+    def select_measure(self, measure_id: str) -> ViewState:
+        """The state with a measure selected (its places are listed in the panel)."""
+        return replace(self, sel=f"{MEASURE_PREFIX}{measure_id}")
+
+    def slide_places(self, catalog: Catalog) -> list[str]:
+        """The places a slide added from this view shows: the selected place, else the focused town's area, else none."""
+        kind, ident = self.selection
+        if kind == "place" and catalog.feature(ident) is not None:
+            return [ident]
+        if self.town:
+            return catalog.town_area(self.town)["id"].tolist()
+        return []
+
+
+@dataclass(frozen=True)
+class Click:
+    """What a click on the map hit: a plan/base/planner feature drawn as vector, or a feature of a tiled layer."""
+
+    kind: Literal["place", "tile"]
+    ident: str
+    props: dict
+
+    @property
+    def selection(self) -> str:
+        """The `sel` value this click selects."""
+        return TILE if self.kind == "tile" else self.ident
+
+
+def route_click(props: Mapping | None, catalog: Catalog) -> Click | None:
+    """What st_folium's `last_active_drawing` properties select, or None when the click hit nothing we know.
+
+    Tiled layers (layers/large.py) send their row position `fid` (or `generalised` below the detail
+    zoom) and the layer id; vector features send their feature `id`.
+    """
+    props = dict(props or {})
+    layer = props.get("layer")
+    if layer in catalog.user_specs and ("fid" in props or props.get("generalised")):
+        return Click("tile", f"{layer}:{props.get('fid', 'overview')}", props)
+    ident = props.get("id")
+    if ident and catalog.feature(str(ident)) is not None:
+        return Click("place", str(ident), props)
+    return None
