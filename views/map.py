@@ -22,7 +22,7 @@ from loaders.files import COORDS, NATIVE_COORDS_LABEL, UPLOAD_SUFFIXES, read_upl
 from loaders.plan import Plan
 from loaders.workspace import Workspace
 from reports.export import FORMATS, export_bytes
-from views import resources
+from views import progress as progress_view, resources
 from views.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
 from views.state import TILE, ViewState, route_click
 
@@ -276,12 +276,14 @@ def _panel(catalog: Catalog, plan: Plan, vs: ViewState) -> None:
                                 clicked_attributes(catalog.layers[props["layer"]], props)))
     elif kind == "measure":
         st.html(measure_panel_html(catalog, plan, ident))
+        st.html(progress_view.measure_section(ident))
         _link_buttons("在地图上查看：", [(f"place_{p}", catalog.feature(p)["name"], _select_place, (catalog, p))
                                       for p in sorted(catalog.places_of([ident])) if catalog.feature(p) is not None])
         _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u,))
                                           for u in plan.measure(ident).lead])
     elif kind == "place" and catalog.feature(ident) is not None:
         st.html(place_html(catalog, plan, ident))
+        st.html(progress_view.place_section(ident, catalog.feature(ident)["name"]))
         measures = catalog.measures_of(ident)
         _link_buttons("查看措施及其全部地点：", [(f"measure_{m}", f"措施 {m}", _select_measure, (m,)) for m in measures])
         lead_units = sorted({u for mid in measures for u in plan.measure(mid).lead})

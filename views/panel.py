@@ -6,7 +6,7 @@ The app shows these strings with `st.html`; tests read them too. Nothing here to
 from __future__ import annotations
 
 from core.declarations import USER_GROUP
-from core.formatting import accuracy_label, blank, esc as _e, measure_key, size_text, value_text
+from core.formatting import accuracy_label, esc as _e, measure_key, requirement_text, size_text, value_text
 from layers.catalog import Catalog
 from loaders.plan import Measure, Plan
 
@@ -57,13 +57,6 @@ def measure_html(plan: Plan, m: Measure, full_text: bool = True) -> str:
 def target_text(t) -> str:
     """A target as a planner reads it: 新建主次干道 9 条."""
     return f"{t.what} {value_text(t.value, getattr(t, 'value_max', None))} {t.unit}".strip()
-
-
-def requirement_text(status, deadline=None) -> str:
-    """The plan's required action with its deadline beside it (建成投产（6月底前）): what the plan asks, not what happened."""
-    if blank(status):
-        return ""
-    return f"{status}（{deadline}）" if not blank(deadline) else str(status)
 
 
 def measure_label(plan: Plan, measure_id: str) -> str:
