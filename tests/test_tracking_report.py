@@ -164,3 +164,16 @@ def test_with_the_year_set_to_2018_the_june_items_not_done_are_overdue_and_liste
     finally:
         store.engine.dispose()
         forget_stores()
+
+
+def test_a_units_note_that_looks_like_a_formula_stays_text_in_the_bulletin(tmp_path, plan):
+    store = GpkgStore(tmp_path / "ws.gpkg")
+    try:
+        t = Tracking.open(store=store, plan=plan)
+        note = '=HYPERLINK("http://example.invalid","点此")'
+        store.add_progress([ProgressInput("4.2", "已完成", None, note, date(2026, 11, 3))], "市半岛建设办", "张三")
+        wb = bulletin_workbook(make_bulletin(t.board(), plan, "2026-11", now=date(2026, 11, 26)))
+        cells = [c for row in wb["通报"].iter_rows() for c in row if c.value == note]
+        assert cells and all(c.data_type == "s" for c in cells)
+    finally:
+        store.engine.dispose()

@@ -22,8 +22,9 @@ UNIT = "市半岛建设办"
 
 
 @pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    """An empty workspace store for the command line and the service."""
+def workspace(tmp_path, monkeypatch, plan):
+    """An empty workspace store for the command line and the service (the plan read once per session)."""
+    monkeypatch.setattr("tracking.service.load_plan", lambda: plan)
     monkeypatch.setenv("CHAOHU_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.delenv("CHAOHU_DATABASE_URL", raising=False)
     monkeypatch.delenv("CHAOHU_WORKSPACE_GPKG", raising=False)

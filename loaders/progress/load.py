@@ -16,6 +16,7 @@ from loaders.places import load_place_links, load_places_yaml
 from loaders.plan import Plan, load_plan
 from loaders.progress.board import Board
 from loaders.progress.dates import check_year, today
+from loaders.progress.errors import ProgressError
 from loaders.progress.items import TrackItems, derive_items
 from loaders.store import Store, open_store
 
@@ -28,7 +29,12 @@ def plan_items(plan: Plan | None = None) -> TrackItems:
 def plan_year(store: Store | None = None) -> int | None:
     """The office's 起始年份, or None while unset."""
     value = (store or open_store()).setting(YEAR_SETTING)
-    return None if value is None else int(value)
+    if value is None:
+        return None
+    try:
+        return check_year(value)
+    except ProgressError as exc:
+        raise ProgressError(f"办公室设置中的{exc.message}请管理员重新设置（python -m tracking year 年份）。") from None
 
 
 def set_plan_year(value, user: str, role: str | None, store: Store | None = None) -> int | None:

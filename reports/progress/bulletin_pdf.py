@@ -30,7 +30,7 @@ LEFT, RIGHT, TOP, BOTTOM = 0.06, 0.94, 0.95, 0.07
 ROW = 0.0165
 FONT = 7
 #: Width of the page between the margins in display units at 7 pt (a CJK character is 2 units, a digit 1).
-UNITS = 148
+UNITS = 136
 #: The widest a column may be (display units) before the others are squeezed.
 MAX_COLUMN = 44
 
@@ -167,7 +167,8 @@ def _first_page(pages: _Pages, catalog: Catalog, bulletin: Bulletin) -> None:
     legend.axis("off")
     legend.legend(handles=handles, loc="upper left", fontsize=7, title="地点颜色（按关联事项的填报）", title_fontsize=7.5)
     pages.y = top - 0.45
-    notes = [line for note in bulletin.notes() for line in wrap_lines("注：" + note, 70)]
+    notes = [line for note in [*bulletin.notes(), "本 PDF 中过长的文字有截断，完整内容见同月的 Excel 通报。"]
+             for line in wrap_lines("注：" + note, 70)]
     fig.text(LEFT, pages.y, "\n".join(notes), fontsize=6.5, color="#a00000", va="top", linespacing=1.35)
     pages.y -= 0.012 * len(notes) + 0.02
 

@@ -25,6 +25,8 @@ def _table(ws, top: int, frame: pd.DataFrame, total_last: bool = False) -> int:
         for c, (heading, value) in enumerate(zip(frame.columns, row), start=1):
             value = None if value is None or (isinstance(value, float) and value != value) else value
             cell = ws.cell(row=r, column=c, value=value.item() if hasattr(value, "item") else value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # a unit's note is text, never a formula Excel would run
             if heading in PERCENT_COLUMNS:
                 cell.number_format = "0%"
             elif isinstance(value, str) and display_width(value) > MAX_WIDTH:

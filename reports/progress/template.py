@@ -108,7 +108,8 @@ def workbook(board: Board, unit_id: str) -> Workbook:
     first = HEADER_ROW + 1
     for r, item in enumerate(items, start=first):
         state = board.state(item.id)
-        values = (item.id, item_title(item), item.lead_text, state.due_label, state.summary())
+        flag = "；已逾期" if state.overdue else "；临近时限" if state.due_soon else ""
+        values = (item.id, item_title(item), item.lead_text, state.due_label, state.summary() + flag)
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c, value=value)
             cell.number_format = "@"
