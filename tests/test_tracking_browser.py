@@ -4,6 +4,7 @@ each item's state and its history, and the month's 通报 downloads with the cou
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from datetime import date
 
@@ -137,3 +138,26 @@ def test_the_months_bulletin_downloads_with_the_records_counts(app, page):
     total = dict(zip(header, rows[0]))
     assert total[DONE] == counts[DONE] >= 1
     assert total["事项数"] - total[NOT_REPORTED] == len(latest)
+
+
+def test_setting_the_plan_year_in_the_app_lists_the_overdue_items(app, page):
+    url, folder = app
+    _open(page, url)
+    assert page.get_by_text("起始年份未设置，不判断逾期。").count() >= 1
+    page.get_by_text("起始年份：未设置").click()
+    box = page.get_by_label("起始年份")
+    box.fill("2018")
+    box.press("Enter")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=TIMEOUT)
+    page.get_by_text("起始年份：2018 年").wait_for(timeout=TIMEOUT)
+    tab = page.get_by_role("tab", name=re.compile(r"^逾期（\d+）$"))
+    count = int(re.search(r"\d+", tab.inner_text()).group(0))
+    store = GpkgStore(folder / "workspace.gpkg")
+    try:
+        board = Tracking.open(store=store).board()
+        assert board.year == 2018 and count == len(board.overdue()) > 0
+        assert {s.item.due for s in board.overdue()} >= {"6月底前"}
+        assert store.changes(kind="setting")[0].after == {"value": 2018}
+    finally:
+        store.engine.dispose()

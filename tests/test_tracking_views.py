@@ -92,3 +92,11 @@ def test_the_plans_required_action_reads_as_a_requirement_with_its_deadline(cata
     town = catalog.feature("pj_mg50kt")["town"]
     features = summarize(catalog, plan, town).features
     assert features.loc[features["id"] == "pj_mg50kt", "status"].item() == "开工建设（12月底前）"
+
+
+def test_the_requirement_filter_lists_each_requirement_with_its_deadlines(catalog):
+    from layers.query import status_label, statuses
+
+    labels = {s: status_label(catalog, s) for s in statuses(catalog)}
+    assert labels["完成"] == "完成（6月底前）" and labels["开工建设"] == "开工建设（12月底前）"
+    assert labels["建设"] == "建设（部分如期）" and labels["新建"] == "新建"

@@ -16,7 +16,7 @@ from geo.crs import WEB
 from geo.view import view_for
 from layers.catalog import Catalog
 from layers.mapview import BASEMAPS, emphasis_group
-from layers.query import Filters, deadline_phrases, matching_places, search, statuses
+from layers.query import Filters, deadline_phrases, matching_places, search, status_label, statuses
 from layers.userlayers import clicked_attributes
 from loaders.files import COORDS, NATIVE_COORDS_LABEL, UPLOAD_SUFFIXES, read_uploads
 from loaders.plan import Plan
@@ -155,7 +155,7 @@ def _sidebar(catalog: Catalog, plan: Plan) -> str:
         "measure": ([m.id for m in plan.measures], lambda m: measure_label(plan, m)),
         "unit": (units, lambda u: plan.unit(u).name),
         "industry": ([i.id for i in plan.industries], lambda i: plan.industry(i).name),
-        "status": (statuses(catalog), str),
+        "status": (statuses(catalog), lambda s: status_label(catalog, s)),
         "deadline": (deadline_phrases(plan), str),
     }
     for key in Filters.keys():

@@ -80,16 +80,16 @@ def overview_section() -> None:
     c1, c2 = st.columns(2)
     with c1:
         st.caption("按牵头单位")
-        st.dataframe(_percent(by_unit(b)), hide_index=True, use_container_width=True)
+        st.dataframe(_percent(by_unit(b)), hide_index=True, width="stretch")
     with c2:
         st.caption("按方案部分（标题为编者所加）")
-        st.dataframe(_percent(by_section(b, tracking().plan)), hide_index=True, use_container_width=True)
+        st.dataframe(_percent(by_section(b, tracking().plan)), hide_index=True, width="stretch")
     st.caption("逾期事项" if b.year else f"逾期事项：{YEAR_LABEL}未设置，不判断逾期")
     overdue = item_table(b.overdue())
     if overdue.empty:
         st.write("无逾期事项。" if b.year else "—")
     else:
-        st.dataframe(overdue, hide_index=True, use_container_width=True)
+        st.dataframe(overdue, hide_index=True, width="stretch")
     st.caption("状态均来自各牵头单位的填报，未填报的事项不推断进展。在「实施进展」页导入填报、下载通报。")
 
 
@@ -171,7 +171,7 @@ def _panel(b: Board) -> None:
         st.write("点击地图上的地点，查看其跟踪事项的当前状态和填报历史。")
         st.caption("颜色按地点关联事项的最新填报：逾期优先，其次滞后、调整；灰色为尚无填报，浅灰为无跟踪事项。"
                    "地点位置多为示意，非测绘成果。")
-        st.dataframe(_percent(by_section(b, plan)), hide_index=True, use_container_width=True)
+        st.dataframe(_percent(by_section(b, plan)), hide_index=True, width="stretch")
         return
     st.html(f'<h3 style="margin:.2em 0">{esc(f["name"])}</h3>')
     st.html(place_progress_html(b, sel, f["name"]))
@@ -334,11 +334,11 @@ def render() -> None:
     for tab, (found, empty) in zip(tabs, lists):
         with tab:
             if found:
-                st.dataframe(item_table(found), hide_index=True, use_container_width=True)
+                st.dataframe(item_table(found), hide_index=True, width="stretch")
             else:
                 st.write(empty)
     with tabs[2]:
-        st.dataframe(item_table(states), hide_index=True, use_container_width=True)
+        st.dataframe(item_table(states), hide_index=True, width="stretch")
     if st.session_state.get("p_sel"):
         st.query_params["sel"] = st.session_state.p_sel
     st.caption(f"数据截至 {b.on.isoformat()}；{f'{YEAR_LABEL} {b.year} 年' if b.year else f'{YEAR_LABEL}未设置'}。")
