@@ -181,11 +181,9 @@ def _target_figure(plan: Plan, ref: str, target_id: str) -> KeyFigure:
 
 def _progress_figure(ref: str, item_id: str, board) -> KeyFigure:
     """A live progress figure: a target as done/target (12.3 / 25.85 公里), any other item as its reported status."""
-    state = None
-    if item_id in board.items:
-        state = board.state(item_id)
-    if state is None:
+    if item_id not in board.items:
         raise TourError(f"关键数字 “{ref}” 引用的事项 “{item_id}” 不是跟踪事项（如 4.2、4.1-d1、4.2-t3 或地点 id）")
+    state = board.state(item_id)
     item, rec = state.item, state.record
     when = f"{rec.reported_on.isoformat()} {rec.unit}填报" if rec else "尚无填报"
     if item.quantified:
