@@ -1,8 +1,8 @@
 """Move a whole store to another engine (GeoPackage → PostGIS, or back for a backup): everything, ids kept.
 
-Layers (with their recycle bin), documents, settings, accounts (password hashes as they are), progress records
-and the change log are copied; sessions and login failures are not (everyone logs in again). The target must be
-empty. For a PostGIS target the whole copy is one transaction: it lands completely or not at all.
+Layers (with their recycle bin), documents, settings, accounts (password hashes as they are) and the change
+log are copied; sessions and login failures are not (everyone logs in again). The target must be empty. For a
+PostGIS target the whole copy is one transaction: it lands completely or not at all.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def migrate(source: Store, target: Store, user: str) -> dict:
                 target._after_copy(change.conn)
                 change.summary = (f"从{source.describe()}迁移到{target.describe()}：图层 {counts['layers']} 个、回收站 "
                                   f"{counts['recycle_bin']} 个、文档 {counts['documents']} 个、设置 {counts['settings']} 项、"
-                                  f"账号 {counts['accounts']} 个、变更记录 {counts['changes']} 条、进展记录 {counts['progress']} 条")
+                                  f"账号 {counts['accounts']} 个、变更记录 {counts['changes']} 条")
                 change.after = counts
         except BaseException:
             for table in written:
