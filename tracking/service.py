@@ -17,7 +17,8 @@ from loaders.progress.errors import ProgressError
 from loaders.progress.items import TrackItems
 from loaders.progress.load import load_board, plan_items, set_plan_year
 from loaders.progress.workbook import FilledWorkbook, read_workbook
-from loaders.store import Store, open_store
+from loaders.store import open_store
+from loaders.store.base import Store
 from loaders.store.progress import ProgressBatch
 from reports.progress import bulletin_xlsx, template
 from reports.progress.bulletin import Bulletin, make_bulletin

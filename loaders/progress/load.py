@@ -18,7 +18,8 @@ from loaders.progress.board import Board
 from loaders.progress.dates import check_year, today
 from loaders.progress.errors import ProgressError
 from loaders.progress.items import TrackItems, derive_items
-from loaders.store import Store, open_store
+from loaders.store import open_store
+from loaders.store.base import Store
 
 
 def plan_items(plan: Plan | None = None) -> TrackItems:
