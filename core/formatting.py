@@ -47,6 +47,13 @@ def value_text(value, value_max=None) -> str:
     return number(value) if value_max is None else f"{number(value)}–{number(value_max)}"
 
 
+def requirement_text(status, deadline=None) -> str:
+    """The plan's required action with its deadline beside it (建成投产（6月底前）): what the plan asks, not what happened."""
+    if blank(status):
+        return ""
+    return f"{status}（{deadline}）" if not blank(deadline) else str(status)
+
+
 def wrap_lines(text: str, width: int) -> list[str]:
     """Text cut into lines of at most `width` characters (Chinese has no spaces to break at)."""
     text = str(text or "")

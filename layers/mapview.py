@@ -14,7 +14,7 @@ from folium import plugins
 from folium.template import Template
 
 from core.declarations import ACCURACY, GROUPS, LAYERS, LayerSpec, by_role
-from core.formatting import accuracy_dash, accuracy_label, blank, esc, map_note
+from core.formatting import accuracy_dash, accuracy_label, blank, esc, map_note, requirement_text
 from geo.chinacoords import to_gcj02
 from geo.crs import WEB
 
@@ -66,7 +66,8 @@ def feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, gcj02: bool = Fal
     for _, row in out.iterrows():
         props = {"id": esc(row.get("id")), "layer": spec.id, "name": esc(row.get("name"))}
         for field, _label in spec.popup_fields:
-            props[f"f_{field}"] = esc(_fmt(field, row.get(field)))
+            value = requirement_text(row.get(field), row.get("deadline")) if field == "status" and spec.plan else row.get(field)
+            props[f"f_{field}"] = esc(_fmt(field, value))
         props["_color"] = spec.color_for(row.get("status"))
         props["_dash"] = accuracy_dash(row.get("accuracy", ""))
         features.append({"type": "Feature", "id": props["id"], "properties": props,
@@ -149,7 +150,7 @@ class Legend(MacroElement):
             for s in members:
                 if s.status_colors:
                     for status, color in s.status_colors.items():
-                        rows.append(_legend_row(s, color, f"{s.title}（{status}）"))
+                        rows.append(_legend_row(s, color, f"{s.title}（规划要求：{status}）"))
                 else:
                     rows.append(_legend_row(s, s.color, s.title))
         rows.append('<div style="margin-top:6px;color:#555">位置精度</div>')

@@ -80,6 +80,16 @@ def statuses(catalog: Catalog) -> list[str]:
     return sorted(s for s in catalog.features["status"].dropna().unique() if s)
 
 
+def status_label(catalog: Catalog, status: str) -> str:
+    """A 规划要求 as the filter lists it, with the 时限 the plan gives it: 完成（6月底前）, 建设（部分如期）."""
+    f = catalog.features
+    given = f.loc[f["status"] == status, "deadline"].fillna("")
+    due = sorted({d for d in given if d})
+    if not due:
+        return status
+    return f"{status}（{'部分' if (given == '').any() else ''}{'、'.join(due)}）"
+
+
 def deadline_phrases(plan: Plan) -> list[str]:
     """The deadline phrases the plan uses (6月底前, 年底前 …), for the deadline filter."""
     return sorted({d.by for m in plan.measures for d in m.deadlines})

@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core import atomic, settings
 from core.errors import ChaohuError
-from core.formatting import value_text
+from core.formatting import number, value_text
+from core.progress import NOT_REPORTED
 from loaders.plan import Deadline, Measure, Plan, target_phrase
+from loaders.progress.load import load_board
 
 #: The shipped default tour; the planner's edited copy lives in the workspace.
 DEFAULT_TOUR = settings.PLAN_DIR / "tour.yaml"
@@ -187,9 +189,26 @@ def _target_figure(plan: Plan, ref: str, target_id: str) -> KeyFigure:
     return _figure(ref, t, f"措施 {measure.id}")
 
 
-def resolve_figure(plan: Plan, ref: str) -> KeyFigure:
-    """A figure reference (goal:…, target:…, industries:…, measures, deadlines) computed from the plan."""
+def _progress_figure(ref: str, item_id: str, board) -> KeyFigure:
+    """A live progress figure: a target as done/target (12.3 / 25.85 公里), any other item as its reported status."""
+    if item_id not in board.items:
+        raise TourError(f"关键数字 “{ref}” 引用的事项 “{item_id}” 不是跟踪事项（如 4.2、4.1-d1、4.2-t3 或地点 id）")
+    state = board.state(item_id)
+    item, rec = state.item, state.record
+    when = f"{rec.reported_on.isoformat()} {rec.unit}填报" if rec else "尚无填报"
+    if item.quantified:
+        done = number(state.value) if state.value is not None else NOT_REPORTED
+        return KeyFigure(ref, f"{item.title}（实施进展）", f"{done} / {value_text(item.target, item.target_max)}",
+                         item.unit, "", f"{state.status}，{when}；数据截至 {board.on.isoformat()}")
+    return KeyFigure(ref, f"{item.title}（实施进展）", state.status, "", "", f"{when}；数据截至 {board.on.isoformat()}")
+
+
+def resolve_figure(plan: Plan, ref: str, board=None) -> KeyFigure:
+    """A figure reference (goal:…, target:…, industries:…, measures, deadlines, progress:…) computed from the plan;
+    progress:<item id> from the units' reports when the slide is drawn (the store in effect unless `board` is given)."""
     kind, _, arg = ref.partition(":")
+    if kind == "progress":
+        return _progress_figure(ref, arg, board if board is not None else load_board(plan))
     if kind == "goal":
         return _goal_figure(plan, ref, arg)
     if kind == "target":
@@ -203,12 +222,15 @@ def resolve_figure(plan: Plan, ref: str) -> KeyFigure:
         return KeyFigure(ref, "方案措施", str(len(plan.measures)), "条", "", f"{len(plan.sections)} 个部分")
     if kind == "deadlines" and not arg:
         return KeyFigure(ref, "时间要求", str(len(all_deadlines(plan))), "项", "", "全部措施")
-    raise TourError(f"不认识的关键数字引用 “{ref}”（应为 goal:目标id、target:目标id、industries:类别、measures 或 deadlines）")
+    raise TourError(f"不认识的关键数字引用 “{ref}”（应为 goal:目标id、target:目标id、industries:类别、measures、deadlines "
+                    "或 progress:事项编号）")
 
 
-def slide_figures(plan: Plan, slide: Slide) -> list[KeyFigure]:
-    """Every figure of a slide, resolved from the plan (TourError on an unknown reference)."""
-    return [resolve_figure(plan, ref) for ref in slide.figures]
+def slide_figures(plan: Plan, slide: Slide, board=None) -> list[KeyFigure]:
+    """Every figure of a slide, resolved from the plan (and, for progress figures, the reports; TourError when unknown)."""
+    if board is None and any(ref.startswith("progress:") for ref in slide.figures):
+        board = load_board(plan)
+    return [resolve_figure(plan, ref, board) for ref in slide.figures]
 
 
 # ---------------------------------------------------------------- deadlines

@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from core.declarations import LAYERS, UNSURE, LayerSpec
-from core.formatting import accuracy_label, measure_key
+from core.formatting import accuracy_label, measure_key, requirement_text
 from layers.catalog import Catalog
 from loaders.plan import Measure, Plan
 
@@ -189,6 +189,7 @@ def deadline_table(plan: Plan, measures: pd.DataFrame) -> pd.DataFrame:
 def feature_table(catalog: Catalog, town_cut: gpd.GeoDataFrame) -> pd.DataFrame:
     """One row per piece in the town: layer, name, status, accuracy, share, area/length, linked measures."""
     names = dict(zip(catalog.places["id"], catalog.places["name"]))
+    deadlines = dict(zip(catalog.places["id"], catalog.places["deadline"]))
     rows = []
     for _, r in town_cut.iterrows():
         rows.append({
@@ -196,7 +197,7 @@ def feature_table(catalog: Catalog, town_cut: gpd.GeoDataFrame) -> pd.DataFrame:
             "name": r["name"],
             "id": r["id"],
             "town": r["town"],
-            "status": r["status"],
+            "status": requirement_text(r["status"], deadlines.get(r["id"])),
             "accuracy": accuracy_label(r["accuracy"]),
             "share": float(r["share"]),
             "area_km2": None if pd.isna(r["area_km2"]) else float(r["area_km2"]),

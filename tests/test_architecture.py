@@ -73,11 +73,12 @@ def test_every_error_class_belongs_to_the_family():
     from loaders.errors import LoadError
     from loaders.plan import PlanDataError
     from loaders.places import PlacesError
+    from loaders.progress.errors import ProgressError, WorkbookError
     from presentation.tour import TourError
     from reports.export import ExportError
     from reports.fonts import FontMissing
 
-    for cls in (LoadError, PlanDataError, PlacesError, TourError, ExportError, FontMissing):
+    for cls in (LoadError, PlanDataError, PlacesError, TourError, ExportError, FontMissing, ProgressError, WorkbookError):
         assert issubclass(cls, ChaohuError), cls
 
 

@@ -16,11 +16,11 @@ from geo.crs import WEB
 from geo.view import view_for
 from layers.catalog import Catalog
 from layers.mapview import BASEMAPS, emphasis_group
-from layers.query import Filters, deadline_phrases, matching_places, search, statuses
+from layers.query import Filters, deadline_phrases, matching_places, search, status_label, statuses
 from layers.userlayers import clicked_attributes
 from loaders.plan import Plan
 from reports.export import FORMATS, export_bytes
-from views import resources, upload
+from views import progress as progress_view, resources, upload
 from views.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
 from views.state import TILE, ViewState, route_click
 
@@ -153,7 +153,7 @@ def _sidebar(catalog: Catalog, plan: Plan) -> str:
         "measure": ([m.id for m in plan.measures], lambda m: measure_label(plan, m)),
         "unit": (units, lambda u: plan.unit(u).name),
         "industry": ([i.id for i in plan.industries], lambda i: plan.industry(i).name),
-        "status": (statuses(catalog), str),
+        "status": (statuses(catalog), lambda s: status_label(catalog, s)),
         "deadline": (deadline_phrases(plan), str),
     }
     for key in Filters.keys():
@@ -224,12 +224,14 @@ def _panel(catalog: Catalog, plan: Plan, vs: ViewState) -> None:
                                 clicked_attributes(catalog.layers[props["layer"]], props)))
     elif kind == "measure":
         st.html(measure_panel_html(catalog, plan, ident))
+        st.html(progress_view.measure_section(ident))
         _link_buttons("在地图上查看：", [(f"place_{p}", catalog.feature(p)["name"], _select_place, (catalog, p))
                                       for p in sorted(catalog.places_of([ident])) if catalog.feature(p) is not None])
         _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u,))
                                           for u in plan.measure(ident).lead])
     elif kind == "place" and catalog.feature(ident) is not None:
         st.html(place_html(catalog, plan, ident))
+        st.html(progress_view.place_section(ident, catalog.feature(ident)["name"]))
         measures = catalog.measures_of(ident)
         _link_buttons("查看措施及其全部地点：", [(f"measure_{m}", f"措施 {m}", _select_measure, (m,)) for m in measures])
         lead_units = sorted({u for mid in measures for u in plan.measure(mid).lead})

@@ -6,7 +6,7 @@ The app shows these strings with `st.html`; tests read them too. Nothing here to
 from __future__ import annotations
 
 from core.declarations import USER_GROUP
-from core.formatting import accuracy_label, blank, esc as _e, measure_key, size_text
+from core.formatting import accuracy_label, blank, esc as _e, measure_key, requirement_text, size_text
 from layers.catalog import Catalog
 from loaders.enterprises import enterprises_of_measure
 from loaders.places import INFERRED
@@ -67,13 +67,6 @@ def _inference(kind, note) -> str:
     if kind != INFERRED:
         return ""
     return f'<span class="inferred" title="{_e(note)}">（推断{"：" + _e(note) if not blank(note) else ""}）</span>'
-
-
-def requirement_text(status, deadline=None) -> str:
-    """The plan's required action with its deadline beside it (建成投产（6月底前）): what the plan asks, not what happened."""
-    if blank(status):
-        return ""
-    return f"{status}（{deadline}）" if not blank(deadline) else str(status)
 
 
 def measure_label(plan: Plan, measure_id: str) -> str:

@@ -7,6 +7,7 @@ import streamlit.components.v1 as components
 
 from presentation.tour import load_tour, tour_from_yaml, tour_yaml
 from presentation.tour_html import tour_html
+from loaders.store import open_store
 from views import resources
 
 FULL_SCREEN_CSS = """<style>
@@ -17,9 +18,16 @@ FULL_SCREEN_CSS = """<style>
 
 
 @st.cache_data(show_spinner="正在生成汇报页面…", max_entries=8)
-def tour_page(tour_yaml_text: str, start: int = 0) -> str:
-    """The self-contained presentation page of a tour (cached by its YAML text)."""
+def tour_page(tour_yaml_text: str, start: int = 0, progress_stamp: tuple = ()) -> str:
+    """The self-contained presentation page of a tour (cached by its YAML text and, for live progress figures, by
+    the state of the progress records)."""
     return tour_html(tour_from_yaml(tour_yaml_text), resources.plan(), resources.catalog(), start=start)
+
+
+def stamp(tour) -> tuple:
+    """What changes a tour's page besides its text: the progress records, when a slide shows progress:… figures."""
+    live = any(ref.startswith("progress:") for slide in tour.slides for ref in slide.figures)
+    return open_store().progress_stamp() if live else ()
 
 
 def render() -> None:
@@ -28,5 +36,6 @@ def render() -> None:
     st.markdown('<a href="?mode=map" target="_self" style="font-size:13px">← 退出汇报</a>　'
                 '<span style="font-size:13px;color:#666">点击画面后，用 ← → / PageUp PageDown / 空格 翻页，F 全屏</span>',
                 unsafe_allow_html=True)
-    page = tour_page(tour_yaml(load_tour()), 0)
+    tour = load_tour()
+    page = tour_page(tour_yaml(tour), 0, stamp(tour))
     components.html(page, height=900, scrolling=False)

@@ -14,7 +14,7 @@ from presentation.tour import (Tour, add_slide, check_tour, load_tour, move_slid
 from presentation.tour_pdf import tour_pdf
 from views import resources
 from views.map import current_state
-from views.present import tour_page
+from views.present import stamp, tour_page
 
 
 def _save(tour: Tour) -> None:
@@ -71,7 +71,7 @@ def render() -> None:
         _save(add_slide(tour, slide_from_view(new_title, places=vs.slide_places(resources.catalog()), layers=vs.layers)))
     st.subheader("导出")
     c1, c2 = st.columns(2)
-    c1.download_button("下载离线汇报网页（HTML）", data=tour_page(tour_yaml(tour), 0),
+    c1.download_button("下载离线汇报网页（HTML）", data=tour_page(tour_yaml(tour), 0, stamp(tour)),
                        file_name="巢湖制造业规划汇报.html", mime="text/html")
     if c2.button("生成 PDF 讲义"):
         with st.spinner("正在生成 PDF…"):

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from geo.crs import STORAGE
 from loaders.store import schema as t
+from loaders.store.progress import PROGRESS_ACTIONS, PROGRESS_KINDS, ProgressMixin
 from loaders.store.accounts import AccountsMixin
 from loaders.store.errors import ConflictError, StoreError, StoreUnavailable
 from loaders.store.labels import ACTIONS, DOCUMENT_NAMES, KINDS, LOCAL_USER  # noqa: F401  (re-exported)
@@ -189,7 +190,7 @@ def geometry_kind(gdf: gpd.GeoDataFrame) -> str:
     return ", ".join(sorted(set(gdf.geom_type.dropna())))
 
 
-class Store(AccountsMixin):
+class Store(AccountsMixin, ProgressMixin):
     """The office's shared data, behind one interface for both engines (see the module docstring)."""
 
     #: "gpkg" or "postgis".
@@ -537,6 +538,9 @@ class Store(AccountsMixin):
             raise StoreError(f"变更记录中没有编号 {change_id}。")
         rec = found[0]
         before, after = rec.before or {}, rec.after or {}
+        done = self.undo_progress(rec.action, after, user)
+        if done is not None:
+            return done
         if rec.action in ("layer.add", "layer.restore"):
             info = self.layer_by_id(after["layer_id"])
             if info.removed_at is not None:
@@ -572,3 +576,7 @@ class Store(AccountsMixin):
         """Where the store is, for messages."""
         return self.where
 
+
+#: Progress tracking's changes in the log (loaders/store/progress.py).
+ACTIONS.update(PROGRESS_ACTIONS)
+KINDS.update(PROGRESS_KINDS)

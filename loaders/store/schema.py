@@ -7,7 +7,7 @@ and write them through ``Store.transaction`` so every change lands in ``chaohu_c
 
 from __future__ import annotations
 
-from sqlalchemy import (Column, DateTime, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint,
+from sqlalchemy import (Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint,
                         func)
 
 METADATA = MetaData()
@@ -98,4 +98,35 @@ changes = Table(
     #: JSON of the state before and after (enough to undo where undoing makes sense).
     Column("before", Text),
     Column("after", Text),
+)
+
+progress = Table(
+    "chaohu_progress", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    #: The trackable item (loaders/progress/items.py): 4.2, 4.1-d1, 4.2-t3 or a place id.
+    Column("item_id", Text, nullable=False, index=True),
+    #: 进展状态: one of core.progress.STATUSES.
+    Column("status", Text, nullable=False),
+    #: 完成值, in the target's unit (targets only).
+    Column("value", Float),
+    Column("note", Text, nullable=False, default=""),
+    #: 填报单位 and 填报人.
+    Column("unit", Text, nullable=False),
+    Column("reporter", Text, nullable=False),
+    #: 填报日期 (the day the unit reports the state for).
+    Column("reported_on", Date, nullable=False),
+    #: The import the record came in (one workbook or one form); withdrawn together.
+    Column("batch", Text, nullable=False, index=True),
+    Column("source", Text, nullable=False, default=""),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+progress_withdrawals = Table(
+    "chaohu_progress_withdrawals", METADATA,
+    #: A withdrawn batch stays in the history (marked 已撤回); its records no longer count.
+    Column("batch", Text, primary_key=True),
+    Column("reason", Text, nullable=False, default=""),
+    Column("withdrawn_by", Text, nullable=False),
+    Column("withdrawn_at", DateTime, nullable=False),
 )

@@ -1,0 +1,100 @@
+"""Progress records: what a unit reported about an item, on which day, and the checks every report passes.
+
+Records are append-only: a new report adds a record, the current state is the latest one, and a withdrawn batch
+(a wrong import) stays in the history marked 已撤回 instead of being deleted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from core.formatting import number
+from core.progress import DONE, EARLIEST_YEAR, STATUSES
+
+if TYPE_CHECKING:  # the store imports this module; it needs no plan
+    from loaders.progress.items import TrackItem
+
+#: The longest 进展说明 kept (a paragraph; longer text belongs in a document).
+MAX_NOTE = 500
+#: The earliest 填报日期 that makes sense: the plan cites a 2017 document.
+EARLIEST_REPORT = date(EARLIEST_YEAR, 1, 1)
+#: Column names as the workbook and messages use them.
+STATUS_COL, VALUE_COL, NOTE_COL, DATE_COL = "进展状态", "完成值", "进展说明", "填报日期"
+
+
+@dataclass(frozen=True)
+class ProgressInput:
+    """One report before it is stored: the item, its 进展状态, 完成值 (targets only), 进展说明 and 填报日期."""
+
+    item_id: str
+    status: str
+    value: float | None
+    note: str
+    reported_on: date
+
+
+@dataclass(frozen=True)
+class ProgressRecord:
+    """One stored report: the input plus who reported it for which unit, the import it came in and its state."""
+
+    id: int
+    item_id: str
+    status: str
+    value: float | None
+    note: str
+    #: 填报单位 (the unit the workbook was made for) and 填报人 (who imported or entered it).
+    unit: str
+    reporter: str
+    reported_on: date
+    #: The import (one workbook or one form) the record came in; a whole batch is withdrawn together.
+    batch: str
+    source: str
+    recorded_at: datetime
+    withdrawn: bool = False
+
+    def value_text(self, unit: str = "") -> str:
+        """`12.3 公里`, or "" without a value."""
+        return "" if self.value is None else f"{number(self.value)} {unit}".strip()
+
+    def to_dict(self) -> dict:
+        """JSON-ready."""
+        return {"id": self.id, "item_id": self.item_id, "status": self.status, "value": self.value, "note": self.note,
+                "unit": self.unit, "reporter": self.reporter, "reported_on": self.reported_on.isoformat(),
+                "batch": self.batch, "source": self.source, "withdrawn": self.withdrawn}
+
+
+def problems_of(item: TrackItem, status: str, value, note: str, reported_on, today: date) -> list[tuple[str, str]]:
+    """What is wrong with one report, as (column, Chinese message) pairs; empty when it can be stored."""
+    out: list[tuple[str, str]] = []
+    if status not in STATUSES:
+        shown = f"「{status}」" if status else "空白"
+        out.append((STATUS_COL, f"{shown}不是可选的进展状态（应为：{'、'.join(STATUSES)}）"))
+    if value is not None:
+        if not item.quantified:
+            out.append((VALUE_COL, "该事项不是量化目标，完成值应留空"))
+        elif isinstance(value, str) or not math.isfinite(value):
+            out.append((VALUE_COL, f"「{value}」不是数字（单位：{item.unit}，只填数字）"))
+        elif value < 0:
+            out.append((VALUE_COL, f"{number(value)} 是负数，完成值不能小于 0"))
+        elif item.target_top is not None and value > item.target_top and not str(note or "").strip():
+            out.append((VALUE_COL, f"完成值 {number(value)} {item.unit} 超过目标 {number(item.target_top)} {item.unit}，"
+                                   f"请在「{NOTE_COL}」中写明原因"))
+    if len(str(note or "")) > MAX_NOTE:
+        out.append((NOTE_COL, f"进展说明有 {len(note)} 个字，最多 {MAX_NOTE} 个字"))
+    if reported_on is None:
+        out.append((DATE_COL, "请填写填报日期"))
+    elif not isinstance(reported_on, date):
+        out.append((DATE_COL, f"「{reported_on}」不是日期（应形如 2026-11-20）"))
+    elif reported_on > today:
+        out.append((DATE_COL, f"{reported_on.isoformat()} 晚于今天（{today.isoformat()}），不能填报未来的日期"))
+    elif reported_on < EARLIEST_REPORT:
+        out.append((DATE_COL, f"{reported_on.isoformat()} 早于方案（{EARLIEST_YEAR} 年），请核对"))
+    return out
+
+
+def is_done(record: ProgressRecord | None) -> bool:
+    """Whether a record says 已完成."""
+    return record is not None and record.status == DONE

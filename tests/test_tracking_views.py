@@ -1,0 +1,102 @@
+"""Progress where planners see it, without a browser: the panel's items and timeline (escaped), the progress map's
+colours and legend, live figures in the 汇报, and the plan's words shown as 规划要求 with their 时限 everywhere."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+
+import pytest
+
+from core.declarations import BY_ID
+from core.progress import CATEGORY_COLORS, DONE, NO_ITEMS, NOT_REPORTED
+from layers.mapview import Legend, feature_collection
+from layers.progressmap import progress_map
+from loaders.progress.board import Board
+from loaders.progress.load import plan_items
+from loaders.progress.records import ProgressRecord
+from presentation.tour import Slide, Tour, TourError, resolve_figure
+from presentation.tour_html import tour_html
+from reports.summary import summarize
+from views.progress_panel import measure_progress_html, place_progress_html
+
+HOSTILE = "<img src=x onerror=alert(1)>已开工"
+
+
+@pytest.fixture(scope="module")
+def items(plan):
+    return plan_items(plan)
+
+
+def rec(item_id, status, on, value=None, rid=1, note="", withdrawn=False):
+    return ProgressRecord(id=rid, item_id=item_id, status=status, value=value, note=note, unit="市经信委", reporter="张三",
+                          reported_on=on, batch=f"b{rid}", source="", recorded_at=datetime(2026, 11, 1), withdrawn=withdrawn)
+
+
+def test_the_panel_shows_each_item_with_its_state_and_history_newest_first_escaped(items):
+    board = Board(items, [rec("3.2-d1", "推进中", date(2026, 9, 1), rid=1, note=HOSTILE),
+                          rec("3.2-d1", DONE, date(2026, 10, 15), rid=2),
+                          rec("pj_mg50kt", "滞后", date(2026, 10, 20), rid=3, withdrawn=True)], None, date(2026, 11, 26))
+    html = place_progress_html(board, "pj_mg50kt", "五万吨镁基轻合金新材料项目")
+    assert re.findall(r'data-item="([^"]+)"', html) == ["pj_mg50kt", "3.2-d1"]
+    d1 = html.split('data-item="3.2-d1"')[1]
+    assert d1.index("2026-10-15") < d1.index("2026-09-01")  # newest first
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;已开工" in html
+    assert "（已撤回）" in html and 'class="withdrawn"' in html
+    assert "规划要求：开工建设（12月底前）" in html and "年份未定" in html
+    assert "滞后" in html.split('data-item="pj_mg50kt"')[1].split('data-item="3.2-d1"')[0]
+    assert "尚无填报" not in d1
+    empty = place_progress_html(board, "edz_juchao", "居巢经开区")
+    assert NO_ITEMS in empty and "data-item" not in empty
+    roll = measure_progress_html(board, "3.2")
+    assert f"{DONE} 1" in roll and 'data-item="3.2"' in roll
+
+
+def test_the_progress_map_colours_each_place_by_its_items_with_a_legend(catalog, items):
+    board = Board(items, [rec("3.2-d1", DONE, date(2026, 10, 15))], None, date(2026, 11, 26))
+    ids = list(catalog.plan_features()["id"])
+    colors = board.place_colors(ids)
+    m = progress_map(catalog.layers, colors, {pid: f"提示{pid}" for pid in ids})
+    page = m.get_root().render()
+    drawn = {p["id"]: p for p in map(json.loads, re.findall(r'"properties": (\{[^{}]*\})', page)) if "_category" in p}
+    assert set(drawn) == {pid for pid in ids if catalog.feature(pid) is not None}
+    assert (drawn["pj_mg50kt"]["_category"], drawn["pj_mg50kt"]["_color"]) == (DONE, CATEGORY_COLORS[DONE])
+    assert drawn["pj_mg50kt"]["f_progress"] == "提示pj_mg50kt"
+    assert drawn["rd_zhizhong"]["_color"] == CATEGORY_COLORS[NOT_REPORTED]
+    assert drawn["edz_juchao"]["_category"] == NO_ITEMS
+    legend = next(c for c in m._children.values() if isinstance(c, Legend)).body
+    assert "实施进展（按关联事项的最新填报）" in legend and f'data-category="{DONE}"' in legend
+    assert f'data-category="{NOT_REPORTED}"' in legend
+
+
+def test_a_slide_shows_live_progress_resolved_when_it_is_drawn(plan, catalog, items):
+    board = Board(items, [rec("4.2-t3", "推进中", date(2026, 11, 20), 12.3)], None, date(2026, 11, 26))
+    fig = resolve_figure(plan, "progress:4.2-t3", board)
+    assert (fig.value, fig.unit) == ("12.3 / 25.85", "公里") and "2026-11-20" in fig.source and "推进中" in fig.source
+    assert resolve_figure(plan, "progress:4.2", board).value == NOT_REPORTED
+    with pytest.raises(TourError, match="“9.9” 不是跟踪事项"):
+        resolve_figure(plan, "progress:9.9", board)
+    tour = Tour(title="进展", slides=(Slide(title="路网进展", figures=("progress:4.2-t3",), layers=("peninsula_roads",)),))
+    page = tour_html(tour, plan, catalog)  # resolved from the store in effect (the test run's empty workspace)
+    assert '<span class="num">未填报 / 25.85</span>' in page
+
+
+def test_the_plans_required_action_reads_as_a_requirement_with_its_deadline(catalog, plan):
+    spec = BY_ID["projects"]
+    fc = feature_collection(catalog.layers["projects"], spec)
+    props = next(f["properties"] for f in fc["features"] if f["properties"]["id"] == "pj_mg50kt")
+    assert props["f_status"] == "开工建设（12月底前）"
+    roads = Legend([BY_ID["peninsula_roads"]]).body
+    assert "半岛科学城路网（规划要求：新建）" in roads and "规划要求：续建" in roads
+    town = catalog.feature("pj_mg50kt")["town"]
+    features = summarize(catalog, plan, town).features
+    assert features.loc[features["id"] == "pj_mg50kt", "status"].item() == "开工建设（12月底前）"
+
+
+def test_the_requirement_filter_lists_each_requirement_with_its_deadlines(catalog):
+    from layers.query import status_label, statuses
+
+    labels = {s: status_label(catalog, s) for s in statuses(catalog)}
+    assert labels["开工建设"] == "开工建设（12月底前）"
+    assert labels["建设"] == "建设（部分如期）" and labels["新建"] == "新建"

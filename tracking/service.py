@@ -1,0 +1,132 @@
+"""The tracking actions the command line and the app share: templates out, a filled workbook in (all or nothing,
+one transaction), the board, the 通报 files, the plan year; permissions checked with core/roles.py."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from core import roles
+from loaders.plan import Plan, load_plan
+from loaders.progress.board import Board
+from loaders.progress.dates import today
+from loaders.progress.errors import ProgressError
+from loaders.progress.items import TrackItems
+from loaders.progress.load import load_board, plan_items, set_plan_year
+from loaders.progress.workbook import FilledWorkbook, read_workbook
+from loaders.store import open_store
+from loaders.store.base import Store
+from loaders.store.progress import ProgressBatch
+from reports.progress import bulletin_xlsx, template
+from reports.progress.bulletin import Bulletin, make_bulletin
+
+#: 通报 formats → (Chinese label, MIME type).
+REPORT_FORMATS = {"xlsx": ("Excel", template.XLSX_MIME), "pdf": ("PDF", "application/pdf")}
+
+
+@dataclass
+class Tracking:
+    """The plan, its items and the store in effect (the app keeps one per process; a command makes one)."""
+
+    plan: Plan
+    items: TrackItems
+    store: Store
+
+    @classmethod
+    def open(cls, store: Store | None = None, plan: Plan | None = None) -> Tracking:
+        """Tracking on the store the settings name (or the one given) and the plan data in effect."""
+        plan = plan or load_plan()
+        return cls(plan=plan, items=plan_items(plan), store=store or open_store())
+
+    def board(self, on: date | None = None) -> Board:
+        """Every item's state today (or on `on`)."""
+        return load_board(self.plan, self.store, on, self.items)
+
+    # ---- templates
+
+    def unit_ids(self, unit: str | None, every: bool) -> list[str]:
+        """The units asked for: one by name (市经信委) or id, or every lead unit; ProgressError listing the units."""
+        if every:
+            return [uid for uid, _ in self.items.units()]
+        uid = self.items.unit_id(unit or "")
+        if uid is None:
+            names = "、".join(name for _, name in self.items.units())
+            raise ProgressError(f"「{unit}」不是方案中牵头跟踪事项的单位。可选：{names}。")
+        return [uid]
+
+    def write_templates(self, out_dir: Path, unit: str | None = None, every: bool = False) -> list[Path]:
+        """One workbook per lead unit into out_dir."""
+        board = self.board()
+        return [template.write_template(board, uid, Path(out_dir)) for uid in self.unit_ids(unit, every)]
+
+    def template_bytes(self, unit_id: str) -> tuple[str, bytes]:
+        """(file name, data) of one unit's workbook."""
+        return template.template_bytes(self.board(), unit_id)
+
+    def all_templates_zip(self) -> tuple[str, bytes]:
+        """Every lead unit's workbook in one zip."""
+        board = self.board()
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for uid, _ in self.items.units():
+                name, data = template.template_bytes(board, uid)
+                zf.writestr(name, data)
+        return f"进展填报模板_{board.on.isoformat()}.zip", buf.getvalue()
+
+    # ---- import
+
+    def read(self, data: bytes | Path, name: str = "") -> FilledWorkbook:
+        """A filled workbook checked against the plan's items (WorkbookError: every bad row and column)."""
+        return read_workbook(data, self.items, today(), name)
+
+    def import_workbook(self, data: bytes | Path, by: str, role: str | None, name: str = "") -> tuple[FilledWorkbook, ProgressBatch]:
+        """Check a filled workbook and append its reports in one transaction: everything or nothing."""
+        roles.require(role, "report_progress")
+        if not str(by or "").strip():
+            raise ProgressError("请写明填报人（姓名），没有写入任何记录。")
+        filled = self.read(data, name)
+        source = name or (Path(data).name if isinstance(data, (str, Path)) else "")
+        batch = self.store.add_progress(list(filled.reports), filled.unit, by.strip(), source)
+        return filled, batch
+
+    # ---- year
+
+    def set_year(self, value, by: str, role: str | None) -> int | None:
+        """Set or clear 起始年份 (管理 role)."""
+        return set_plan_year(value, by, role, self.store)
+
+    # ---- the 通报
+
+    def bulletin(self, month: str) -> Bulletin:
+        """The 通报 of a month (2026-11)."""
+        return make_bulletin(self.board(), self.plan, month)
+
+    def report_bytes(self, bulletin: Bulletin, fmt: str, catalog=None) -> tuple[str, bytes, str]:
+        """(file name, data, MIME) of the 通报 in one format (the PDF draws the map, so it needs the catalogue)."""
+        if fmt not in REPORT_FORMATS:
+            raise ProgressError(f"不认识的格式「{fmt}」。可选：{'、'.join(REPORT_FORMATS)}。")
+        name = f"实施进展通报_{bulletin.month}.{fmt}"
+        if fmt == "xlsx":
+            return name, bulletin_xlsx.xlsx_bytes(bulletin), REPORT_FORMATS[fmt][1]
+        from layers.catalog import load_catalog
+        from reports.progress.bulletin_pdf import pdf_bytes
+
+        return name, pdf_bytes(bulletin, catalog or load_catalog()), REPORT_FORMATS[fmt][1]
+
+    def write_report(self, month: str, formats: list[str], out_dir: Path, catalog=None) -> list[Path]:
+        """The 通报 of a month in each format into out_dir."""
+        unknown = [f for f in formats if f not in REPORT_FORMATS]
+        if unknown or not formats:
+            raise ProgressError(f"不认识的格式「{'、'.join(unknown) or '（空）'}」。可选：{'、'.join(REPORT_FORMATS)}。")
+        bulletin = self.bulletin(month)
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for fmt in formats:
+            name, data, _mime = self.report_bytes(bulletin, fmt, catalog)
+            (out_dir / name).write_bytes(data)
+            paths.append(out_dir / name)
+        return paths

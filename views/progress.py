@@ -1,0 +1,344 @@
+"""实施进展: the places coloured by the state of their items, the panel with each item's state and history, filters
+by 进展状态 / 逾期 / 牵头单位, the units' workbooks out and in (编辑), 起始年份 (管理) and the monthly 通报.
+
+Also the small pieces other pages call: the progress section of the map's panel and the 概览's progress section.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from core import roles
+from core.errors import ChaohuError
+from core.formatting import esc
+from core.progress import NOT_REPORTED, STATUSES, YEAR_LABEL
+from layers import assets
+from layers.mapview import emphasis_group
+from layers.progressmap import progress_map
+from loaders.progress.board import Board
+from loaders.progress.dates import today
+from loaders.store import open_store
+from reports.progress.bulletin import by_section, by_unit, item_table
+from reports.progress.template import XLSX_MIME
+from tracking.service import REPORT_FORMATS, Tracking
+from views import resources
+from views.panel import place_html
+from views.progress_panel import measure_progress_html, place_progress_html
+
+log = logging.getLogger("chaohu")
+FILTER_ALL = ""
+
+
+# ---- shared pieces
+
+
+@st.cache_resource(show_spinner="正在整理跟踪事项…")
+def tracking() -> Tracking:
+    """The plan's items and the store in effect (once per process)."""
+    return Tracking.open(plan=resources.plan())
+
+
+def board() -> Board:
+    """Every item's state today, read fresh from the store."""
+    return tracking().board()
+
+
+def role() -> str | None:
+    """The role of whoever uses the app: the open role while no account exists (the lead plugs login in here)."""
+    return open_store().role_for(st.session_state.get("session_token"))
+
+
+def place_section(place_id: str, name: str = "") -> str:
+    """The 实施进展 section of a place's panel on the planning map ("" when the store cannot be read)."""
+    try:
+        return place_progress_html(board(), place_id, name)
+    except ChaohuError as exc:
+        log.warning("%s (%s)", exc.message, exc.detail)
+        return ""
+
+
+def measure_section(measure_id: str) -> str:
+    """The 实施进展 section of a measure's panel on the planning map."""
+    try:
+        return measure_progress_html(board(), measure_id)
+    except ChaohuError as exc:
+        log.warning("%s (%s)", exc.message, exc.detail)
+        return ""
+
+
+def overview_section() -> None:
+    """The 概览 page's progress section: totals, by unit, by section, the overdue list."""
+    b = board()
+    st.subheader("实施进展")
+    _totals(b)
+    c1, c2 = st.columns(2)
+    with c1:
+        st.caption("按牵头单位")
+        st.dataframe(_percent(by_unit(b)), hide_index=True, width="stretch")
+    with c2:
+        st.caption("按方案部分（标题为编者所加）")
+        st.dataframe(_percent(by_section(b, tracking().plan)), hide_index=True, width="stretch")
+    st.caption("逾期事项" if b.year else f"逾期事项：{YEAR_LABEL}未设置，不判断逾期")
+    overdue = item_table(b.overdue())
+    if overdue.empty:
+        st.write("无逾期事项。" if b.year else "—")
+    else:
+        st.dataframe(overdue, hide_index=True, width="stretch")
+    st.caption("状态均来自各牵头单位的填报，未填报的事项不推断进展。在「实施进展」页导入填报、下载通报。")
+
+
+# ---- filters
+
+
+def _matches(b: Board, states, status: str, overdue: bool, unit: str) -> bool:
+    """Whether some item among `states` passes the filters."""
+    for s in states:
+        if status and s.status != status:
+            continue
+        if overdue and not s.overdue:
+            continue
+        if unit and unit not in s.item.leads:
+            continue
+        return True
+    return False
+
+
+def _filtered_items(b: Board, status: str, overdue: bool, unit: str):
+    return [s for s in b.states if _matches(b, [s], status, overdue, unit)]
+
+
+def _filtered_places(b: Board, place_ids, status: str, overdue: bool, unit: str) -> set[str] | None:
+    if not (status or overdue or unit):
+        return None
+    return {pid for pid in place_ids if _matches(b, b.of_place(pid), status, overdue, unit)}
+
+
+# ---- the map
+
+
+@st.cache_resource(show_spinner="正在生成地图…", max_entries=16)
+def _map(colors: tuple, tips: tuple, only: frozenset | None) -> folium.Map:
+    m = progress_map(resources.catalog().layers, dict(colors), dict(tips), set(only) if only is not None else None,
+                     height=resources.MAP_HEIGHT)
+    assets.offline(m, mode="static")  # Leaflet and plugins from the app itself, never a CDN
+    return m
+
+
+def _tip(b: Board, pid: str) -> str:
+    states = b.of_place(pid)
+    if not states:
+        return "无跟踪事项"
+    reported = sum(1 for s in states if s.record is not None)
+    late = sum(s.overdue for s in states)
+    return f"{b.place_category(pid)}（事项 {len(states)} 项，已填报 {reported} 项{f'，逾期 {late} 项' if late else ''}）"
+
+
+def _draw_map(b: Board, only: set[str] | None) -> None:
+    catalog = resources.catalog()
+    ids = list(catalog.plan_features()["id"])
+    colors = b.place_colors(ids)
+    tips = {pid: _tip(b, pid) for pid in ids}
+    fmap = copy.deepcopy(_map(tuple(sorted(colors.items())), tuple(sorted(tips.items())),
+                              frozenset(only) if only is not None else None))
+    emphasis = []
+    sel = st.session_state.get("p_sel", "")
+    if sel and catalog.feature(sel) is not None:
+        row = catalog.features[catalog.features["id"] == sel]
+        emphasis.append(emphasis_group(row, catalog.spec(row.iloc[0]["layer"])))
+    out = st_folium(fmap, key="progress_map", height=resources.MAP_HEIGHT, use_container_width=True,
+                    returned_objects=["last_active_drawing"], feature_group_to_add=emphasis or None)
+    props = ((out or {}).get("last_active_drawing") or {}).get("properties") or {}
+    pid = str(props.get("id") or "")
+    if pid and catalog.feature(pid) is not None and pid != st.session_state.get("p_last"):
+        st.session_state.p_last = pid
+        if pid != sel:
+            st.session_state.p_sel = pid
+            st.rerun()
+
+
+def _panel(b: Board) -> None:
+    catalog, plan = resources.catalog(), resources.plan()
+    sel = st.session_state.get("p_sel", "")
+    f = catalog.feature(sel) if sel else None
+    if f is None:
+        st.markdown("#### 实施进展")
+        st.write("点击地图上的地点，查看其跟踪事项的当前状态和填报历史。")
+        st.caption("颜色按地点关联事项的最新填报：逾期优先，其次滞后、调整；灰色为尚无填报，浅灰为无跟踪事项。"
+                   "地点位置多为示意，非测绘成果。")
+        st.dataframe(_percent(by_section(b, plan)), hide_index=True, width="stretch")
+        return
+    st.html(f'<h3 style="margin:.2em 0">{esc(f["name"])}</h3>')
+    st.html(place_progress_html(b, sel, f["name"]))
+    with st.expander("地点与规划要求"):
+        st.html(place_html(catalog, plan, sel))
+
+
+def _percent(frame: pd.DataFrame) -> pd.DataFrame:
+    """完成度 as a percentage for display."""
+    if "完成度" in frame:
+        frame = frame.assign(完成度=frame["完成度"].map(lambda v: f"{v:.0%}" if v == v and v is not None else ""))
+    return frame
+
+
+def _totals(b: Board) -> None:
+    t = b.total()
+    cols = st.columns(5)
+    cols[0].metric("跟踪事项", t.total)
+    cols[1].metric("已有填报", t.reported)
+    cols[2].metric("已完成", t.done)
+    cols[3].metric("逾期", t.overdue if b.year else "—", help=None if b.year else f"{YEAR_LABEL}未设置，不判断逾期")
+    cols[4].metric("30 天内到期", t.due_soon if b.year else "—")
+
+
+# ---- the sidebar: filters, year, workbooks, 通报
+
+
+def _filters(t: Tracking, b: Board) -> tuple[str, bool, str]:
+    st.subheader("筛选")
+    status = st.selectbox("进展状态", [FILTER_ALL, NOT_REPORTED, *STATUSES], key="pf_status",
+                          format_func=lambda v: v or "全部")
+    overdue = st.checkbox("只看逾期", key="pf_overdue", disabled=b.year is None,
+                          help=None if b.year else f"{YEAR_LABEL}未设置时不判断逾期")
+    units = [FILTER_ALL] + [uid for uid, _ in t.items.units()]
+    names = dict(t.items.units())
+    unit = st.selectbox("牵头单位", units, key="pf_unit", format_func=lambda u: names.get(u, "全部"))
+    return status, bool(overdue and b.year), unit
+
+
+def _year(b: Board, who: str | None) -> None:
+    allowed = roles.allowed(who, "manage_settings")
+    with st.expander(f"{YEAR_LABEL}：{b.year} 年" if b.year else f"{YEAR_LABEL}：未设置"):
+        st.caption("方案原文没有写年份。设置后，「6月底前」等时限换算为该年的日期，并判断逾期和临近；未设置时不判断逾期。")
+        value = st.text_input(YEAR_LABEL, value=str(b.year or ""), key="p_year", placeholder="如 2018",
+                              disabled=not allowed)
+        c1, c2 = st.columns(2)
+        if c1.button("保存", key="p_year_save", disabled=not allowed):
+            _act(lambda: tracking().set_year(value, _user(), role()), f"{YEAR_LABEL}已保存。")
+        if c2.button("清除", key="p_year_clear", disabled=not allowed or b.year is None):
+            _act(lambda: tracking().set_year(None, _user(), role()), f"{YEAR_LABEL}已清除。")
+        if not allowed:
+            st.caption("修改起始年份需要「管理」角色。")
+
+
+def _user() -> str:
+    return st.session_state.get("p_by", "").strip() or st.session_state.get("account_name", "") or "本机用户"
+
+
+def _act(action, success: str) -> None:
+    """Run a change; its Chinese message (success or error) is shown after the rerun."""
+    try:
+        action()
+    except ChaohuError as exc:
+        st.session_state.p_msg = ("error", exc.message)
+    else:
+        st.session_state.p_msg = ("success", success)
+    st.rerun()
+
+
+def _workbooks(t: Tracking, b: Board, who: str | None) -> None:
+    allowed = roles.allowed(who, "report_progress")
+    with st.expander("进展填报（Excel）", expanded=True):
+        names = dict(t.items.units())
+        unit = st.selectbox("牵头单位", [uid for uid, _ in t.items.units()], key="p_tpl_unit", format_func=names.get)
+        name, data = t.template_bytes(unit)
+        st.download_button(f"下载填报模板：{names[unit]}", data=data, file_name=name, mime=XLSX_MIME, key="p_tpl_dl")
+        if st.button("准备全部单位的模板（zip）", key="p_tpl_all"):
+            st.session_state.p_zip = t.all_templates_zip()
+        if st.session_state.get("p_zip"):
+            zname, zdata = st.session_state.p_zip
+            st.download_button("下载全部模板（zip）", data=zdata, file_name=zname, mime="application/zip", key="p_zip_dl")
+        st.divider()
+        upload = st.file_uploader("导入填好的工作簿", type=["xlsx"], key="p_upload", disabled=not allowed)
+        st.text_input("填报人", key="p_by", placeholder="姓名（记入进展记录和变更记录）", disabled=not allowed)
+        if st.button("导入", key="p_import", disabled=not allowed or upload is None):
+            _import(t, upload)
+        if not allowed:
+            st.caption("导入进展需要「编辑」角色。")
+
+
+def _import(t: Tracking, upload) -> None:
+    """Import an uploaded workbook (all or nothing); the result or every problem is shown after the rerun."""
+    try:
+        filled, batch = t.import_workbook(upload.getvalue(), st.session_state.get("p_by", ""), role(), upload.name)
+    except ChaohuError as exc:
+        st.session_state.p_msg = ("error", exc.message)
+    else:
+        st.session_state.p_msg = ("success", f"已导入「{filled.unit}」的进展 {batch.records} 条（填报人 {batch.reporter}，"
+                                             f"导入编号 {batch.batch}）；{filled.blank_rows} 行未填写，未记录。")
+    st.rerun()
+
+
+def _bulletin(t: Tracking) -> None:
+    with st.expander("月度通报", expanded=True):
+        month = st.text_input("月份", value=f"{today():%Y-%m}", key="p_month", help="如 2026-11")
+        fmt = st.radio("格式", list(REPORT_FORMATS), horizontal=True, key="p_fmt",
+                       format_func=lambda f: REPORT_FORMATS[f][0])
+        if st.button("生成通报", key="p_report"):
+            with st.spinner("正在生成通报…"):
+                try:
+                    bulletin = t.bulletin(month)
+                    st.session_state.p_report_file = t.report_bytes(bulletin, fmt, resources.catalog())
+                except ChaohuError as exc:
+                    st.session_state.p_report_file = None
+                    st.error(exc.message)
+        if st.session_state.get("p_report_file"):
+            name, data, mime = st.session_state.p_report_file
+            st.download_button(f"下载 {name}", data=data, file_name=name, mime=mime, key="p_report_dl")
+
+
+def _messages() -> None:
+    if "p_msg" in st.session_state:
+        kind, text = st.session_state.pop("p_msg")
+        (st.error if kind == "error" else st.success)(text)
+
+
+# ---- the page
+
+
+def render() -> None:
+    """The 实施进展 page."""
+    t = tracking()
+    b = board()
+    who = role()
+    if "p_sel" not in st.session_state:
+        sel = str(st.query_params.get("sel") or "")
+        st.session_state.p_sel = sel if resources.catalog().feature(sel) is not None else ""
+    with st.sidebar:
+        st.title("实施进展")
+        st.caption("各牵头单位填报的进展：颜色、清单和通报只反映填报内容。")
+        status, overdue, unit = _filters(t, b)
+        _year(b, who)
+        _workbooks(t, b, who)
+        _bulletin(t)
+    st.title("实施进展")
+    _messages()
+    _totals(b)
+    only = _filtered_places(b, resources.catalog().plan_features()["id"], status, overdue, unit)
+    if only is not None:
+        st.info(f"筛选结果：{len(only)} 处地点有符合条件的事项。")
+    col_map, col_panel = st.columns([3, 2], gap="small")
+    with col_map:
+        _draw_map(b, only)
+    with col_panel:
+        _panel(b)
+    states = _filtered_items(b, status, overdue, unit)
+    tabs = st.tabs([f"逾期（{len(b.overdue())}）", f"临近时限（{len(b.due_soon())}）", f"事项清单（{len(states)}）"])
+    lists = ((b.overdue(), "无逾期事项。" if b.year else f"{YEAR_LABEL}未设置，不判断逾期。"),
+             (b.due_soon(), "30 天内没有到期的事项。" if b.year else f"{YEAR_LABEL}未设置，不判断临近。"))
+    for tab, (found, empty) in zip(tabs, lists):
+        with tab:
+            if found:
+                st.dataframe(item_table(found), hide_index=True, width="stretch")
+            else:
+                st.write(empty)
+    with tabs[2]:
+        st.dataframe(item_table(states), hide_index=True, width="stretch")
+    if st.session_state.get("p_sel"):
+        st.query_params["sel"] = st.session_state.p_sel
+    st.caption(f"数据截至 {b.on.isoformat()}；{f'{YEAR_LABEL} {b.year} 年' if b.year else f'{YEAR_LABEL}未设置'}。")
