@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from geo.crs import STORAGE
 from loaders.store import schema as t
 from loaders.store.accounts import AccountsMixin
+from loaders.store.corrections import CorrectionsMixin
 from loaders.store.errors import ConflictError, StoreError, StoreUnavailable
 
 #: Who a change is recorded as when nobody is logged in (the app running open on a laptop, a script).
@@ -36,9 +37,11 @@ ACTIONS = {
     "document.put": "修改文档", "setting.put": "修改设置",
     "account.add": "添加账号", "account.password": "修改密码", "account.role": "修改角色", "account.remove": "删除账号",
     "store.migrate": "迁移数据", "undo": "撤销",
+    "correction.add": "校正位置", "correction.revert": "撤销校正", "correction.import": "导入校正",
 }
 #: Chinese label of the kinds of things the log records (filters on the 变更记录 page).
-KINDS = {"layer": "图层", "document": "文档", "setting": "设置", "account": "账号", "store": "数据库"}
+KINDS = {"layer": "图层", "document": "文档", "setting": "设置", "account": "账号", "store": "数据库",
+         "correction": "位置校正"}
 #: Documents the app keeps, with their Chinese names (anything else is shown by its id).
 DOCUMENT_NAMES = {"tour": "汇报"}
 BEIJING = timezone(timedelta(hours=8))
@@ -196,7 +199,7 @@ def geometry_kind(gdf: gpd.GeoDataFrame) -> str:
     return ", ".join(sorted(set(gdf.geom_type.dropna())))
 
 
-class Store(AccountsMixin):
+class Store(CorrectionsMixin, AccountsMixin):
     """The office's shared data, behind one interface for both engines (see the module docstring)."""
 
     #: "gpkg" or "postgis".
@@ -585,7 +588,7 @@ class Store(AccountsMixin):
         """Whether the store holds nothing yet (no layer, document, setting, account or change)."""
         with self.reading() as conn:
             return all(conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
-                       for table in (t.layers, t.documents, t.settings, t.accounts, t.changes))
+                       for table in (t.layers, t.documents, t.settings, t.accounts, t.changes, t.corrections))
 
     def describe(self) -> str:
         """Where the store is, for messages."""
