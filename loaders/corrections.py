@@ -246,13 +246,13 @@ def pick_feature(gdf: gpd.GeoDataFrame, feature: int | None, label: str):
     """The geometry of the feature-th feature (1-based) of a layer in EPSG:4490; a single feature needs no number."""
     count = len(gdf)
     if count == 0:
-        raise CorrectionError(f"「{label}」中没有要素。")
+        raise CorrectionError(f"{label}中没有要素。")
     if feature is None:
         if count > 1:
-            raise CorrectionError(f"「{label}」中有 {count} 个要素，请指定采用第几个（1–{count}）。")
+            raise CorrectionError(f"{label}中有 {count} 个要素，请指定采用第几个（1–{count}）。")
         feature = 1
     if not 1 <= int(feature) <= count:
-        raise CorrectionError(f"「{label}」中没有第 {feature} 个要素（共 {count} 个，从 1 开始数）。")
+        raise CorrectionError(f"{label}中没有第 {feature} 个要素（共 {count} 个，从 1 开始数）。")
     gdf = gdf.set_crs(STORAGE) if gdf.crs is None else gdf.to_crs(STORAGE)
     return gdf.geometry.iloc[int(feature) - 1]
 

@@ -144,10 +144,10 @@ class CorrectionsMixin:
             current = in_effect(self._entries(change.conn, place_id))
             self._check_expected(current, expected, name)
             before, before_accuracy = (current.geometry, current.accuracy) if current else (shipped_geometry, shipped_accuracy)
-            values = dict(uid=uuid.uuid4().hex, place_id=place_id, layer=layer, action=CORRECT, geometry=to_hex(geometry),
-                          accuracy=accuracy, source=source, source_date=source_date, before_geometry=to_hex(before),
-                          before_accuracy=before_accuracy or "", method=method, reverts=None, made_by=change.user,
-                          made_at=self.clock(), origin="")
+            values = {"uid": uuid.uuid4().hex, "place_id": place_id, "layer": layer, "action": CORRECT,
+                      "geometry": to_hex(geometry), "accuracy": accuracy, "source": source, "source_date": source_date,
+                      "before_geometry": to_hex(before), "before_accuracy": before_accuracy or "", "method": method,
+                      "reverts": None, "made_by": change.user, "made_at": self.clock(), "origin": ""}
             new_id = change.conn.execute(insert(t.corrections).values(**values)).inserted_primary_key[0]
             change.summary = summary or f"校正「{name}」的位置，来源「{source}」（{source_date}）"
             change.before = {"uid": current.uid if current else None, "accuracy": before_accuracy}
@@ -165,25 +165,30 @@ class CorrectionsMixin:
             if current is None:
                 raise StoreError(f"「{name}」没有生效的校正，无需撤销（现为规划随附位置）。")
             previous = in_effect([*entries, _revert_of(current)])
-            values = dict(uid=uuid.uuid4().hex, place_id=place_id, layer=current.layer, action=REVERT,
-                          geometry=to_hex(current.before_geometry), accuracy=current.before_accuracy,
-                          source=previous.source if previous else "", source_date=previous.source_date if previous else "",
-                          before_geometry=to_hex(current.geometry), before_accuracy=current.accuracy, method="",
-                          reverts=current.uid, made_by=change.user, made_at=self.clock(), origin="")
+            values = {"uid": uuid.uuid4().hex, "place_id": place_id, "layer": current.layer, "action": REVERT,
+                      "geometry": to_hex(current.before_geometry), "accuracy": current.before_accuracy,
+                      "source": previous.source if previous else "", "source_date": previous.source_date if previous else "",
+                      "before_geometry": to_hex(current.geometry), "before_accuracy": current.accuracy, "method": "",
+                      "reverts": current.uid, "made_by": change.user, "made_at": self.clock(), "origin": ""}
             new_id = change.conn.execute(insert(t.corrections).values(**values)).inserted_primary_key[0]
             change.summary = summary or f"撤销「{name}」的校正（{current.made_by} 于 {_local(current.made_at)}）"
             change.before = {"uid": current.uid, "accuracy": current.accuracy}
             change.after = {"uid": previous.uid if previous else None, "accuracy": current.before_accuracy, "reverts": current.uid}
         return self._entry_by_id(new_id)
 
-    def add_imported(self, rows: list[dict], user: str, origin: str, summary: str) -> int:
+    def add_imported(self, rows: list[dict], user: str, origin: str, summary: str, expected: dict | None = None) -> int:
         """Write entries taken from another installation (their uid, who and when kept) in one transaction; how many.
 
-        `rows` are column → value dicts of ``chaohu_corrections`` (geometries as shapely objects); entries whose uid is
-        here already are skipped.
+        `rows` are column → value dicts of ``chaohu_corrections`` (geometries as shapely objects; `origin` defaults to
+        the file); entries whose uid is here already are skipped. `expected` (place id → uid in effect when the import
+        was planned, or None) refuses the whole import with ConflictError when a place changed meanwhile.
         """
         with self.transaction(user, "correction", "correction.import", origin) as change:
             self._lock_corrections(change.conn)
+            for place_id, uid in (expected or {}).items():
+                current = in_effect(self._entries(change.conn, place_id))
+                if (current.uid if current else None) != uid:
+                    raise ConflictError(f"导入期间地点「{place_id}」的位置被其他人修改，本次导入没有写入任何内容，请重新导入。")
             known = {r[0] for r in change.conn.execute(select(t.corrections.c.uid))}
             fresh = [r for r in rows if r["uid"] not in known]
             if not fresh:
@@ -191,7 +196,7 @@ class CorrectionsMixin:
                 return 0
             change.conn.execute(insert(t.corrections), [
                 {**r, "geometry": to_hex(r["geometry"]), "before_geometry": to_hex(r["before_geometry"]),
-                 "origin": r.get("origin") or origin} for r in fresh])
+                 "origin": r.get("origin", origin)} for r in fresh])
             change.summary = summary
             change.after = {"entries": len(fresh), "places": sorted({r["place_id"] for r in fresh})}
         return len(fresh)
