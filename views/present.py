@@ -17,8 +17,8 @@ FULL_SCREEN_CSS = """<style>
 
 
 @st.cache_data(show_spinner="正在生成汇报页面…", max_entries=8)
-def tour_page(tour_yaml_text: str, start: int = 0) -> str:
-    """The self-contained presentation page of a tour (cached by its YAML text)."""
+def tour_page(tour_yaml_text: str, start: int = 0, stamp: tuple[int, int] = (0, 0)) -> str:
+    """The self-contained presentation page of a tour (cached by its YAML text and the corrections' stamp)."""
     return tour_html(tour_from_yaml(tour_yaml_text), resources.plan(), resources.catalog(), start=start)
 
 
@@ -28,5 +28,5 @@ def render() -> None:
     st.markdown('<a href="?mode=map" target="_self" style="font-size:13px">← 退出汇报</a>　'
                 '<span style="font-size:13px;color:#666">点击画面后，用 ← → / PageUp PageDown / 空格 翻页，F 全屏</span>',
                 unsafe_allow_html=True)
-    page = tour_page(tour_yaml(load_tour()), 0)
+    page = tour_page(tour_yaml(load_tour()), 0, resources.corrections_stamp())
     components.html(page, height=900, scrolling=False)

@@ -71,7 +71,7 @@ def render() -> None:
         _save(add_slide(tour, slide_from_view(new_title, places=vs.slide_places(resources.catalog()), layers=vs.layers)))
     st.subheader("导出")
     c1, c2 = st.columns(2)
-    c1.download_button("下载离线汇报网页（HTML）", data=tour_page(tour_yaml(tour), 0),
+    c1.download_button("下载离线汇报网页（HTML）", data=tour_page(tour_yaml(tour), 0, resources.corrections_stamp()),
                        file_name="巢湖制造业规划汇报.html", mime="text/html")
     if c2.button("生成 PDF 讲义"):
         with st.spinner("正在生成 PDF…"):
