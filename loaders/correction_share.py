@@ -23,7 +23,7 @@ import shapely
 
 from geo.crs import STORAGE
 from loaders.corrections import CHOICES, CorrectionError, check_inside, plan_place, plan_places, shaped
-from loaders.store.base import LOCAL_USER, Store, local_iso, local_text
+from loaders.store.base import BEIJING, LOCAL_USER, Store, local_text
 from loaders.store.corrections import CORRECT, REVERT, CorrectionEntry, in_effect
 
 #: The table of the exported GeoPackage.
@@ -43,7 +43,8 @@ def export_gpkg(store: Store, path: str | Path) -> int:
              "source_date": e.source_date,
              "before_wkt": "" if e.before_geometry is None else shapely.to_wkt(e.before_geometry, rounding_precision=-1),
              "before_accuracy": e.before_accuracy, "method": e.method, "reverts": e.reverts or "", "made_by": e.made_by,
-             "made_at": local_iso(e.made_at), "origin": e.origin} for i, e in enumerate(entries)]
+             "made_at": e.made_at.replace(tzinfo=UTC).astimezone(BEIJING).isoformat(), "origin": e.origin}
+            for i, e in enumerate(entries)]
     gdf = gpd.GeoDataFrame(pd.DataFrame(rows, columns=FIELDS), geometry=gpd.GeoSeries([e.geometry for e in entries],
                                                                                        crs=STORAGE), crs=STORAGE)
     path = Path(path)
