@@ -187,3 +187,37 @@ def test_moving_a_workspace_to_postgis_carries_its_corrections(tmp_path, pg_clus
         assert after.id > made.id  # the id sequence moved past the copied rows
     finally:
         office.engine.dispose()
+
+
+def _entry(place_id: str, layer: str, geometry, uid: str = "u1", action: str = "correct", reverts=None):
+    from datetime import datetime
+
+    from loaders.store.corrections import CorrectionEntry
+
+    return CorrectionEntry(id=1, uid=uid, place_id=place_id, layer=layer, action=action, geometry=geometry,
+                           accuracy="located", source="管委会图", source_date="2025", before_geometry=None,
+                           before_accuracy="approximate", method="在地图上绘制", reverts=reverts, made_by="张三",
+                           made_at=datetime(2025, 5, 1, 1, 30))
+
+
+def test_the_overlay_changes_copies_rederives_a_parent_and_reports_a_vanished_place():
+    from core.declarations import LAYERS
+    from loaders.base import read_layer
+    from loaders.correction_overlay import Corrections
+
+    frames = {s.id: read_layer(s) for s in LAYERS}
+    places = load_places_yaml()
+    south = park()  # 南区 moved: the 居巢经开区 extent (the union of its parts) follows
+    overlay = Corrections.from_entries([_entry("edz_south", "juchao_edz", south), _entry("ip_gone", "industrial_parks", park(), "u2")])
+    laid, new_places = overlay.apply(frames, places)
+    edz = laid["juchao_edz"].set_index("id")
+    assert edz.loc["edz_south", "geometry"].equals(south) and edz.loc["edz_south", "correction"] == "已校准：管委会图（2025）"
+    assert edz.loc["edz_south", "note"].startswith("（校准前）") and edz.loc["edz_juchao", "correction"] == ""
+    assert edz.loc["edz_juchao", "geometry"].contains(south)
+    assert not frames["juchao_edz"].set_index("id").loc["edz_juchao", "geometry"].contains(south)  # the input is untouched
+    assert new_places.set_index("id").loc["edz_south", "geometry"].equals(south)
+    assert overlay.problems == ["位置校正记录中的地点「ip_gone」已不在规划数据中，该校正未显示。"]
+    reverted = Corrections.from_entries([_entry("edz_south", "juchao_edz", south),
+                                         _entry("edz_south", "juchao_edz", None, "u3", "revert", reverts="u1")])
+    assert reverted.current == {} and len(reverted.entries_of("edz_south")) == 2
+    assert reverted.apply(frames, places)[0]["juchao_edz"]["correction"].eq("").all()
