@@ -26,7 +26,7 @@ def rendered(catalog, tmp_path, monkeypatch) -> str:
     """The map page with the hostile layer as the app shows a planner's layer."""
     monkeypatch.setenv("CHAOHU_WORKSPACE", str(tmp_path))
     Workspace().add(f"<svg onload=top.__xss=4>{LINK}", hostile_layer(), source="<img src=y>.csv")
-    extra = user_layers()
+    extra = user_layers().layers
     assert len(extra) == 1
     m = build_map(catalog.layers, ["city_boundary"], extra=extra)
     return m.get_root().render()
