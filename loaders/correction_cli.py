@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import json
 
-import geopandas as gpd
-
 from core.declarations import BY_ID
-from core.formatting import accuracy_label, size_text
-from geo.crs import STORAGE
-from geo.measure import area_km2, area_mu, length_km
-from loaders.corrections import CHOICES, CorrectionError, adopt_file, plan_place, revert
+from core.formatting import accuracy_label
+from loaders.corrections import CHOICES, CorrectionError, adopt_file, plan_place, revert, size_words
 from loaders.store import open_store
 from loaders.store.base import local_iso, local_text
 from loaders.store.corrections import REVERT, entry_geojson
@@ -47,17 +43,6 @@ def add_commands(sub) -> None:
     imp.add_argument("path", help="导出的 .gpkg 文件")
     imp.add_argument("--take", action="append", default=[], metavar="PLACE_ID", help="该地点有冲突时采用导入文件中的校正（可重复）")
     imp.add_argument("--by", default=None, help="记录的操作人")
-
-
-def _size(entry) -> str:
-    """The corrected geometry's size, measured in EPSG:4548."""
-    kind = BY_ID[entry.layer].geometry
-    series = gpd.GeoSeries([entry.geometry], crs=STORAGE)
-    if kind == "Polygon":
-        return "面积 " + size_text(area_km2=float(area_km2(series).iloc[0]), area_mu=float(area_mu(series).iloc[0]))
-    if kind == "LineString":
-        return "长度 " + size_text(length_km=float(length_km(series).iloc[0]))
-    return f"坐标 {entry.geometry.x:.6f}, {entry.geometry.y:.6f}"
 
 
 def entry_dict(entry) -> dict:
@@ -122,6 +107,6 @@ def _adopt(store, args, user: str) -> int:
                               "[--feature N] [--accuracy located|approximate]。")
     entry = adopt_file(store, args.path, args.place, args.source, feature=args.feature, accuracy=args.accuracy,
                        source_date=args.date, user=user, coords=args.coords, crs=args.crs, layer=args.layer)
-    print(f"已校正「{plan_place(entry.place_id).name}」：{entry.method}；{_size(entry)}；来源「{entry.source}」"
+    print(f"已校正「{plan_place(entry.place_id).name}」：{entry.method}；{size_words(entry.geometry, BY_ID[entry.layer].geometry)}；来源「{entry.source}」"
           f"（{entry.source_date}），{CHOICES[entry.accuracy]}。")
     return 0

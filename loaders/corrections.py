@@ -20,8 +20,9 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from core.declarations import BY_ID, LayerSpec
-from core.formatting import accuracy_label
+from core.formatting import accuracy_label, size_text
 from geo.crs import MEASURE, STORAGE
+from geo.measure import area_km2, area_mu, length_km
 from loaders.base import load_city_boundary
 from loaders.places import load_places_yaml
 from loaders.store.base import LOCAL_USER, Store
@@ -125,6 +126,22 @@ def shaped(geometry, place: Place):
     if polygon.is_empty or polygon.area == 0:
         raise CorrectionError(f"「{place.name}」的新范围面积为零（各点在一条线上），请重新画一个面。")
     return polygon
+
+
+def size_words(geometry, kind: str, accuracy: str = "located", prefix: bool = True) -> str:
+    """A position's size as planners read it, measured in EPSG:4548: 面积 3.00 平方公里（约 4,500 亩）, 长度 3.40 公里,
+    坐标 117.800000, 31.600000 (约 and rounding for schematic sizes; '' for a missing geometry, or a point without prefix)."""
+    if geometry is None:
+        return ""
+    series = gpd.GeoSeries([geometry], crs=STORAGE)
+    if kind == "Polygon":
+        text = size_text(area_km2=float(area_km2(series).iloc[0]), area_mu=float(area_mu(series).iloc[0]), accuracy=accuracy)
+        return f"面积 {text}" if prefix else text
+    if kind == "LineString":
+        text = size_text(length_km=float(length_km(series).iloc[0]), accuracy=accuracy)
+        return f"长度 {text}" if prefix else text
+    point = geometry.representative_point()
+    return f"坐标 {point.x:.6f}, {point.y:.6f}" if prefix else ""
 
 
 def outside_km(geometry, data_dir: str | None = None) -> tuple[float, bool]:

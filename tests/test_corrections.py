@@ -221,3 +221,15 @@ def test_the_overlay_changes_copies_rederives_a_parent_and_reports_a_vanished_pl
                                          _entry("edz_south", "juchao_edz", None, "u3", "revert", reverts="u1")])
     assert reverted.current == {} and len(reverted.entries_of("edz_south")) == 2
     assert reverted.apply(frames, places)[0]["juchao_edz"]["correction"].eq("").all()
+
+
+def test_a_feature_of_an_uploaded_layer_becomes_the_place_s_geometry(store):
+    layer = gpd.GeoDataFrame({"名称": ["一号地块", "锦江园区红线"]}, geometry=[park(-2000), park(1500)], crs="EPSG:4490")
+    store.add_layer("园区范围（管委会）", layer, "张三")
+    entry = c.adopt_layer(store, "园区范围（管委会）", "ip_jinjiang", "管委会红线图", feature=2, source_date="2025-04-01", user="张三")
+    assert entry.geometry.equals_exact(park(1500), 1e-9) and entry.method == "采用图层「园区范围（管委会）」第 2 个要素"
+    with pytest.raises(c.CorrectionError, match="图层「园区范围（管委会）」中有 2 个要素，请指定采用第几个（1–2）"):
+        c.adopt_layer(store, "园区范围（管委会）", "ip_jinjiang", "管委会红线图")
+    with pytest.raises(c.CorrectionError, match="没有第 3 个要素（共 2 个"):
+        c.adopt_layer(store, "园区范围（管委会）", "ip_jinjiang", "管委会红线图", feature=3)
+    assert len(store.correction_entries()) == 1

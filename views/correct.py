@@ -19,17 +19,16 @@ from streamlit_folium import st_folium
 from core import roles
 from core.declarations import BY_ID, PLAN_LAYER_IDS
 from core.errors import ChaohuError
-from core.formatting import accuracy_label, esc, size_text
+from core.formatting import accuracy_label, esc
 from geo.crs import STORAGE, WEB
 from geo.joins import assign_town
-from geo.measure import area_km2, area_mu, length_km
 from geo.view import view_for
 from layers import assets
 from layers.catalog import Catalog
 from layers.editmap import edit_map
 from layers.userlayers import NAME_COLUMNS
 from loaders.corrections import CHOICES, DRAWN, EDITED, CorrectionError, check_inside, correct, geometry_from_drawings, \
-    pick_feature, plan_place, revert, shaped
+    pick_feature, plan_place, revert, shaped, size_words
 from loaders.store import LOCAL_USER, open_store
 from views import resources
 from views.correction_panel import correction_html
@@ -74,15 +73,8 @@ def _sync_place(options: list[str]) -> None:
 
 def describe(geometry, place_id: str, catalog: Catalog) -> str:
     """新位置：面积 …，位于 黄麓镇 — the proposed position measured in EPSG:4548 and joined to its town."""
-    kind = BY_ID[plan_place(place_id).layer].geometry
-    series = gpd.GeoSeries([geometry], crs=STORAGE)
-    if kind == "Polygon":
-        size = "面积 " + size_text(area_km2=float(area_km2(series).iloc[0]), area_mu=float(area_mu(series).iloc[0]))
-    elif kind == "LineString":
-        size = "长度 " + size_text(length_km=float(length_km(series).iloc[0]))
-    else:
-        size = f"坐标 {geometry.x:.6f}, {geometry.y:.6f}"
-    town = assign_town(gpd.GeoDataFrame(geometry=series), catalog.town_areas).iloc[0]
+    size = size_words(geometry, BY_ID[plan_place(place_id).layer].geometry)
+    town = assign_town(gpd.GeoDataFrame(geometry=gpd.GeoSeries([geometry], crs=STORAGE)), catalog.town_areas).iloc[0]
     return f"新位置：{size}" + (f"，位于{town}（按近似范围判断）" if isinstance(town, str) and town else "")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import geopandas as gpd
 
-from core.formatting import accuracy_label, esc as _e, size_text
+from core.formatting import accuracy_label, esc as _e
 from geo.crs import MEASURE, STORAGE
-from geo.measure import area_km2, area_mu, length_km
 from layers.catalog import Catalog
 from layers.measured import measured_beside, targets_of_layer
+from loaders.corrections import size_words
 from loaders.plan import Plan
 from loaders.store.base import local_text
 from loaders.store.corrections import REVERT, CorrectionEntry
@@ -25,16 +25,6 @@ CORRECTION_CSS = """
 """
 
 
-def size_of(geometry, kind: str, accuracy: str) -> str:
-    """A geometry's size as the panel writes it (km² and 亩, or km); '' for points and missing geometries."""
-    if geometry is None or kind == "Point":
-        return ""
-    series = gpd.GeoSeries([geometry], crs=STORAGE)
-    if kind == "Polygon":
-        return size_text(area_km2=float(area_km2(series).iloc[0]), area_mu=float(area_mu(series).iloc[0]), accuracy=accuracy)
-    return size_text(length_km=float(length_km(series).iloc[0]), accuracy=accuracy)
-
-
 def moved_km(before, after) -> float | None:
     """How far a place moved (between representative points, km in EPSG:4548); None when either is missing."""
     if before is None or after is None:
@@ -47,7 +37,8 @@ def entry_html(entry: CorrectionEntry, kind: str) -> str:
     """One line of the history: when, who, what, source and date, accuracy and size before → after."""
     when = f'<span class="when">{_e(local_text(entry.made_at))}</span> {_e(entry.made_by)}'
     before = accuracy_label(entry.before_accuracy) or "规划未给位置"
-    sizes = [size_of(entry.before_geometry, kind, entry.before_accuracy), size_of(entry.geometry, kind, entry.accuracy)]
+    sizes = [size_words(entry.before_geometry, kind, entry.before_accuracy, prefix=False),
+             size_words(entry.geometry, kind, entry.accuracy, prefix=False)]
     size = f"；{sizes[0] or '无'} → {sizes[1] or '无'}" if any(sizes) else ""
     moved = moved_km(entry.before_geometry, entry.geometry)
     move = f"；位置移动约 {moved:.2f} 公里" if moved is not None and moved >= 0.005 else ""
