@@ -233,3 +233,20 @@ def test_a_feature_of_an_uploaded_layer_becomes_the_place_s_geometry(store):
     with pytest.raises(c.CorrectionError, match="没有第 3 个要素（共 2 个"):
         c.adopt_layer(store, "园区范围（管委会）", "ip_jinjiang", "管委会红线图", feature=3)
     assert len(store.correction_entries()) == 1
+
+
+def test_two_editors_saving_at_once_one_wins_the_other_is_told(store):
+    """Both started from the shipped position; the corrections lock serialises them: one is stored, one refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def save(who: str, dx: float):
+        try:
+            return c.correct(store, "ip_jinjiang", park(dx), f"{who}的图", "2025", user=who, expected=None).made_by
+        except ConflictError as exc:
+            return exc.message
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(save, ["张三", "李四"], [0, 2500]))
+    stored = [r for r in results if r in ("张三", "李四")]
+    assert len(stored) == 1 and any("与您开始编辑时不同" in r for r in results), results
+    assert [e.made_by for e in store.correction_entries()] == stored
