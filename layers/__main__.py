@@ -1,4 +1,5 @@
-"""`python -m layers list [--json]`: each declared layer with its title, feature count, geometry and file."""
+"""`python -m layers list [--json]`: each declared layer with its title, feature count, geometry and file;
+`python -m layers show PLACE_ID [--json]`: one plan place as the map draws it now (corrections applied)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ import sys
 
 from core.declarations import LAYERS
 from core.errors import ChaohuError, user_message
+from core.formatting import accuracy_label, blank
 from core.settings import REPO
-from layers.catalog import DATA_DIR, load_catalog
+from layers.catalog import DATA_DIR, Catalog, load_catalog
+from loaders.corrections import plan_place
+from loaders.store.base import local_iso
+from loaders.store.corrections import entry_geojson
 
 
 def layer_rows() -> list[dict]:
@@ -28,19 +33,73 @@ def layer_rows() -> list[dict]:
     ]
 
 
+def place_record(catalog: Catalog, place_id: str) -> dict:
+    """A plan place as drawn now: geometry (GeoJSON, EPSG:4490), accuracy, source, town, size, and its correction."""
+    place = plan_place(place_id)
+    f = catalog.feature(place.id)
+    current = catalog.corrections.of(place.id)
+    number = lambda key: None if f is None or blank(f.get(key)) else round(float(f[key]), 4)  # noqa: E731
+    return {
+        "id": place.id,
+        "name": place.name,
+        "layer": place.layer,
+        "layer_title": place.spec.title,
+        "town": "" if f is None else f["town"],
+        "accuracy": "" if f is None else f["accuracy"],
+        "accuracy_label": "规划未给位置" if f is None else accuracy_label(f["accuracy"]),
+        "corrected": current is not None,
+        "source": current.source if current else ("" if f is None else f["source"]),
+        "source_date": current.source_date if current else "",
+        "corrected_by": current.made_by if current else None,
+        "corrected_at": local_iso(current.made_at) if current else None,
+        "method": current.method if current else None,
+        "area_km2": number("area_km2"),
+        "length_km": number("length_km"),
+        "history": len(catalog.corrections.history.get(place.id, [])),
+        "geometry": None if f is None else entry_geojson(f["geometry"]),
+    }
+
+
+def _show_text(r: dict) -> str:
+    lines = [f"{r['name']}（{r['id']}，{r['layer_title']}）",
+             f"位置精度：{r['accuracy_label']}" + ("（已校准）" if r["corrected"] else ""),
+             f"所在乡镇/街道：{r['town'] or '—'}"]
+    if r["area_km2"] is not None:
+        lines.append(f"面积：{r['area_km2']:.2f} 平方公里")
+    if r["length_km"] is not None:
+        lines.append(f"长度：{r['length_km']:.2f} 公里")
+    if r["corrected"]:
+        lines.append(f"来源：{r['source']}（{r['source_date']}）；{r['corrected_by']} 于 {local_text_iso(r['corrected_at'])} 校正（{r['method']}）")
+    else:
+        lines.append(f"来源：{r['source'] or '—'}（规划随附位置）")
+    lines.append(f"校准记录：{r['history']} 条")
+    return "\n".join(lines)
+
+
+def local_text_iso(value: str) -> str:
+    """2026-05-01T09:30:00+08:00 → 2026-05-01 09:30."""
+    return value[:16].replace("T", " ") if value else ""
+
+
 def main(argv: list[str] | None = None) -> int:
-    """List the layers; exit 2 with a Chinese message when the data cannot be read."""
-    parser = argparse.ArgumentParser(prog="python -m layers", description="列出地图图层")
-    parser.add_argument("command", choices=["list"], help="list：列出全部图层")
+    """List the layers or show one place; exit 2 with a Chinese message when the data cannot be read."""
+    parser = argparse.ArgumentParser(prog="python -m layers", description="列出地图图层，或显示一个规划地点的当前位置")
+    parser.add_argument("command", choices=["list", "show"], help="list：列出全部图层；show：显示一个地点（含校正）")
+    parser.add_argument("place", nargs="?", help="show 的地点编号（data/plan/places.yaml 的 id）")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出")
     args = parser.parse_args(argv)
     try:
+        if args.command == "show":
+            if not args.place:
+                print("错误：请给出地点编号，如 python -m layers show ip_magnesium --json", file=sys.stderr)
+                return 2
+            record = place_record(load_catalog(), args.place)
+            print(json.dumps(record, ensure_ascii=False, indent=2) if args.json else _show_text(record))
+            return 0
         rows = layer_rows()
-    except ChaohuError as exc:  # a broken data file: say which, no traceback
-        print(f"读取图层失败：{exc.message}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # never a traceback for a planner
-        print(f"读取图层失败：{user_message(exc)}", file=sys.stderr)
+    except Exception as exc:  # a broken data file or an unknown place: say which in Chinese, never a traceback
+        prefix = "错误" if args.command == "show" else "读取图层失败"
+        print(f"{prefix}：{exc.message if isinstance(exc, ChaohuError) else user_message(exc)}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))

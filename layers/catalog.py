@@ -24,22 +24,25 @@ from geo.measure import area_km2, area_mu, length_km
 from layers.userlayers import user_layers
 from loaders import base
 from loaders.enterprises import load_enterprises
+from loaders.correction_overlay import MARK, Corrections
+from loaders.errors import LoadError
 from loaders.places import load_place_links, load_places_yaml
 
 DATA_DIR = SHAPEFILE_DIR
 
 #: Columns every feature of the catalogue carries, whatever its layer.
-COMMON = ["id", "name", "layer", "town", "status", "deadline", "accuracy", "source", "parent", "note", "geometry"]
+COMMON = ["id", "name", "layer", "town", "status", "deadline", "accuracy", "source", "parent", "note", MARK, "geometry"]
 #: The kind of the township unit that is the lake's water, not a 乡镇/街道.
 WATER_KIND = "水域"
 #: Columns of the plan features cut along the township areas (`Catalog.pieces`).
-PIECE_COLUMNS = ["id", "name", "layer", "town", "share", "status", "accuracy", "parent", "note",
+PIECE_COLUMNS = ["id", "name", "layer", "town", "share", "status", "accuracy", "parent", "note", MARK,
                  "area_km2", "area_mu", "length_km", "geometry"]
 
 
 @dataclass
 class Catalog:
-    """All layers, the place↔measure links, the places without geometry, and the planner's own layers."""
+    """All layers, the place↔measure links, the places without geometry, the planner's own layers and the
+    position corrections laid over the plan layers (`corrections`: each place's history and the one in effect)."""
 
     layers: dict[str, gpd.GeoDataFrame]
     links: pd.DataFrame
@@ -48,6 +51,7 @@ class Catalog:
     problems: list[str] = field(default_factory=list)
     #: The enterprises and partners the measures name (data/plan/enterprises.csv).
     enterprises: pd.DataFrame = field(default_factory=pd.DataFrame)
+    corrections: Corrections = field(default_factory=Corrections)
     features: gpd.GeoDataFrame = field(init=False)
 
     def __post_init__(self):
@@ -150,7 +154,7 @@ class Catalog:
         plan_ids = {s.id for s in LAYERS if s.plan}
         layers = {k: (g[g["id"].isin(place_ids)] if k in plan_ids else g) for k, g in self.layers.items()}
         return Catalog(layers=layers, links=self.links, places=self.places, user_specs=self.user_specs,
-                       problems=self.problems, enterprises=self.enterprises)
+                       problems=self.problems, enterprises=self.enterprises, corrections=self.corrections)
 
     def in_town(self, town: str) -> gpd.GeoDataFrame:
         """Plan features whose township is `town`."""
@@ -182,7 +186,7 @@ class Catalog:
             return gpd.GeoDataFrame(columns=PIECE_COLUMNS, geometry="geometry", crs=areas.crs)
         out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=areas.crs)
         out = out.reindex(columns=PIECE_COLUMNS)
-        for col in ("id", "name", "status", "accuracy", "parent", "note"):
+        for col in ("id", "name", "status", "accuracy", "parent", "note", MARK):
             out[col] = out[col].fillna("").astype(str)
         return out
 
@@ -208,7 +212,7 @@ def load_layer(spec: LayerSpec, areas: gpd.GeoDataFrame, data_dir: Path = DATA_D
     """One layer (read from its file unless given), measured and assigned to townships, common columns filled."""
     gdf = base.read_layer(spec, data_dir) if gdf is None else gdf.copy()
     gdf["layer"] = spec.id
-    for col in ("id", "name", "status", "deadline", "accuracy", "source", "parent", "note"):
+    for col in ("id", "name", "status", "deadline", "accuracy", "source", "parent", "note", MARK):
         if col not in gdf:
             gdf[col] = ""
         gdf[col] = gdf[col].fillna("").astype(str)
@@ -225,20 +229,34 @@ def load_layer(spec: LayerSpec, areas: gpd.GeoDataFrame, data_dir: Path = DATA_D
     return _measure(gdf, spec)
 
 
-def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True) -> Catalog:
-    """Every declared layer (and the planner's own, unless workspace=False), the links and places, ready for use."""
+def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True, store=None) -> Catalog:
+    """Every declared layer (and the planner's own, unless workspace=False), the links and places, ready for use.
+
+    With the workspace, the position corrections in the store (`store`, else the one the settings name) are laid
+    over the plan layers before towns are joined and sizes measured; workspace=False gives the shipped data only.
+    """
     areas = base.read_layer(by_role("town_areas"), data_dir)
-    layers = {spec.id: load_layer(spec, areas, data_dir) for spec in LAYERS}
-    user_specs, problems = {}, []
+    frames = {spec.id: base.read_layer(spec, data_dir) for spec in LAYERS}
+    places = load_places_yaml()
+    corrections = Corrections()
+    if workspace:
+        from loaders.store import open_store
+
+        try:
+            corrections = Corrections.from_store(store or open_store())
+        except LoadError as exc:  # the store cannot even be opened: shipped positions, said on the page
+            corrections = Corrections(problems=[f"位置校正记录暂时无法读取，地图显示随附位置：{exc.message}"])
+    frames, places = corrections.apply(frames, places)
+    layers = {spec.id: load_layer(spec, areas, data_dir, frames[spec.id]) for spec in LAYERS}
+    user_specs, problems = {}, list(corrections.problems)
     if workspace:
         found = user_layers()
-        problems = found.problems
+        problems += found.problems
         for spec, gdf in found.layers:
             layers[spec.id] = load_layer(spec, areas, data_dir, gdf)
             user_specs[spec.id] = spec
-    places = pd.DataFrame(load_places_yaml())
-    return Catalog(layers=layers, links=load_place_links(), places=places, user_specs=user_specs, problems=problems,
-                   enterprises=load_enterprises())
+    return Catalog(layers=layers, links=load_place_links(), places=pd.DataFrame(places), user_specs=user_specs,
+                   problems=problems, corrections=corrections, enterprises=load_enterprises())
 
 
 __all__ = ["Catalog", "load_catalog", "load_layer", "DATA_DIR", "USER_GROUP"]

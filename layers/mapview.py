@@ -17,6 +17,7 @@ from core.declarations import ACCURACY, GROUPS, LAYERS, LayerSpec, by_role
 from core.formatting import accuracy_dash, accuracy_label, blank, esc, map_note, requirement_text
 from geo.chinacoords import to_gcj02
 from geo.crs import WEB
+from loaders.correction_overlay import MARK
 
 CENTER = (31.60, 117.75)  # lat, lon: the middle of 巢湖市
 DEFAULT_ZOOM = 10
@@ -65,9 +66,12 @@ def feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, gcj02: bool = Fal
     features = []
     for _, row in out.iterrows():
         props = {"id": esc(row.get("id")), "layer": spec.id, "name": esc(row.get("name"))}
+        corrected = not blank(row.get(MARK))
         for field, _label in spec.popup_fields:
             value = requirement_text(row.get(field), row.get("deadline")) if field == "status" and spec.plan else row.get(field)
-            props[f"f_{field}"] = esc(_fmt(field, value))
+            text = _fmt(field, value)
+            props[f"f_{field}"] = esc(f"{text}（已校准）" if corrected and field == "accuracy" else text)
+        props["_corrected"] = corrected
         props["_color"] = spec.color_for(row.get("status"))
         props["_dash"] = accuracy_dash(row.get("accuracy", ""))
         features.append({"type": "Feature", "id": props["id"], "properties": props,
@@ -139,7 +143,7 @@ class Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, specs: list[LayerSpec]):
+    def __init__(self, specs: list[LayerSpec], corrected: int = 0):
         super().__init__()
         rows = []
         for group in GROUPS:
@@ -158,6 +162,9 @@ class Legend(MacroElement):
             dash = f'stroke-dasharray="{acc["dash"]}"' if acc["dash"] else ""
             rows.append(f'<div><svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" stroke="#333" stroke-width="2" {dash}/></svg> '
                         f'{esc(acc["label"])}</div>')
+        if corrected:
+            rows.append(f'<div class="chaohu-legend-corrected" style="margin-top:4px">✓ 已校准 {corrected} 处：本单位按来源校正的位置'
+                        '（线型按所选精度）</div>')
         rows.append('<div style="margin-top:4px;color:#a00">虚线 = 示意或大致位置，非测绘成果</div>')
         self.body = "".join(rows)
 
@@ -256,6 +263,7 @@ def build_map(
                              name="天地图注记", subdomains="01234567", overlay=True, control=False).add_to(m)
     LabelStyle().add_to(m)
     shown = [s for s in LAYERS if s.id in visible]
+    corrected = 0
     # polygons first, then lines, then points: a small place inside a big area stays clickable
     order = {"Polygon": 0, "LineString": 1, "Point": 2}
     for spec in sorted(shown, key=lambda s: order[s.geometry]):
@@ -263,6 +271,7 @@ def build_map(
         if spec.plan and only_ids is not None:
             gdf = gdf[gdf["id"].isin(only_ids)]
         fc = feature_collection(gdf, spec, gcj02)
+        corrected += sum(bool(f["properties"]["_corrected"]) for f in fc["features"])
         _geojson(fc, spec, spec.title).add_to(m)
         if spec.labels and not gdf.empty:
             _labels(gdf, spec, gcj02).add_to(m)
@@ -278,7 +287,7 @@ def build_map(
                            units=MEASURE_UNITS).add_to(m)
     plugins.MousePosition(position="bottomright", separator=" , ", prefix="经纬度", num_digits=5, empty_string="", lng_first=True).add_to(m)
     GeoJsonMiniMap(outline, position="bottomright", toggle_display=True, zoom_level_offset=-4).add_to(m)
-    Legend(shown + [s for s, _ in extra] + [s for s, _ in tiled]).add_to(m)
+    Legend(shown + [s for s, _ in extra] + [s for s, _ in tiled], corrected).add_to(m)
     MapNote(map_note()).add_to(m)
     return m
 

@@ -74,9 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--quiet", action="store_true", help="不显示进度条")
         if name == "inspect":
             cmd.add_argument("--json", action="store_true", help="以 JSON 输出")
+    from loaders import correction_cli
     from loaders.store.cli import add_commands
 
     add_commands(sub)
+    correction_cli.add_commands(sub)
     return parser
 
 
@@ -84,10 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command; 0 on success, 2 with one Chinese message on stderr when the input cannot be read."""
     args = build_parser().parse_args(argv)
     warnings.simplefilter("ignore")
-    if args.command in ("workspace", "accounts"):
-        from loaders.store.cli import run
+    if args.command in ("workspace", "accounts", "adopt", "corrections"):
+        from loaders import correction_cli
+        from loaders.store.cli import default_user, run
 
         try:
+            if args.command in ("adopt", "corrections"):
+                return correction_cli.run(args, getattr(args, "by", None) or default_user())
             return run(args)
         except ChaohuError as exc:
             print(f"错误：{exc.message}", file=sys.stderr)

@@ -21,6 +21,7 @@ from core.declarations import BY_ID, LAYERS
 from core.formatting import map_note
 from layers.assets import resource_text
 from layers.mapview import feature_collection
+from layers.measured import figure_beside
 from loaders.plan import Plan
 from presentation.charts import CHART_TITLES, chart_svg
 from presentation.tour import Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_places
@@ -68,16 +69,18 @@ def _responsive(svg: str) -> str:
     return re.sub(r'\s(width|height)="[^"]*pt"', "", svg, count=2)
 
 
-def _figures_html(plan: Plan, slide: Slide) -> str:
-    """The slide's key figures, each a big number with its label and source."""
+def _figures_html(plan: Plan, slide: Slide, catalog=None) -> str:
+    """The slide's key figures, each a big number with its label and source (and a measured total of corrected places beside it)."""
     items = []
     for f in slide_figures(plan, slide):
+        measured = figure_beside(catalog, f.ref) if catalog is not None else None
         items.append(
             f'<div class="figure" data-ref="{html.escape(f.ref)}">'
             f'<div class="value"><span class="num">{html.escape(f.value)}</span>'
             f'<span class="unit">{html.escape(f.unit)}{html.escape(f.qualifier)}</span></div>'
             f'<div class="label">{html.escape(f.label)}</div>'
-            f'<div class="source">{html.escape(f.source)}</div></div>'
+            f'<div class="source">{html.escape(f.source)}</div>'
+            + (f'<div class="measured">{html.escape(measured.text)}</div>' if measured else "") + "</div>"
         )
     return f'<div class="figures">{"".join(items)}</div>' if items else ""
 
@@ -95,12 +98,12 @@ def _deadline_list_html(plan: Plan) -> str:
     return f'<div class="deadline-list">{"".join(groups)}</div>'
 
 
-def _slide_html(plan: Plan, slide: Slide, index: int, total: int, charts: dict[str, str]) -> str:
+def _slide_html(plan: Plan, slide: Slide, index: int, total: int, charts: dict[str, str], catalog=None) -> str:
     """One slide's panel: title, text, figures, chart and list."""
     parts = [
         f'<h1 class="slide-title">{html.escape(slide.title)}</h1>',
         f'<p class="slide-text">{html.escape(slide.text)}</p>' if slide.text else "",
-        _figures_html(plan, slide),
+        _figures_html(plan, slide, catalog),
     ]
     if slide.chart:
         parts.append(f'<figure class="chart chart-{slide.chart}">{charts[slide.chart]}'
@@ -145,7 +148,7 @@ def tour_html(tour: Tour, plan: Plan, catalog, start: int = 0) -> str:
     data = tour_data(tour, plan, catalog)
     charts = {name: _responsive(chart_svg(name, plan)) for name in {s.chart for s in tour.slides if s.chart}}
     total = len(tour.slides)
-    slides_html = "".join(_slide_html(plan, s, i, total, charts) for i, s in enumerate(tour.slides))
+    slides_html = "".join(_slide_html(plan, s, i, total, charts, catalog) for i, s in enumerate(tour.slides))
     leaflet_js, leaflet_css = _leaflet()
     page = (
         _PAGE.replace("__TITLE__", html.escape(tour.title))
@@ -184,6 +187,7 @@ body.wide .slide-text{font-size:clamp(16px,1.3vw,26px)}
 .figure .unit{font-size:clamp(18px,1.6vw,34px);color:#c92a2a;margin-left:.2em}
 .figure .label{font-size:clamp(15px,1.2vw,24px);line-height:1.35}
 .source{font-size:clamp(11px,.8vw,16px);color:#66788a}
+.figure .measured{font-size:clamp(12px,.9vw,18px);color:#2b8a3e;line-height:1.4}
 .chart{margin:0 0 1.5vh}
 .chart svg{width:100%;height:auto;max-height:52vh;display:block}
 .has-list .chart svg{max-height:40vh}

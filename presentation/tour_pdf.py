@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from core.declarations import BY_ID, LAYERS
 from core.formatting import accuracy_dash, map_note, wrap_lines
+from layers.measured import figure_beside
 from loaders.plan import Plan
 from presentation.charts import ACCENT, INK, MUTED, chart_png, setup_fonts
 from presentation.tour import Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_places
@@ -86,7 +87,7 @@ def _frame(ax, cx: float, cy: float, hx: float, hy: float) -> None:
     ax.set_ylim(cy - hy, cy + hy)
 
 
-def _draw_text(fig: Figure, plan: Plan, slide: Slide) -> float:
+def _draw_text(fig: Figure, plan: Plan, slide: Slide, catalog=None) -> float:
     """Title, text and figures in the right column; returns the y (figure fraction) below them."""
     x, y = 0.56, 0.93
     for line in wrap_lines(slide.title, 16):
@@ -102,6 +103,9 @@ def _draw_text(fig: Figure, plan: Plan, slide: Slide) -> float:
         for k, line in enumerate(wrap_lines(f.label, 15)[:2]):
             fig.text(col_x, y - 0.045 - k * 0.025, line, fontsize=9, color=INK, va="top")
         fig.text(col_x, y - 0.1, f.source[:24], fontsize=7, color=MUTED, va="top")
+        measured = figure_beside(catalog, f.ref) if catalog is not None else None
+        if measured:  # beside the plan's figure, never in its place
+            fig.text(col_x, y - 0.117, measured.short, fontsize=6.5, color="#2b8a3e", va="top")
         if n % 2 == 1 or n == len(slide.figures) - 1:
             y -= 0.13
     return y
@@ -132,7 +136,7 @@ def slide_page(plan: Plan, catalog, tour: Tour, index: int) -> Figure:
     slide = tour.slides[index]
     fig = Figure(figsize=A4_LANDSCAPE)
     _draw_map(fig.add_axes([0.03, 0.08, 0.5, 0.86]), catalog, slide)
-    y = _draw_text(fig, plan, slide)
+    y = _draw_text(fig, plan, slide, catalog)
     bottom = 0.08
     if slide.list == "deadlines":
         bottom = 0.36

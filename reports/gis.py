@@ -13,7 +13,7 @@ from layers.catalog import Catalog
 from reports.summary import AREA_CAVEAT, MEASURE_NOTE, town_pieces
 
 #: Attribute columns of the exported features (all ≤ 10 characters, the DBF limit).
-COLUMNS = ["id", "name", "layer", "title", "town", "share", "status", "accuracy", "area_km2", "area_mu",
+COLUMNS = ["id", "name", "layer", "title", "town", "share", "status", "accuracy", "correction", "area_km2", "area_mu",
            "length_km", "measures", "note"]
 #: GeoJSON is written in WGS 84 as RFC 7946 asks (CGCS2000 differs from it by centimetres).
 GEOJSON_CRS = "EPSG:4326"
@@ -80,4 +80,5 @@ def readme(codec: str) -> str:
         MEASURE_NOTE,
         AREA_CAVEAT,
         "accuracy：located 位置有出处；approximate 据文字描述估计；schematic 示意位置（规划未明确）。",
+        "correction：本单位按来源校正过位置的要素写“已校准：来源（来源日期）”，其余为空。",
     ]) + "\r\n"

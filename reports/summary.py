@@ -17,6 +17,8 @@ import pandas as pd
 from core.declarations import LAYERS, UNSURE, LayerSpec
 from core.formatting import accuracy_label, measure_key, requirement_text
 from layers.catalog import Catalog
+from layers.measured import measured_beside
+from loaders.correction_overlay import MARK
 from loaders.plan import Measure, Plan
 
 CITY = "巢湖市"
@@ -47,6 +49,7 @@ HEADERS = {
     "accuracy": "位置精度",
     "share": "位于本乡镇的比例",
     "parent": "所属",
+    MARK: "校准（本单位据来源校正的位置）",
     "measures": "关联措施",
     "note": "说明",
     "measure": "措施编号",
@@ -66,7 +69,7 @@ HEADERS = {
 }
 #: Columns of the town tables, in the order every export shows them.
 LAYER_COLUMNS = ["title", "geometry", "count", "area_km2", "area_mu", "length_km", "unsure", "unsure_share"]
-FEATURE_COLUMNS = ["title", "name", "id", "status", "accuracy", "share", "area_km2", "area_mu", "length_km",
+FEATURE_COLUMNS = ["title", "name", "id", "status", "accuracy", MARK, "share", "area_km2", "area_mu", "length_km",
                    "parent", "measures", "note"]
 MEASURE_COLUMNS = ["measure", "measure_title", "relation", "lead", "coop", "deadlines", "targets", "text"]
 DEADLINE_COLUMNS = ["measure", "what", "by", "lead"]
@@ -173,6 +176,9 @@ def measure_table(catalog: Catalog, plan: Plan, town: str | None, town_cut: gpd.
         if mid in named:
             why.append("点名本乡镇" if town else "点名乡镇：" + "、".join(named[mid]))
         rows.append(measure_row(plan, plan.measure(mid), "；".join(why)))
+        measured = [m.text for t in plan.measure(mid).targets if (m := measured_beside(catalog, t.id)) is not None]
+        if measured:  # beside the plan's figure, never in its place
+            rows[-1]["targets"] += "；" + "；".join(measured)
     return pd.DataFrame(rows, columns=MEASURE_COLUMNS)
 
 
@@ -199,6 +205,7 @@ def feature_table(catalog: Catalog, town_cut: gpd.GeoDataFrame) -> pd.DataFrame:
             "town": r["town"],
             "status": requirement_text(r["status"], deadlines.get(r["id"])),
             "accuracy": accuracy_label(r["accuracy"]),
+            MARK: r[MARK],
             "share": float(r["share"]),
             "area_km2": None if pd.isna(r["area_km2"]) else float(r["area_km2"]),
             "area_mu": None if pd.isna(r["area_mu"]) else float(r["area_mu"]),
@@ -223,6 +230,16 @@ def accuracy_text(layers: pd.DataFrame) -> str:
         parts.append(f"道路 {length:.2f} 公里中 {length_unsure:.2f} 公里（{length_unsure / length:.0%}）为示意或大致走向")
     text = "；".join(parts) + "。" if parts else "本范围内没有规划图层的面或线要素。"
     return text + AREA_CAVEAT
+
+
+def corrected_text(town_cut: gpd.GeoDataFrame, limit: int = 6) -> str:
+    """Which places in the range have a position corrected by the office, with source and date ('' when none)."""
+    marked = town_cut[town_cut[MARK].fillna("") != ""].drop_duplicates("id")
+    if marked.empty:
+        return ""
+    named = [f"{r['name']}：{r[MARK].removeprefix('已校准：')}" for _, r in marked.head(limit).iterrows()]
+    more = f"等 {len(marked)} 处" if len(marked) > limit else ""
+    return f"已校准（位置按本单位提供的来源校正）：{'；'.join(named)}{more}。"
 
 
 @dataclass
@@ -264,7 +281,7 @@ def summarize(catalog: Catalog, plan: Plan, town: str | None, date: dt.date | No
         features=feature_table(catalog, cut),
         measures=measures,
         deadlines=deadline_table(plan, measures),
-        accuracy=accuracy_text(layers),
+        accuracy=accuracy_text(layers) + corrected_text(cut),
         scope_note=scope_note,
         date=date or dt.date.today(),
     )

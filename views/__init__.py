@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from views import map as map_page, overview, present, progress, tour_editor
+from views import correct, map as map_page, overview, present, progress, tour_editor
 from views.state import PAGES
 
 #: ?mode= value → the module that draws that page (the Chinese names are in views.state.PAGES).
 RENDER = {"map": map_page.render, "progress": progress.render, "overview": overview.render, "present": present.render,
-          "tour": tour_editor.render}
+          "tour": tour_editor.render, "correct": correct.render}
 #: Pages drawn full screen, without the sidebar and its page switch.
 FULL_SCREEN = ("present",)
 

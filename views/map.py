@@ -108,6 +108,11 @@ def _choose_unit(unit_id: str) -> None:
     st.session_state.f_unit = unit_id
 
 
+def _correct(place_id: str) -> None:
+    """Open the 校正位置 page (views/correct.py) on this place."""
+    st.query_params.from_dict({"mode": "correct", "sel": place_id})
+
+
 def _link_buttons(caption: str, links: list[tuple]) -> None:
     """A row of buttons that act as links: (key, label, callback, args)."""
     if not links:
@@ -236,6 +241,8 @@ def _panel(catalog: Catalog, plan: Plan, vs: ViewState) -> None:
         _link_buttons("查看措施及其全部地点：", [(f"measure_{m}", f"措施 {m}", _select_measure, (m,)) for m in measures])
         lead_units = sorted({u for mid in measures for u in plan.measure(mid).lead})
         _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u,)) for u in lead_units])
+        if catalog.spec(catalog.feature(ident)["layer"]).plan:
+            _link_buttons("位置不准？", [("correct_place", "校正此地点的位置", _correct, (ident,))])
     elif vs.town:
         st.html(town_html(catalog, plan, vs.town))
     else:

@@ -11,6 +11,7 @@ from layers.catalog import Catalog
 from loaders.enterprises import enterprises_of_measure
 from loaders.places import INFERRED
 from loaders.plan import Measure, Plan, target_phrase
+from views.correction_panel import correction_html
 
 PANEL_CSS = """
 <style>
@@ -103,7 +104,7 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
             ("图层", _e(spec.title)),
             ("所在乡镇/街道", _e(f["town"]) + ("（按近似范围判断）" if f["town"] else "")),
             ("规划要求", _e(requirement_text(f["status"], f.get("deadline"))) or "规划未注明"),
-            ("位置精度", _e(accuracy)),
+            ("位置精度", _e(accuracy) + ("（已校准）" if f.get("correction") else "")),
             ("面积/长度", _e(size)),
             ("上级", parent_name),
             ("其他称呼", _e(f"第三方网页称：{other_names}（非规划原文）") if other_names else ""),
@@ -116,8 +117,9 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
         attrs = {k: v for k, v in catalog.attributes(feature_id).items()
                  if k not in ("id", "town", "area_km2", "area_mu", "length_km") and v not in (None, "")}
         body.append("<div><b>属性</b></div>" + _rows([(k, _e(v)) for k, v in attrs.items()]))
-    if f["accuracy"] in ("approximate", "schematic"):
+    if f["accuracy"] in ("approximate", "schematic") and not f.get("correction"):
         body.append('<div class="note">示意：本地点位置非测绘成果，仅示意规划意图。</div>')
+    body.append(correction_html(catalog, plan, feature_id))
     body.append(f"<div><b>关联措施（{len(measures)} 条）</b></div>")
     for mid in measures:
         link = catalog.link(feature_id, mid)

@@ -18,16 +18,17 @@ FULL_SCREEN_CSS = """<style>
 
 
 @st.cache_data(show_spinner="正在生成汇报页面…", max_entries=8)
-def tour_page(tour_yaml_text: str, start: int = 0, progress_stamp: tuple = ()) -> str:
-    """The self-contained presentation page of a tour (cached by its YAML text and, for live progress figures, by
-    the state of the progress records)."""
+def tour_page(tour_yaml_text: str, start: int = 0, stamp: tuple = ()) -> str:
+    """The self-contained presentation page of a tour (cached by its YAML text and by what else changes it: the
+    progress records for live progress figures, the corrections of positions)."""
     return tour_html(tour_from_yaml(tour_yaml_text), resources.plan(), resources.catalog(), start=start)
 
 
 def stamp(tour) -> tuple:
-    """What changes a tour's page besides its text: the progress records, when a slide shows progress:… figures."""
+    """What changes a tour's page besides its text: the progress records (when a slide shows progress:… figures)
+    and the corrections of positions."""
     live = any(ref.startswith("progress:") for slide in tour.slides for ref in slide.figures)
-    return open_store().progress_stamp() if live else ()
+    return (open_store().progress_stamp() if live else (), resources.corrections_stamp())
 
 
 def render() -> None:

@@ -11,11 +11,13 @@ import folium
 import streamlit as st
 
 from core import settings
+from core.errors import ChaohuError
 from layers import assets
 from layers.catalog import Catalog, load_catalog
 from layers.mapview import build_map
 from layers.userlayers import is_large, tiled_layer
 from loaders.plan import Plan, load_plan
+from loaders.store import open_store
 
 MAP_HEIGHT = 720
 
@@ -32,14 +34,26 @@ def plan() -> Plan:
     return load_plan()
 
 
-@st.cache_resource(show_spinner="正在读取图层…")
-def catalog() -> Catalog:
-    """Every layer with the planner's own, joined to the towns."""
+def corrections_stamp() -> tuple[int, int]:
+    """A cheap token that changes whenever a position correction is written, by this process or another one."""
+    try:
+        return open_store().corrections_stamp()
+    except ChaohuError:  # an unreachable store: the catalogue says so itself
+        return (-1, -1)
+
+
+@st.cache_resource(show_spinner="正在读取图层…", max_entries=1)
+def _catalog(stamp: tuple[int, int]) -> Catalog:
     return load_catalog()
 
 
+def catalog() -> Catalog:
+    """Every layer with the planner's own, joined to the towns, with the position corrections in effect."""
+    return _catalog(corrections_stamp())
+
+
 @st.cache_resource(show_spinner="正在生成地图…", max_entries=32)
-def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None) -> folium.Map:
+def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None, stamp: tuple[int, int]) -> folium.Map:
     cat = catalog()
     user = cat.user_layers()
     extra = [(spec, gdf) for spec, gdf in user if not is_large(gdf)]
@@ -52,10 +66,11 @@ def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | N
 
 def map_for(visible, basemap: str, token: str, only: set[str] | None) -> folium.Map:
     """A fresh copy of the cached map for these layers, basemap and filter (st_folium adds to the map it is given)."""
-    return copy.deepcopy(_map(tuple(visible), basemap, token, frozenset(only) if only is not None else None))
+    return copy.deepcopy(_map(tuple(visible), basemap, token, frozenset(only) if only is not None else None,
+                              corrections_stamp()))
 
 
 def forget_user_layers() -> None:
     """The workspace changed: reload the catalogue (user layers count in summaries) and redraw the map."""
-    catalog.clear()
+    _catalog.clear()
     _map.clear()

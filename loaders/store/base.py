@@ -25,6 +25,7 @@ from geo.crs import STORAGE
 from loaders.store import schema as t
 from loaders.store.progress import PROGRESS_ACTIONS, PROGRESS_KINDS, ProgressMixin
 from loaders.store.accounts import AccountsMixin
+from loaders.store.corrections import CorrectionsMixin
 from loaders.store.errors import ConflictError, StoreError, StoreUnavailable
 from loaders.store.labels import ACTIONS, DOCUMENT_NAMES, KINDS, LOCAL_USER  # noqa: F401  (re-exported)
 
@@ -190,7 +191,7 @@ def geometry_kind(gdf: gpd.GeoDataFrame) -> str:
     return ", ".join(sorted(set(gdf.geom_type.dropna())))
 
 
-class Store(AccountsMixin, ProgressMixin):
+class Store(CorrectionsMixin, AccountsMixin, ProgressMixin):
     """The office's shared data, behind one interface for both engines (see the module docstring)."""
 
     #: "gpkg" or "postgis".
@@ -570,7 +571,7 @@ class Store(AccountsMixin, ProgressMixin):
         """Whether the store holds nothing yet (no layer, document, setting, account or change)."""
         with self.reading() as conn:
             return all(conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
-                       for table in (t.layers, t.documents, t.settings, t.accounts, t.changes))
+                       for table in (t.layers, t.documents, t.settings, t.accounts, t.changes, t.corrections))
 
     def describe(self) -> str:
         """Where the store is, for messages."""

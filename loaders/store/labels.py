@@ -9,8 +9,10 @@ ACTIONS = {
     "document.put": "修改文档", "setting.put": "修改设置",
     "account.add": "添加账号", "account.password": "修改密码", "account.role": "修改角色", "account.remove": "删除账号",
     "store.migrate": "迁移数据",
+    "correction.add": "校正位置", "correction.revert": "撤销校正", "correction.import": "导入校正",
 }
 #: Chinese label of the kinds of things the log records (filters on the 变更记录 page).
-KINDS = {"layer": "图层", "document": "文档", "setting": "设置", "account": "账号", "store": "数据库"}
+KINDS = {"layer": "图层", "document": "文档", "setting": "设置", "account": "账号", "store": "数据库",
+         "correction": "位置校正"}
 #: Documents the app keeps, with their Chinese names (anything else is shown by its id).
 DOCUMENT_NAMES = {"tour": "汇报"}

@@ -130,3 +130,33 @@ progress_withdrawals = Table(
     Column("withdrawn_by", Text, nullable=False),
     Column("withdrawn_at", DateTime, nullable=False),
 )
+
+corrections = Table(
+    "chaohu_corrections", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    #: The entry's id everywhere: kept when corrections are exported to and imported by another installation.
+    Column("uid", Text, nullable=False),
+    #: The plan place (data/plan/places.yaml id) and its layer; the shipped data are never changed.
+    Column("place_id", Text, nullable=False, index=True),
+    Column("layer", Text, nullable=False),
+    #: "correct" (a new position) or "revert" (back to the state before the entry `reverts` names).
+    Column("action", Text, nullable=False),
+    #: The position after this entry: hex WKB in EPSG:4490 (None: a place the plan gives no position).
+    Column("geometry", Text),
+    Column("accuracy", Text, nullable=False),
+    #: 来源 and its date (YYYY-MM-DD) of the position after this entry.
+    Column("source", Text, nullable=False),
+    Column("source_date", Text, nullable=False),
+    #: The position and accuracy before this entry (the shipped ones for a first correction).
+    Column("before_geometry", Text),
+    Column("before_accuracy", Text, nullable=False),
+    #: How the position was made: drawn, edited, adopted from a planner's layer or a file, taken on import.
+    Column("method", Text, nullable=False),
+    #: The uid of the correction a revert undoes.
+    Column("reverts", Text),
+    Column("made_by", Text, nullable=False),
+    Column("made_at", DateTime, nullable=False),
+    #: "" when made here; the file it came from when imported from another installation.
+    Column("origin", Text, nullable=False),
+    UniqueConstraint("uid", name="chaohu_corrections_uid_uq"),
+)

@@ -1,0 +1,91 @@
+"""The office corrects a schematic place in the real app: from the place's panel to 校正位置, a polygon drawn with the
+offline drawing tool, saved with a source, then the page reloaded: the place is drawn solid, marked 已校准 in the
+panel and the legend, its history is listed, and what is stored is exactly what was drawn."""
+
+from __future__ import annotations
+
+import pytest
+from shapely.geometry import Polygon
+
+import browser as bh
+from loaders.store.gpkg import GpkgStore
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PLACE, NAME = "ip_jinjiang", "锦江产业园"
+LOAD = 240_000  # the machine is shared: a cold app may take minutes
+
+STYLE_JS = """(name) => { const out = [];
+  const visit = (l) => { if (l.feature && l.feature.properties && l.feature.properties.name === name && l._path
+                              && l.feature.properties.layer === 'industrial_parks')
+                           out.push({dash: l.options.dashArray, attr: l._path.getAttribute('stroke-dasharray'),
+                                     corrected: l.feature.properties._corrected});
+                         if (l.eachLayer) l.eachLayer(visit); };
+  window.map.eachLayer(visit); return out; }"""
+
+
+def drawing_frame(page, timeout_ms: int = LOAD):
+    """The map frame of the 校正位置 page once its drawing tool is there (the map page's frame goes away first)."""
+    waited = 0
+    while True:
+        try:
+            frame = bh.map_frame(page, timeout_ms)
+            if frame.query_selector("a.leaflet-draw-draw-polygon"):
+                return frame
+        except Exception:  # noqa: BLE001 — the old frame detaching while the page switches
+            if waited > timeout_ms:
+                raise
+        if waited > timeout_ms:
+            raise AssertionError("the drawing tool never appeared")
+        page.wait_for_timeout(1000)
+        waited += 1000
+
+
+def panel(page) -> str:
+    return page.locator('[data-testid="stHorizontalBlock"]').first.inner_text()
+
+
+def test_a_polygon_drawn_for_a_schematic_place_is_saved_solid_calibrated_and_in_its_history(start_app, page, tmp_path):
+    workspace = tmp_path / "ws"
+    url = start_app(workspace, timeout=240)
+    page.goto(f"{url}/?sel={PLACE}")
+    frame = bh.wait_for_app(page, LOAD)
+    page.wait_for_selector(f'[data-place="{PLACE}"]', timeout=LOAD)
+    assert {s["dash"] for s in frame.evaluate(STYLE_JS, NAME)} == {"2 5"}  # schematic: dotted
+    page.get_by_role("button", name="校正此地点的位置").click()
+
+    page.wait_for_selector("text=来源（必填）", timeout=LOAD)
+    frame = drawing_frame(page)
+    bh._wait_idle(page, LOAD)
+    assert frame.locator("a.leaflet-draw-draw-polygon").get_attribute("title") == "画面"
+    assert frame.locator("a.leaflet-draw-draw-polyline").count() == 0  # a park is a polygon: no line tool
+    frame.click("a.leaflet-draw-draw-polygon")
+    handle = page.wait_for_selector(f'iframe[title*="{bh.FOLIUM_FRAME_TITLE}"]', state="attached")
+    box = handle.bounding_box()
+    clicks = [(260, 230), (420, 220), (440, 380), (280, 400)]
+    drawn = frame.evaluate("""(pts) => { const r = window.map.getContainer().getBoundingClientRect();
+        return pts.map(([x, y]) => { const ll = window.map.containerPointToLatLng([x - r.left, y - r.top]); return [ll.lng, ll.lat]; }); }""",
+                           [list(p) for p in clicks])
+    for x, y in clicks + clicks[:1]:  # the last click on the first point closes the polygon
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.wait_for_timeout(250)
+    page.wait_for_selector("text=新位置：面积", timeout=LOAD)
+    bh._wait_idle(page, LOAD)
+    page.get_by_label("来源（必填）").fill("锦江产业园管委会 2025 年范围图")
+    page.get_by_role("button", name="保存校正").click()
+    page.wait_for_selector("text=已保存「锦江产业园」的校正", timeout=LOAD)
+    assert bh.external_requests(page.requests) == []  # the drawing tool came from the app itself
+
+    stored = GpkgStore(workspace / "workspace.gpkg").corrections_in_effect()[PLACE]
+    assert stored.geometry.normalize().equals_exact(Polygon(drawn).normalize(), 2e-5)  # GeoJSON keeps 6 decimals (~0.1 m)
+    assert (stored.source, stored.accuracy, stored.method) == ("锦江产业园管委会 2025 年范围图", "located", "在地图上绘制")
+
+    page.goto(f"{url}/?sel={PLACE}")  # reload: a new session reads everything back
+    frame = bh.wait_for_app(page, LOAD)
+    page.wait_for_selector(f'[data-place="{PLACE}"]', timeout=LOAD)
+    styles = frame.evaluate(STYLE_JS, NAME)
+    assert styles and all(s["dash"] is None and s["attr"] is None and s["corrected"] for s in styles)  # solid
+    assert "✓ 已校准 1 处" in frame.locator(".chaohu-legend").inner_text()
+    text = panel(page)
+    assert "位置有出处（已校准）" in text and "✓ 已校准：来源「锦江产业园管委会 2025 年范围图」" in text
+    assert "校准记录（1 条）" in text and "校正位置（在地图上绘制）" in text and "示意位置（规划未明确） → 位置有出处" in text
+    bh.screenshot(page, "corrected_place")
