@@ -17,6 +17,10 @@ PAD_PT = 1.5
 BACKDROP = {"boxstyle": "square,pad=0.08", "facecolor": "white", "alpha": 0.7, "edgecolor": "none"}
 
 
+#: Where an area's label may move from its point (points), nearest first.
+AREA_SHIFTS = ((0, 0), (0, 8), (0, -8), (0, 16), (0, -16), (24, 0), (-24, 0), (0, 24), (0, -24), (24, 12), (-24, -12))
+
+
 @dataclass(frozen=True)
 class LabelSpot:
     """One label to place: its text, anchor (data coordinates), priority (lower wins) and whether it names a point."""
@@ -29,6 +33,7 @@ class LabelSpot:
     marker_pt: float = 3.0  # half the size of the point's symbol, in points
     weight: str = "normal"
     color: str = "#222222"
+    rotation: float = 0.0  # degrees, for names along a road
 
 
 def _renderer(ax: Axes):
@@ -45,7 +50,7 @@ def _offsets(spot: LabelSpot) -> list[tuple[float, float, str, str]]:
         g = spot.marker_pt + GAP_PT
         return [(g, 0, "left", "center"), (0, g, "center", "bottom"), (-g, 0, "right", "center"),
                 (0, -g, "center", "top")]
-    return [(0, 0, "center", "center"), (0, 8, "center", "center"), (0, -8, "center", "center")]
+    return [(dx, dy, "center", "center") for dx, dy in AREA_SHIFTS]
 
 
 def _overlaps(box: Bbox, others: list[Bbox], pad: float) -> bool:
@@ -76,7 +81,7 @@ def place_labels(ax: Axes, spots: list[LabelSpot], fontsize: float = 7.0, obstac
         for dx, dy, ha, va in _offsets(spot):
             text = ax.annotate(spot.text, (spot.x, spot.y), xytext=(dx, dy), textcoords="offset points", ha=ha,
                                va=va, fontsize=fontsize, color=spot.color, weight=spot.weight, zorder=8,
-                               annotation_clip=False, bbox=BACKDROP)
+                               annotation_clip=False, bbox=BACKDROP, rotation=spot.rotation, rotation_mode="anchor")
             box = text.get_window_extent(renderer)
             inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1)
             if inside and not _overlaps(box, taken, pad):

@@ -22,9 +22,9 @@ from presentation.tour import (Slide, Tour, add_slide, check_tour, load_tour, mo
                                slide_from_view, tour_yaml, update_slide)
 from presentation.tour_pdf import tour_pdf
 from views import resources
-from views.map import FILTER_LABELS, current_state
-from views.panel import measure_label
+from views.map import current_state
 from views.present import tour_page
+from views.print_view import filter_words
 from views.state import ViewState
 
 
@@ -76,9 +76,7 @@ def view_summary(vs: ViewState, catalog: Catalog, plan: Plan) -> list[str]:
         lines.append(f"地图范围：中心 {vs.center[1]:.4f}°E, {vs.center[0]:.4f}°N，缩放级别 {vs.zoom}")
     else:
         lines.append("地图范围：未移动地图，按地点或全市显示")
-    words = {"measure": lambda v: measure_label(plan, v), "unit": lambda v: plan.unit(v).name,
-             "industry": lambda v: plan.industry(v).name}
-    active = [f"{FILTER_LABELS[k]}={words.get(k, str)(v)}" for k, v in asdict(vs.filters).items() if v]
+    active = filter_words(plan, vs.filters)
     lines.append(f"筛选：{'；'.join(active) if active else '无'}")
     places = vs.slide_places(catalog)
     lines.append(f"突出显示：{'、'.join(catalog.place_name(p) for p in places[:6])}{' 等' if len(places) > 6 else ''}"
