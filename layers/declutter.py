@@ -24,7 +24,8 @@ def label_ranks(specs: tuple[LayerSpec, ...] = LAYERS) -> dict[str, int]:
 
 #: items: [{el, priority, anchor: {x, y} | null, gap}] — `anchor` is a point label's point on the page, where the
 #: label may sit above, below, right or left of it; area labels (no anchor) stay near their place.
-#: obstacles: page rectangles no label may cover (the map note …). Returns {shown, hidden}.
+#: obstacles: page rectangles no label may cover (the map note …). Returns {shown, hidden, crowded}: crowded
+#: counts the hidden labels whose place is in view (left out for want of room, not for being off the map).
 DECLUTTER_JS = r"""
 window.chaohuDeclutter = function (container, items, obstacles) {
   const PAD = 2, MARK = 5;
@@ -46,7 +47,7 @@ window.chaohuDeclutter = function (container, items, obstacles) {
     }
     return true;
   }
-  let shown = 0;
+  let shown = 0, crowded = 0;
   live.forEach(function (x) {
     const r = x.r, w = r.width, h = r.height, a = x.it.anchor, g = Math.max(MARK, x.it.gap || 0) + PAD + 1;
     const spots = [];
@@ -67,8 +68,10 @@ window.chaohuDeclutter = function (container, items, obstacles) {
       }
     }
     x.it.el.style.visibility = 'hidden';
+    const c = a || {x: r.left + w / 2, y: r.top + h / 2};
+    if (c.x >= box.left && c.x <= box.right && c.y >= box.top && c.y <= box.bottom) crowded += 1;  // in view, no room
   });
-  return {shown: shown, hidden: live.length - shown};
+  return {shown: shown, hidden: live.length - shown, crowded: crowded};
 };
 """
 

@@ -1,5 +1,5 @@
-"""Labels on static maps (PDF brief, printed view, handout) that never overlap: placed by priority, a point's label
-tried right, above, left and below its point, and left out when every place collides with one already drawn."""
+"""Labels on static maps (PDF brief, printed view) that never overlap: placed by priority, a point's label tried
+right, above, left, below and at the corners of its point, and left out when every place collides with one already drawn."""
 
 from __future__ import annotations
 
@@ -48,8 +48,10 @@ def _offsets(spot: LabelSpot) -> list[tuple[float, float, str, str]]:
     """(dx, dy in points, ha, va) to try, best first."""
     if spot.point:
         g = spot.marker_pt + GAP_PT
+        d = g * 0.75
         return [(g, 0, "left", "center"), (0, g, "center", "bottom"), (-g, 0, "right", "center"),
-                (0, -g, "center", "top")]
+                (0, -g, "center", "top"), (d, d, "left", "bottom"), (-d, d, "right", "bottom"),
+                (d, -d, "left", "top"), (-d, -d, "right", "top")]
     return [(dx, dy, "center", "center") for dx, dy in AREA_SHIFTS]
 
 

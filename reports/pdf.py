@@ -23,7 +23,7 @@ from core.formatting import map_note, wrap_lines  # noqa: E402
 from loaders.plan import Plan  # noqa: E402
 from layers.declutter import label_ranks  # noqa: E402
 from reports.fonts import cjk_font  # noqa: E402
-from reports.labels import LabelSpot, artist_boxes, place_labels, point_boxes  # noqa: E402
+from reports.labels import LabelSpot, artist_boxes, place_labels  # noqa: E402
 from reports.summary import (  # noqa: E402
     TownSummary, plan_specs, summarize, town_area, town_names, town_pieces,
 )
@@ -80,10 +80,7 @@ def draw_map(ax, catalog: Catalog, town: str | None) -> list:
     furniture = _scale_bar(ax, minx - pad, miny - pad, maxx - minx + 2 * pad)
     furniture.append(ax.annotate("北", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction", ha="center",
                                  fontsize=9, arrowprops={"arrowstyle": "-|>", "color": "#333"}))
-    points = cut[cut.geom_type == "Point"].geometry
-    obstacles = artist_boxes(ax, furniture) + point_boxes(ax, zip(points.x, points.y), 3.5) if len(points) else \
-        artist_boxes(ax, furniture)
-    place_labels(ax, spots, fontsize=6.5, obstacles=obstacles)
+    place_labels(ax, spots, fontsize=6.5, obstacles=artist_boxes(ax, furniture))  # labelled points are kept clear
     handles.append(Line2D([], [], color="#333", linestyle=DASH["schematic"], label="虚线 = 示意或大致位置"))
     return handles
 

@@ -19,11 +19,12 @@ def _tour_frame(page):
 
 def test_present_mode_steps_through_every_slide_with_the_keyboard(app_url, page):
     tour = load_tour(DEFAULT_TOUR)
+    page.set_viewport_size({"width": 1366, "height": 768})  # the office laptop
     page.goto(app_url + "/?mode=present")
     handle, frame = _tour_frame(page)
     assert not page.locator('[data-testid="stSidebar"]').is_visible()  # no sidebar while presenting
     box = handle.bounding_box()
-    assert box["height"] >= 700  # the slides fill the screen
+    assert box["height"] >= 700  # the slides fill the screen (768 minus the exit link)
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + 40)  # focus the presentation, as a presenter would
     total = len(tour.slides)
     keys = ("ArrowRight", "PageDown", "Space")
@@ -36,6 +37,10 @@ def test_present_mode_steps_through_every_slide_with_the_keyboard(app_url, page)
         assert frame.inner_text("#counter").replace(" ", "") == f"{i + 1}/{total}"
         assert frame.is_visible("#note")
         assert frame.evaluate("window.tour.placesInView()"), slide.title
+        state = frame.evaluate(bh.TOUR_SLIDE_STATE_JS)
+        assert state["pairs"] == [], slide.title  # no label on another
+        assert state["panelOverflow"] <= 1 and state["covered"], slide.title  # text fits, map drawn in full
+        assert state["mapRight"] <= state["panelLeft"] + 1, slide.title
     page.keyboard.press("PageUp")
     frame.wait_for_function("n => window.tour.index === n", arg=total - 2)
     assert bh.external_requests(page.requests) == []
