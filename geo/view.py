@@ -1,13 +1,17 @@
-"""Map views: which centre and zoom show a set of bounds."""
+"""Map views: which centre and zoom show a set of bounds, and which bounds a centre and zoom show."""
 
 from __future__ import annotations
 
 import math
 
-from geo.tiling import mercator_y
+from geo.tiling import TILE_PX, mercator_y
+
+#: The map's size in pixels when the page does not say (the map page's map is about this big on an office screen).
+NOMINAL_PX = (900, 700)
 
 
-def view_for(bounds: tuple[float, float, float, float], width_px: int = 900, height_px: int = 700) -> tuple[list[float], int]:
+def view_for(bounds: tuple[float, float, float, float], width_px: int = NOMINAL_PX[0],
+             height_px: int = NOMINAL_PX[1]) -> tuple[list[float], int]:
     """Centre [lat, lon] and the largest web-mercator zoom at which lon/lat `bounds` fit the map."""
     minx, miny, maxx, maxy = bounds
     center = [(miny + maxy) / 2, (minx + maxx) / 2]
@@ -19,3 +23,16 @@ def view_for(bounds: tuple[float, float, float, float], width_px: int = 900, hei
         if w <= width_px * 0.85 and h <= height_px * 0.85:
             return center, z
     return center, 2
+
+
+def view_bounds(center: tuple[float, float], zoom: float, width_px: int = NOMINAL_PX[0],
+                height_px: int = NOMINAL_PX[1]) -> tuple[float, float, float, float]:
+    """(west, south, east, north) in degrees that a web map of this size shows at centre (lat, lon) and zoom."""
+    lat, lon = center
+    world = TILE_PX * 2**zoom  # pixels around the world at this zoom
+    half_lon = width_px / 2 / world * 360
+    y = float(mercator_y(lat))
+    half_y = height_px / 2 / world * 2 * math.pi
+    south = math.degrees(2 * math.atan(math.exp(y - half_y)) - math.pi / 2)
+    north = math.degrees(2 * math.atan(math.exp(y + half_y)) - math.pi / 2)
+    return (lon - half_lon, south, lon + half_lon, north)

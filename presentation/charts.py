@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
 
 from core.formatting import number, value_text, wrap_lines  # noqa: E402
 from loaders.plan import Plan, target_phrase  # noqa: E402
@@ -19,6 +20,8 @@ from presentation.tour import all_deadlines  # noqa: E402
 from reports.fonts import cjk_font  # noqa: E402
 
 INK, MUTED, ACCENT, RANGE = "#1f2933", "#66788a", "#c92a2a", "#ffc9c9"
+#: Recurring cadences (每月, 每半年) are a band across the year, not points on dates.
+RECURRING = "#1971c2"
 #: Where the timeline draws deadlines without a month (如期).
 ON_TIME_X = 13.6
 
@@ -84,28 +87,29 @@ def draw_leads(ax: Axes, plan: Plan) -> None:
 
 
 def draw_deadlines(ax: Axes, plan: Plan) -> None:
-    """Every deadline on a month axis (方案未写年份): one-off dates, 如期, and recurring cadences."""
+    """Every deadline on a month axis (方案未写年份): one-off dates as points, 如期 at the end, and recurring
+    cadences (每月, 每半年) as a band across the year — the plan names no month for them, so none is drawn."""
     rows = all_deadlines(plan)
     for y, row in enumerate(rows):
         d = row.deadline
-        months = range(1, 13) if d.by == "每月" else (6, 12) if d.by == "每半年" else (d.month,) if d.month else ()
-        xs = list(months) or [ON_TIME_X]
-        ax.scatter(xs, [y] * len(xs), s=60 if not d.recurring else 25, color=ACCENT if not d.recurring else "#1971c2",
-                   zorder=3)
         label = f"{row.text}（{d.by}）"
         if d.recurring:
-            ax.text(0.8, y - 0.22, label, ha="left", va="bottom", fontsize=9, color=INK)
-        elif xs[-1] >= 12:
-            ax.text(xs[0] - 0.35, y, label, ha="right", va="center", fontsize=9, color=INK)
+            ax.add_patch(Rectangle((0.55, y - 0.28), 11.9, 0.56, color=RECURRING, alpha=0.18, lw=0, zorder=2))
+            ax.text(0.8, y, f"{d.by} · {row.text}", ha="left", va="center", fontsize=9, color=INK, zorder=3)
+            continue
+        x = d.month or ON_TIME_X
+        ax.scatter([x], [y], s=60, color=ACCENT, zorder=3)
+        if x >= 12:
+            ax.text(x - 0.35, y, label, ha="right", va="center", fontsize=9, color=INK)
         else:
-            ax.text(xs[-1] + 0.35, y, label, ha="left", va="center", fontsize=9, color=INK)
+            ax.text(x + 0.35, y, label, ha="left", va="center", fontsize=9, color=INK)
     ax.set_yticks(range(len(rows)), ["、".join(r.leads) for r in rows], fontsize=10)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xticks([*range(1, 13), ON_TIME_X], [*(f"{m}月" for m in range(1, 13)), "如期"], fontsize=9)
     ax.set_xlim(0.5, ON_TIME_X + 0.6)
     ax.grid(axis="x", color="#e9ecef")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title("时间节点（方案未写年份）", fontsize=11, color=MUTED, loc="left")
+    ax.set_title("时间节点（方案未写年份；每月、每半年为周期要求，方案未定具体月份）", fontsize=11, color=MUTED, loc="left")
 
 
 CHARTS = {"goals": draw_goals, "leads": draw_leads, "deadlines": draw_deadlines}

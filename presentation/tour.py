@@ -13,6 +13,7 @@ from core import atomic, settings
 from core.errors import ChaohuError
 from core.formatting import number, value_text
 from core.progress import NOT_REPORTED
+from layers.query import Filters, matching_places
 from loaders.plan import Deadline, Measure, Plan, target_phrase
 from loaders.progress.load import load_board
 
@@ -29,6 +30,22 @@ class TourError(ChaohuError):
     """The tour file is missing, malformed or references something that does not exist (Chinese message)."""
 
 
+class SlideFilters(BaseModel):
+    """The map's filters a slide keeps (as on the map page: measure id, lead unit id, industry id, status, deadline)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    measure: str = ""
+    unit: str = ""
+    industry: str = ""
+    status: str = ""
+    deadline: str = ""
+
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return any(self.model_dump().values())
+
+
 class Slide(BaseModel):
     """One slide: places to zoom to and highlight, layers shown, title, short text, figure references, chart."""
 
@@ -43,6 +60,8 @@ class Slide(BaseModel):
     #: The map view to show as (west, south, east, north) in degrees, e.g. the planner's view when the slide was added.
     view: tuple[float, float, float, float] | None = None
     list: Literal["deadlines"] | None = None
+    #: Plan places shown on this slide's map, narrowed as the map page's filters narrow them (none set: all).
+    filters: SlideFilters = SlideFilters()
 
 
 class Tour(BaseModel):
@@ -132,10 +151,11 @@ def remove_slide(tour: Tour, i: int) -> Tour:
     return tour.model_copy(update={"slides": tour.slides[:i] + tour.slides[i + 1:]})
 
 
-def slide_from_view(title: str, places=(), layers=(), view=None, text: str = "") -> Slide:
-    """A new slide from what the planner sees now: selected places, visible layers and the map's (w, s, e, n) view."""
+def slide_from_view(title: str, places=(), layers=(), view=None, text: str = "", filters=None) -> Slide:
+    """A new slide from what the planner sees now: selected places, visible layers, filters and the map's (w, s, e, n) view."""
     return Slide(title=title, text=text, places=tuple(places), layers=tuple(layers),
-                 view=tuple(float(v) for v in view) if view is not None else None)
+                 view=tuple(float(v) for v in view) if view is not None else None,
+                 filters=SlideFilters(**(filters or {})))
 
 
 # ---------------------------------------------------------------- figures
@@ -284,10 +304,25 @@ def check_tour(tour: Tour, plan: Plan, feature_ids: set[str], layer_ids: set[str
         for layer in slide.layers:
             if layer not in layer_ids:
                 raise TourError(f"{where}：图层 “{layer}” 不存在")
+        _check_filters(plan, slide.filters, where)
         try:
             slide_figures(plan, slide)
         except TourError as exc:
             raise TourError(f"{where}：{exc}") from None
+
+
+def _check_filters(plan: Plan, filters: SlideFilters, where: str) -> None:
+    """A slide's filters must name a measure, lead unit, industry and deadline phrase the plan has."""
+    known = {
+        "measure": ("措施", {m.id for m in plan.measures}),
+        "unit": ("牵头单位", {u for m in plan.measures for u in m.lead}),
+        "industry": ("产业", {i.id for i in plan.industries}),
+        "deadline": ("时间要求", {d.by for m in plan.measures for d in m.deadlines}),
+    }
+    for key, (label, values) in known.items():
+        value = getattr(filters, key)
+        if value and value not in values:
+            raise TourError(f"{where}：筛选条件「{label}」的值 “{value}” 不在方案数据中")
 
 
 # ---------------------------------------------------------------- places
@@ -299,12 +334,22 @@ def slide_places(catalog, slide: Slide):
     return features[features["id"].isin(list(slide.places))]
 
 
-def slide_extent(catalog, slide: Slide) -> tuple[float, float, float, float]:
-    """(west, south, east, north) the slide shows: its places and view, else the whole city."""
+def slide_only(catalog, plan: Plan, slide: Slide) -> set[str] | None:
+    """Ids of the plan places the slide's filters leave on its map, or None when it has no filter (all shown)."""
+    if not slide.filters.active():
+        return None
+    return matching_places(catalog, plan, Filters(**slide.filters.model_dump()))
+
+
+def slide_extent(catalog, slide: Slide, plan: Plan | None = None) -> tuple[float, float, float, float]:
+    """(west, south, east, north) the slide shows: its places and view, else what its filters leave, else the city."""
     boxes = [tuple(slide.view)] if slide.view else []
     places = slide_places(catalog, slide)
     if not places.empty:
         boxes.append(tuple(float(v) for v in places.total_bounds))
+    only = slide_only(catalog, plan, slide) if plan is not None and not boxes else None
+    if only:
+        boxes.append(tuple(float(v) for v in catalog.features[catalog.features["id"].isin(only)].total_bounds))
     if not boxes:
         boxes.append(tuple(float(v) for v in catalog.city_outline().total_bounds))
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))

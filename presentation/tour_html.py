@@ -19,12 +19,15 @@ from fontTools.ttLib import TTFont
 
 from core.declarations import BY_ID, LAYERS
 from core.formatting import map_note
+from geo.crs import MEASURE
 from layers.assets import resource_text
+from layers.declutter import DECLUTTER_JS, label_ranks
 from layers.mapview import feature_collection
 from layers.measured import figure_beside
 from loaders.plan import Plan
 from presentation.charts import CHART_TITLES, chart_svg
-from presentation.tour import Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_places
+from presentation.tour import (Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_only,
+                               slide_places)
 from reports.fonts import NOTO_CJK, NOTO_CJK_SC_INDEX
 
 #: Face of the Noto Sans CJK collection used for Simplified Chinese.
@@ -115,31 +118,46 @@ def _slide_html(plan: Plan, slide: Slide, index: int, total: int, charts: dict[s
             f'{"".join(parts)}</section>')
 
 
+def _label_order(gdf, spec) -> list[int]:
+    """Each feature's rank among its layer's labels: the largest area first, else the file's order."""
+    if spec.geometry != "Polygon" or gdf.empty:
+        return list(range(len(gdf)))
+    areas = gdf.to_crs(MEASURE).area.to_numpy()
+    order = sorted(range(len(gdf)), key=lambda k: -areas[k])
+    return [order.index(k) for k in range(len(gdf))]
+
+
 def _layer_data(catalog, layer_ids: list[str]) -> list[dict]:
-    """The layers the tour shows, in registry (drawing) order, with their style and GeoJSON."""
+    """The layers the tour shows, in registry (drawing) order, with their style, label rank and GeoJSON."""
     out = []
+    ranks = label_ranks()
     for spec in LAYERS:
         if spec.id not in layer_ids:
             continue
+        gdf = catalog.layers[spec.id]
+        fc = feature_collection(gdf, spec)
+        for feature, rank in zip(fc["features"], _label_order(gdf, spec)):
+            feature["properties"]["_lrank"] = rank
         out.append({
             "id": spec.id, "title": spec.title, "geometry": spec.geometry, "color": spec.color,
             "fill": spec.fill_color, "fillOpacity": spec.fill_opacity, "weight": spec.weight,
-            "radius": spec.radius, "labels": spec.labels,
-            "fc": feature_collection(catalog.layers[spec.id], spec),
+            "radius": spec.radius, "labels": spec.labels, "plan": spec.plan, "rank": ranks[spec.id], "fc": fc,
         })
     return out
 
 
 def tour_data(tour: Tour, plan: Plan, catalog) -> dict:
-    """What the page's script needs: layers with GeoJSON, and per slide its layers, places and bounds."""
+    """What the page's script needs: layers with GeoJSON, and per slide its layers, places, filter and bounds."""
     check_tour(tour, plan, set(catalog.features["id"]), set(BY_ID))
     slides = []
     needed: set[str] = set()
     for slide in tour.slides:
         places = slide_places(catalog, slide)
         needed |= set(slide.layers) | set(places["layer"])
+        only = slide_only(catalog, plan, slide)
         slides.append({"title": slide.title, "layers": list(slide.layers), "places": list(places["id"]),
-                       "bounds": _bounds(slide_extent(catalog, slide))})
+                       "only": sorted(only) if only is not None else None,
+                       "bounds": _bounds(slide_extent(catalog, slide, plan))})
     return {"title": tour.title, "slides": slides, "layers": _layer_data(catalog, sorted(needed)), "note": map_note()}
 
 
@@ -164,35 +182,36 @@ def tour_html(tour: Tour, plan: Plan, catalog, start: int = 0) -> str:
     return (page.replace("__FONT__", font_face(chars))
             .replace("__LEAFLET_JS__", leaflet_js)
             .replace("__DATA__", data_json)
-            .replace("__SCRIPT__", _SCRIPT))
+            .replace("__SCRIPT__", DECLUTTER_JS + _SCRIPT))
 
 
 _CSS = """
 html,body{margin:0;height:100%;overflow:hidden;background:#fff;color:#1f2933;
   font-family:"TourCJK","Noto Sans CJK SC","Microsoft YaHei",sans-serif}
-#tour{display:grid;grid-template-columns:58fr 42fr;height:100vh;width:100vw;transition:grid-template-columns .6s}
+#tour{display:grid;grid-template-columns:58fr 42fr;height:100vh;width:100vw}
 body.wide #tour{grid-template-columns:40fr 60fr}
-#map{height:100%;background:#f4f1ea}
-#panel{position:relative;padding:3.5vh 2.6vw 9vh;overflow-y:auto;border-left:1px solid #dee2e6}
+#map{height:100%;min-width:0;background:#f4f1ea}
+#panel{--fit:1;position:relative;padding:3.5vh 2.6vw 9vh;overflow-y:auto;border-left:1px solid #dee2e6;min-width:0}
 .slide{display:none}
 .slide.active{display:block;animation:fade .5s}
 @keyframes fade{from{opacity:0}to{opacity:1}}
-.slide-title{font-size:clamp(28px,3.3vw,64px);line-height:1.2;margin:0 0 .5em}
-.slide-text{font-size:clamp(18px,1.55vw,32px);line-height:1.6;margin:0 0 1em;color:#334155}
-body.wide .slide-title{font-size:clamp(26px,2.8vw,56px)}
-body.wide .slide-text{font-size:clamp(16px,1.3vw,26px)}
-.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(clamp(180px,16vw,340px),1fr));gap:1.6vh 1.6vw;margin-bottom:2vh}
+.slide-title{font-size:calc(var(--fit) * clamp(28px,3.3vw,64px));line-height:1.2;margin:0 0 .5em}
+.slide-text{font-size:calc(var(--fit) * clamp(18px,1.55vw,32px));line-height:1.6;margin:0 0 1em;color:#334155}
+body.wide .slide-title{font-size:calc(var(--fit) * clamp(26px,2.8vw,56px))}
+body.wide .slide-text{font-size:calc(var(--fit) * clamp(16px,1.3vw,26px))}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(calc(var(--fit) * clamp(180px,16vw,340px)),1fr));
+  gap:calc(var(--fit) * 1.6vh) 1.6vw;margin-bottom:calc(var(--fit) * 2vh)}
 .figure{border-left:.4vw solid #c92a2a;padding:.4vh 0 .4vh 1vw}
-.figure .num{font-size:clamp(34px,3.6vw,76px);font-weight:bold;color:#c92a2a}
-.figure .unit{font-size:clamp(18px,1.6vw,34px);color:#c92a2a;margin-left:.2em}
-.figure .label{font-size:clamp(15px,1.2vw,24px);line-height:1.35}
-.source{font-size:clamp(11px,.8vw,16px);color:#66788a}
-.figure .measured{font-size:clamp(12px,.9vw,18px);color:#2b8a3e;line-height:1.4}
+.figure .num{font-size:calc(var(--fit) * clamp(34px,3.6vw,76px));font-weight:bold;color:#c92a2a}
+.figure .unit{font-size:calc(var(--fit) * clamp(18px,1.6vw,34px));color:#c92a2a;margin-left:.2em}
+.figure .label{font-size:calc(var(--fit) * clamp(15px,1.2vw,24px));line-height:1.35}
+.source{font-size:calc(var(--fit) * clamp(11px,.8vw,16px));color:#66788a}
+.figure .measured{font-size:calc(var(--fit) * clamp(12px,.9vw,18px));color:#2b8a3e;line-height:1.4}
 .chart{margin:0 0 1.5vh}
-.chart svg{width:100%;height:auto;max-height:52vh;display:block}
-.has-list .chart svg{max-height:40vh}
-.chart figcaption{font-size:clamp(12px,.9vw,18px);color:#66788a}
-.deadline-list{columns:2;column-gap:2vw;font-size:clamp(14px,1.05vw,22px)}
+.chart svg{width:100%;height:auto;max-height:calc(var(--fit) * 52vh);display:block}
+.has-list .chart svg{max-height:calc(var(--fit) * 40vh)}
+.chart figcaption{font-size:calc(var(--fit) * clamp(12px,.9vw,18px));color:#66788a}
+.deadline-list{columns:2;column-gap:2vw;font-size:calc(var(--fit) * clamp(14px,1.05vw,22px))}
 .deadline-group{break-inside:avoid;margin-bottom:1vh}
 .deadline-group h3{margin:.2em 0;font-size:1.1em}
 .deadline-group ul{margin:0;padding-left:1.2em}
@@ -203,8 +222,9 @@ body.wide .slide-text{font-size:clamp(16px,1.3vw,26px)}
 #hint{position:fixed;right:1.5vw;top:1vh;z-index:1000;font-size:12px;color:#99a}
 #nav{position:fixed;right:8vw;bottom:1.2vh;z-index:1000}
 #nav button{font:inherit;font-size:clamp(16px,1.3vw,26px);padding:.1em .6em;margin-left:.3em;cursor:pointer}
-.chaohu-label{background:none;border:none;box-shadow:none;font-size:clamp(12px,1vw,20px);font-weight:bold;
+.chaohu-label{background:none;border:none;box-shadow:none;padding:0 2px;font-size:clamp(12px,1vw,20px);font-weight:bold;
   color:#222;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff}
+.chaohu-label.base{font-weight:normal;color:#444}
 .chaohu-label:before{display:none}
 """
 
@@ -230,9 +250,11 @@ _PAGE = """<!DOCTYPE html>
 _SCRIPT = """
 (function () {
   const DATA = JSON.parse(document.getElementById('tour-data').textContent);
+  const mapEl = document.getElementById('map'), panel = document.getElementById('panel');
   const map = L.map('map', {zoomControl: false, attributionControl: false, zoomSnap: 0.25, preferCanvas: false});
+  const FIT = {padding: [40, 40], maxZoom: 13};
   map.fitBounds(L.latLngBounds(DATA.slides[DATA.start].bounds));
-  const layers = {}, features = {};
+  const shared = {}, filtered = {}, features = {};
   function style(spec, emphasis) {
     return function (f) {
       const p = f.properties;
@@ -253,17 +275,30 @@ _SCRIPT = """
         if (emphasis) return;
         (features[f.properties.id] = features[f.properties.id] || []).push({spec: spec, feature: f});
         if (spec.labels) {
-          layer.bindTooltip(f.properties.name, {permanent: true, direction: 'center', className: 'chaohu-label',
-                                                 interactive: false});
+          layer.bindTooltip(f.properties.name, {permanent: true, direction: 'center',
+            className: 'chaohu-label' + (spec.plan ? '' : ' base'), interactive: false,
+            chaohu: {id: f.properties.id, rank: spec.rank * 1000 + (f.properties._lrank || 0), point: spec.geometry === 'Point'}});
         }
       },
       interactive: false
     });
   }
-  DATA.layers.forEach(function (spec) { layers[spec.id] = geojson(spec, spec.fc, false); });
-  let highlight = null;
+  DATA.layers.forEach(function (spec) { shared[spec.id] = geojson(spec, spec.fc, false); });
+  // a slide with filters draws only the plan places they leave, as the map page does
+  function layerFor(spec, i) {
+    const only = DATA.slides[i].only;
+    if (!spec.plan || only === null) return shared[spec.id];
+    const key = spec.id + '@' + i;
+    if (!filtered[key]) {
+      const keep = new Set(only);
+      filtered[key] = geojson(spec, {type: 'FeatureCollection',
+        features: spec.fc.features.filter(function (f) { return keep.has(f.properties.id); })}, false);
+    }
+    return filtered[key];
+  }
+  let drawn = [], highlight = null;
   const sections = Array.from(document.querySelectorAll('#panel .slide'));
-  const tour = {index: -1, slides: DATA.slides, map: map, moving: false, layers: layers};
+  const tour = {index: -1, slides: DATA.slides, map: map, moving: false, userMoved: false};
   window.tour = tour;
 
   function placesBounds(i) { return L.latLngBounds(DATA.slides[i].bounds); }
@@ -276,38 +311,84 @@ _SCRIPT = """
   tour.drawn = function () {
     return document.querySelectorAll('#map .leaflet-overlay-pane path, #map .leaflet-overlay-pane canvas').length;
   };
+  // labels: the slide's own places first, then by layer and size; colliding ones move around their point or hide
+  tour.declutter = function () {
+    const box = mapEl.getBoundingClientRect(), items = [];
+    const places = new Set(tour.index >= 0 ? DATA.slides[tour.index].places : []);
+    drawn.forEach(function (group) {
+      group.eachLayer(function (l) {
+        const t = l.getTooltip && l.getTooltip();
+        if (!t || !t.getElement() || !map.hasLayer(t)) return;
+        const info = t.options.chaohu;
+        let anchor = null;
+        if (info.point) { const p = map.latLngToContainerPoint(l.getLatLng()); anchor = {x: p.x + box.left, y: p.y + box.top}; }
+        items.push({el: t.getElement(), priority: (places.has(info.id) ? 0 : 1e6) + info.rank, anchor: anchor,
+                     gap: info.point ? l.getRadius() * (places.has(info.id) ? 1.8 : 1) : 0});
+      });
+    });
+    const note = document.getElementById('note');
+    tour.labels = window.chaohuDeclutter(mapEl, items, [note.getBoundingClientRect()]);
+    return tour.labels;
+  };
+  // the text panel's type shrinks until the slide fits the screen (never below 55 %)
+  tour.fitPanel = function () {
+    let fit = 1;
+    panel.style.setProperty('--fit', '1');
+    while (panel.scrollHeight > panel.clientHeight + 1 && fit > 0.56) {
+      fit -= 0.04;
+      panel.style.setProperty('--fit', fit.toFixed(2));
+    }
+    tour.fit = fit;
+    return panel.scrollHeight <= panel.clientHeight + 1;
+  };
+  function frame(i, animate) {
+    const token = {};
+    tour.moving = token;
+    const settle = function () { if (tour.moving === token) { tour.declutter(); tour.moving = false; } };
+    const b = placesBounds(i);
+    map.once('moveend', function () { setTimeout(settle, 50); });
+    setTimeout(settle, 4000);
+    if (animate === false) { map.fitBounds(b, Object.assign({animate: false}, FIT)); }
+    else { map.flyToBounds(b, Object.assign({duration: 1.2}, FIT)); }
+  }
   tour.go = function (i, animate) {
     i = Math.max(0, Math.min(DATA.slides.length - 1, i));
     const slide = DATA.slides[i];
     sections.forEach(function (s, k) { s.classList.toggle('active', k === i); });
     document.body.classList.toggle('wide', sections[i].classList.contains('wide'));
-    DATA.layers.forEach(function (spec) { map.removeLayer(layers[spec.id]); });
-    DATA.layers.forEach(function (spec) { if (slide.layers.indexOf(spec.id) >= 0) layers[spec.id].addTo(map); });
+    tour.fitPanel();
+    map.invalidateSize(false);  // the map's column changed with the slide: draw and fit to the new size now
+    drawn.forEach(function (g) { map.removeLayer(g); });
+    drawn = DATA.layers.filter(function (spec) { return slide.layers.indexOf(spec.id) >= 0; })
+                       .map(function (spec) { return layerFor(spec, i).addTo(map); });
     if (highlight) map.removeLayer(highlight);
+    const keep = slide.only === null ? null : new Set(slide.only);
     highlight = L.layerGroup([].concat.apply([], slide.places.map(function (id) {
-      return (features[id] || []).map(function (hit) {
-        return geojson(hit.spec, {type: 'FeatureCollection', features: [hit.feature]}, true);
-      });
+      return (features[id] || []).filter(function (hit) { return !hit.spec.plan || keep === null || keep.has(id); })
+        .map(function (hit) { return geojson(hit.spec, {type: 'FeatureCollection', features: [hit.feature]}, true); });
     }))).addTo(map);
     document.getElementById('counter-index').textContent = String(i + 1);
     const first = tour.index < 0;
     tour.index = i;
+    tour.userMoved = false;
     try { history.replaceState(null, '', '#' + (i + 1)); } catch (e) {}
-    const token = {};
-    tour.moving = token;
-    const settle = function () { if (tour.moving === token) tour.moving = false; };
-    setTimeout(function () {
-      if (tour.moving !== token) return;
-      map.invalidateSize(false);
-      const b = placesBounds(i), opts = {padding: [50, 50], maxZoom: 13};
-      map.once('moveend', function () { setTimeout(settle, 50); });
-      setTimeout(settle, 4000);
-      if (first || animate === false) { map.fitBounds(b, Object.assign({animate: false}, opts)); }
-      else { map.flyToBounds(b, Object.assign({duration: 1.2}, opts)); }
-    }, first ? 0 : 650);
+    frame(i, first ? false : animate);
   };
   tour.next = function () { tour.go(tour.index + 1); };
   tour.prev = function () { tour.go(tour.index - 1); };
+  // the presenter zooms or pans: labels follow; the window or frame is resized: the slide is fitted again
+  map.on('zoomend moveend', function () { if (!tour.moving) tour.declutter(); });
+  map.on('dragstart', function () { tour.userMoved = true; });
+  let resizing = null;
+  new ResizeObserver(function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () {
+      if (tour.index < 0) return;
+      tour.fitPanel();
+      map.invalidateSize(false);
+      if (!tour.userMoved) frame(tour.index, false); else tour.declutter();
+    }, 100);
+  }).observe(mapEl);
   function fullscreen() {
     if (document.fullscreenElement) { document.exitFullscreen(); }
     else if (document.documentElement.requestFullscreen) { document.documentElement.requestFullscreen().catch(function () {}); }

@@ -14,7 +14,10 @@ from core.formatting import accuracy_dash, map_note, wrap_lines
 from layers.measured import figure_beside
 from loaders.plan import Plan
 from presentation.charts import ACCENT, INK, MUTED, chart_png, setup_fonts
-from presentation.tour import Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_places
+from layers.declutter import label_ranks
+from presentation.tour import (Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_only,
+                               slide_places)
+from reports.labels import LabelSpot, place_labels
 
 A4_LANDSCAPE = (11.69, 8.27)
 HIGHLIGHT = "#ffd000"
@@ -47,24 +50,34 @@ def _draw_layer(ax, gdf, spec, highlight: bool = False) -> None:
                                linestyle=dash, zorder=5 if highlight else 2)
 
 
-def _draw_map(ax, catalog, slide: Slide) -> None:
-    """The slide's visible layers, its places highlighted, framed on those places."""
+def _draw_map(ax, catalog, slide: Slide, plan: Plan) -> None:
+    """The slide's visible layers (narrowed by its filters), its places highlighted, framed on those places."""
     places = slide_places(catalog, slide)
-    west, south, east, north = slide_extent(catalog, slide)
+    only = slide_only(catalog, plan, slide)
+    west, south, east, north = slide_extent(catalog, slide, plan)
     cx, cy = (west + east) / 2, (south + north) / 2
     hx = max((east - west) / 2 * 1.15, MIN_HALF_EXTENT)
     hy = max((north - south) / 2 * 1.15, MIN_HALF_EXTENT)
+    shown = {}
     for spec in LAYERS:
         if spec.id in slide.layers:
-            _draw_layer(ax, catalog.layers[spec.id], spec)
+            gdf = catalog.layers[spec.id]
+            shown[spec.id] = gdf[gdf["id"].isin(only)] if spec.plan and only is not None else gdf
+            _draw_layer(ax, shown[spec.id], spec)
     for layer_id, group in places.groupby("layer"):
         _draw_layer(ax, group, BY_ID[layer_id], highlight=True)
     _frame(ax, cx, cy, hx, hy)
+    ranks = label_ranks()
+    spots = []
     for spec in LAYERS:
-        if spec.id in slide.layers and spec.labels:
-            for _, row in catalog.layers[spec.id].iterrows():
+        if spec.id in shown and spec.labels:
+            for n, (_, row) in enumerate(shown[spec.id].iterrows()):
                 p = row.geometry.representative_point()
-                ax.text(p.x, p.y, row["name"], fontsize=7, color=INK, ha="center", va="bottom", clip_on=True, zorder=7)
+                own = row["id"] in slide.places
+                spots.append(LabelSpot(str(row["name"]), p.x, p.y, priority=(0 if own else 1e6) + ranks[spec.id] * 1000 + n,
+                                       point=spec.geometry == "Point", marker_pt=spec.radius * (2 if own else 1.2) / 2,
+                                       color=INK))
+    place_labels(ax, spots, fontsize=7)  # the slide's own places first; colliding names left out
     ax.set_facecolor("#f4f1ea")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -135,7 +148,7 @@ def slide_page(plan: Plan, catalog, tour: Tour, index: int) -> Figure:
     """One slide as an A4 landscape page."""
     slide = tour.slides[index]
     fig = Figure(figsize=A4_LANDSCAPE)
-    _draw_map(fig.add_axes([0.03, 0.08, 0.5, 0.86]), catalog, slide)
+    _draw_map(fig.add_axes([0.03, 0.08, 0.5, 0.86]), catalog, slide, plan)
     y = _draw_text(fig, plan, slide, catalog)
     bottom = 0.08
     if slide.list == "deadlines":

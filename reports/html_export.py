@@ -13,16 +13,31 @@ from core.declarations import LAYERS
 from geo.crs import WEB
 from layers.assets import offline
 from layers.catalog import Catalog
+from layers.declutter import Declutter
 from layers.mapview import build_map
 from reports.summary import AREA_CAVEAT, CITY_LABEL, plan_specs, town_area, town_names, town_pieces
 
 
+def one_per_place(pieces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The pieces of each place (cut along the towns) joined again: one feature, one label, one tooltip per place,
+    its towns listed and its measured sizes summed."""
+    if pieces.empty:
+        return pieces
+    towns = pieces.groupby("id", sort=False)["town"].agg(lambda t: "、".join(dict.fromkeys(t)))
+    sums = {c: "sum" for c in ("area_km2", "area_mu", "length_km", "share") if c in pieces}
+    merged = pieces.dissolve(by="id", sort=False, aggfunc={**{c: "first" for c in pieces.columns
+                                                             if c not in ("id", "geometry", *sums)}, **sums})
+    merged = merged.reset_index()
+    merged["town"] = merged["id"].map(towns)
+    return merged
+
+
 def town_layers(catalog: Catalog, town: str | None) -> dict[str, gpd.GeoDataFrame]:
-    """The layer dict build_map takes: plan layers cut to the town, base layers limited to it."""
+    """The layer dict build_map takes: plan layers cut to the town (one feature per place), base layers limited to it."""
     layers = dict(catalog.layers)
     cut = town_pieces(catalog, town)
     for spec in plan_specs(catalog):
-        layers[spec.id] = cut[cut["layer"] == spec.id]
+        layers[spec.id] = one_per_place(cut[cut["layer"] == spec.id])
     towns = [town] if town else town_names(catalog)
     for spec in LAYERS:
         if spec.town_rule == "own_name":  # the township areas and seats: only the town's own
@@ -45,6 +60,7 @@ def town_map(catalog: Catalog, town: str | None) -> folium.Map:
     ).add_to(m)
     minx, miny, maxx, maxy = area.total_bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]])
+    Declutter().add_to(m)  # labels by priority, none overlapping, more as one zooms in
     label = town or CITY_LABEL
     root = m.get_root()
     root.title = f"{label} · 规划要素图（示意）"

@@ -21,7 +21,9 @@ from geo.crs import MEASURE  # noqa: E402
 from layers.catalog import Catalog  # noqa: E402
 from core.formatting import map_note, wrap_lines  # noqa: E402
 from loaders.plan import Plan  # noqa: E402
+from layers.declutter import label_ranks  # noqa: E402
 from reports.fonts import cjk_font  # noqa: E402
+from reports.labels import LabelSpot, artist_boxes, place_labels  # noqa: E402
 from reports.summary import (  # noqa: E402
     TownSummary, plan_specs, summarize, town_area, town_names, town_pieces,
 )
@@ -47,6 +49,7 @@ def draw_map(ax, catalog: Catalog, town: str | None) -> list:
     if town is None:
         areas[areas["name"].isin(catalog.town_names())].plot(ax=ax, facecolor="none", edgecolor="#999999", linewidth=0.6)
     handles = [Patch(facecolor="#f6f3ea", edgecolor="#555555", label="乡镇/街道范围（近似）" if town else "巢湖市")]
+    spots: list[LabelSpot] = []
     cut = town_pieces(catalog, town).to_crs(MEASURE)
     for spec in plan_specs(catalog):
         sub = cut[cut["layer"] == spec.id]
@@ -66,11 +69,7 @@ def draw_map(ax, catalog: Catalog, town: str | None) -> list:
                           linewidth=1, zorder=5)
         handles.append(_handle(spec))
         if spec.geometry != "LineString" and (town is not None or spec.labels):  # the city map: key places only
-            for _, row in sub.iterrows():
-                p = row.geometry.representative_point()
-                if minx - pad <= p.x <= maxx + pad and miny - pad <= p.y <= maxy + pad:
-                    ax.annotate(row["name"], (p.x, p.y), xytext=(4, 4), textcoords="offset points", fontsize=6.5,
-                                color="#222222", zorder=6)
+            spots += map_spots(sub, spec, (minx - pad, miny - pad, maxx + pad, maxy + pad))
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
     ax.set_aspect("equal")
@@ -78,11 +77,31 @@ def draw_map(ax, catalog: Catalog, town: str | None) -> list:
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    _scale_bar(ax, minx - pad, miny - pad, maxx - minx + 2 * pad)
-    ax.annotate("北", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction", ha="center", fontsize=9,
-                arrowprops={"arrowstyle": "-|>", "color": "#333"})
+    furniture = _scale_bar(ax, minx - pad, miny - pad, maxx - minx + 2 * pad)
+    furniture.append(ax.annotate("北", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction", ha="center",
+                                 fontsize=9, arrowprops={"arrowstyle": "-|>", "color": "#333"}))
+    place_labels(ax, spots, fontsize=6.5, obstacles=artist_boxes(ax, furniture))  # labelled points are kept clear
     handles.append(Line2D([], [], color="#333", linestyle=DASH["schematic"], label="虚线 = 示意或大致位置"))
     return handles
+
+
+def map_spots(features, spec, extent, marker_pt: float = 3.5) -> list[LabelSpot]:
+    """Label candidates of one layer's features (EPSG:4548) inside extent, one per place (pieces cut by town are
+    joined): plan layers before base layers, larger areas before smaller ones."""
+    minx, miny, maxx, maxy = extent
+    rank = label_ranks().get(spec.id, 50)
+    if features.empty:
+        return []
+    features = features.dissolve(by="id", aggfunc={"name": "first"}, sort=False).reset_index()  # one label per place
+    order = features.geometry.area.rank(ascending=False, method="first") if spec.geometry == "Polygon" else None
+    spots = []
+    for n, (idx, row) in enumerate(features.iterrows()):
+        p = row.geometry.representative_point()
+        if minx <= p.x <= maxx and miny <= p.y <= maxy:
+            within = float(order[idx]) if order is not None else n
+            spots.append(LabelSpot(str(row["name"]), p.x, p.y, priority=rank * 1000 + within,
+                                   point=spec.geometry == "Point", marker_pt=marker_pt))
+    return spots
 
 
 def _handle(spec):
@@ -94,12 +113,13 @@ def _handle(spec):
     return Patch(facecolor=spec.fill_color or spec.color, alpha=0.5, edgecolor=spec.color, label=spec.title)
 
 
-def _scale_bar(ax, x0: float, y0: float, width_m: float) -> None:
-    """A round-number scale bar at the bottom left of the map."""
+def _scale_bar(ax, x0: float, y0: float, width_m: float) -> list:
+    """A round-number scale bar at the bottom left of the map; returns its artists."""
     km = next(k for k in (50, 20, 10, 5, 2, 1, 0.5) if k * 1000 <= width_m / 4)
     x, y = x0 + width_m * 0.04, y0 + width_m * 0.03
-    ax.plot([x, x + km * 1000], [y, y], color="#333", linewidth=2)
-    ax.text(x + km * 500, y + width_m * 0.012, f"{km:g} 公里", ha="center", fontsize=7)
+    line = ax.plot([x, x + km * 1000], [y, y], color="#333", linewidth=2)[0]
+    text = ax.text(x + km * 500, y + width_m * 0.012, f"{km:g} 公里", ha="center", fontsize=7)
+    return [line, text]
 
 
 def _fmt(value, digits: int, suffix: str = "") -> str:

@@ -208,3 +208,31 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+#: What a presenter would notice on the current slide: label pairs whose text overlaps (measured on the glyphs'
+#: line boxes, so a 0-px-wide label cannot hide), labels shown, whether the text panel runs past the screen,
+#: and whether the map is drawn over the whole map area (Leaflet's SVG covers the map, not a smaller rectangle).
+TOUR_SLIDE_STATE_JS = """
+() => {
+  const visible = [...document.querySelectorAll('#map .chaohu-label')].filter(e =>
+    e.offsetParent !== null && getComputedStyle(e).visibility !== 'hidden' && getComputedStyle(e).opacity !== '0');
+  const boxes = visible.map(e => { const r = document.createRange(); r.selectNodeContents(e);
+                                   return [e.textContent, r.getBoundingClientRect()]; });
+  const mapBox = document.getElementById('map').getBoundingClientRect();
+  const onMap = boxes.filter(([, b]) => b.right > mapBox.left && b.left < mapBox.right &&
+                                        b.bottom > mapBox.top && b.top < mapBox.bottom);
+  const pairs = [];
+  for (let i = 0; i < onMap.length; i++) for (let j = i + 1; j < onMap.length; j++) {
+    const a = onMap[i][1], b = onMap[j][1];
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) pairs.push([onMap[i][0], onMap[j][0]]);
+  }
+  const panel = document.getElementById('panel');
+  const svgs = [...document.querySelectorAll('#map .leaflet-overlay-pane svg')].map(s => s.getBoundingClientRect());
+  const covered = svgs.length > 0 && svgs.every(r => r.left <= mapBox.left + 1 && r.top <= mapBox.top + 1 &&
+                                                     r.right >= mapBox.right - 1 && r.bottom >= mapBox.bottom - 1);
+  return {pairs, shown: onMap.map(([t]) => t), panelOverflow: panel.scrollHeight - panel.clientHeight,
+          panelBottom: panel.getBoundingClientRect().bottom, height: window.innerHeight, covered,
+          mapRight: mapBox.right, panelLeft: panel.getBoundingClientRect().left};
+}
+"""

@@ -19,11 +19,12 @@ def _tour_frame(page):
 
 def test_present_mode_steps_through_every_slide_with_the_keyboard(app_url, page):
     tour = load_tour(DEFAULT_TOUR)
+    page.set_viewport_size({"width": 1366, "height": 768})  # the office laptop
     page.goto(app_url + "/?mode=present")
     handle, frame = _tour_frame(page)
     assert not page.locator('[data-testid="stSidebar"]').is_visible()  # no sidebar while presenting
     box = handle.bounding_box()
-    assert box["height"] >= 700  # the slides fill the screen
+    assert box["height"] >= 700  # the slides fill the screen (768 minus the exit link)
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + 40)  # focus the presentation, as a presenter would
     total = len(tour.slides)
     keys = ("ArrowRight", "PageDown", "Space")
@@ -36,6 +37,10 @@ def test_present_mode_steps_through_every_slide_with_the_keyboard(app_url, page)
         assert frame.inner_text("#counter").replace(" ", "") == f"{i + 1}/{total}"
         assert frame.is_visible("#note")
         assert frame.evaluate("window.tour.placesInView()"), slide.title
+        state = frame.evaluate(bh.TOUR_SLIDE_STATE_JS)
+        assert state["pairs"] == [], slide.title  # no label on another
+        assert state["panelOverflow"] <= 1 and state["covered"], slide.title  # text fits, map drawn in full
+        assert state["mapRight"] <= state["panelLeft"] + 1, slide.title
     page.keyboard.press("PageUp")
     frame.wait_for_function("n => window.tour.index === n", arg=total - 2)
     assert bh.external_requests(page.requests) == []
@@ -103,6 +108,94 @@ def test_moving_a_slide_keeps_its_title_and_text_with_it(start_app, page, tmp_pa
     saved = load_tour(tmp_path / "tour.yaml")
     assert [s.title for s in saved.slides[:2]] == [slides[1].title, slides[0].title]
     assert [s.text for s in saved.slides[:2]] == [slides[1].text, slides[0].text]
+
+
+def _editor_settled(page) -> None:
+    """Wait until the editor's rerun is over: every slide holds exactly one title box (no stale boxes left)."""
+    bh._wait_idle(page)
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stExpander"]')].every(
+        e => e.querySelectorAll('input[aria-label="标题"]').length === 1)""", timeout=30_000)
+
+
+def _saved_tour(path, ready, timeout: float = 30.0):
+    """The tour the app saved at path, once `ready(tour)` holds (the save happens on the server, after the click)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        tour = load_tour(path) if path.exists() else None
+        if tour is not None and ready(tour):
+            return tour
+        assert time.monotonic() < deadline, f"the tour at {path} was not saved as expected"
+        time.sleep(0.3)
+
+
+def _open_slides(page) -> list[bool]:
+    """Which slide expanders of the editor are open, in order."""
+    return page.evaluate("""() => [...document.querySelectorAll('[data-testid="stExpander"] details')].map(d => d.open)""")
+
+
+def test_editing_a_slides_places_and_layers_keeps_the_other_open_slides_open(start_app, page, tmp_path):
+    url = start_app(tmp_path)
+    slides = load_tour(DEFAULT_TOUR).slides
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(url + "/?mode=tour")
+    expanders = page.locator('[data-testid="stExpander"]')
+    expanders.first.wait_for(timeout=90_000)
+    bh._wait_idle(page)
+    for n in (1, 4):  # the planner opens slides 2 and 5
+        expanders.nth(n).locator("summary").click()
+        bh._wait_idle(page)
+    second = expanders.nth(1)
+    second.get_by_role("combobox", name="突出显示的地点").fill("黄麓建筑")
+    page.get_by_role("option", name="黄麓建筑科创小镇（特色小镇）").click()
+    bh._wait_idle(page)
+    second.locator('button[aria-label="Remove 特色小镇"]').click()  # a layer taken off the slide
+    bh._wait_idle(page)
+    second.get_by_role("button", name="保存修改").click()
+    saved = _saved_tour(tmp_path / "tour.yaml", lambda t: "ft_huanglu" in t.slides[1].places)
+    _editor_settled(page)
+    assert saved.slides[1].title == slides[1].title
+    assert saved.slides[1].places == (*slides[1].places, "ft_huanglu")
+    assert saved.slides[1].layers == tuple(x for x in slides[1].layers if x != "feature_towns")
+    assert saved.slides[2:] == slides[2:] and saved.slides[0] == slides[0]
+    assert _open_slides(page)[:6] == [False, True, False, False, True, False]  # saving folded nothing
+
+    expanders.nth(1).get_by_role("button", name="下移").click()  # slide 2 goes down, slide 5 stays open
+    page.wait_for_selector(f"text=3. {slides[1].title}", timeout=30_000)
+    _editor_settled(page)
+    assert _open_slides(page)[:6] == [False, False, True, False, True, False]
+    moved = expanders.nth(2)
+    assert moved.locator('input[aria-label="标题"]').input_value() == slides[1].title
+    assert "黄麓建筑科创小镇（特色小镇）" in moved.inner_text()  # its places moved with it
+    saved = load_tour(tmp_path / "tour.yaml")
+    assert [s.title for s in saved.slides[:3]] == [slides[0].title, slides[2].title, slides[1].title]
+    assert saved.slides[2].places == (*slides[1].places, "ft_huanglu")
+
+
+
+def test_a_slide_added_from_the_map_keeps_its_view_layers_and_filters(start_app, page, tmp_path):
+    url = start_app(tmp_path)
+    page.goto(url + "/?lat=31.62&lon=117.88&z=12&unit=jxw&layers=city_boundary,lake,juchao_edz,projects")
+    bh.wait_for_app(page)
+    page.get_by_text("编辑汇报", exact=True).click()
+    page.get_by_label("新页标题").wait_for(timeout=60_000)
+    bh._wait_idle(page)
+    body = page.inner_text("body")
+    assert "缩放级别 12" in body and "牵头单位=市经信委" in body  # says what it will keep
+    page.get_by_label("新页标题").fill("经信委的项目")
+    page.get_by_label("新页标题").press("Enter")
+    bh._wait_idle(page)
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="添加", exact=True).click()
+    page.wait_for_selector(f"text={len(load_tour(DEFAULT_TOUR).slides) + 1}. 经信委的项目", timeout=30_000)
+    _editor_settled(page)
+    slide = load_tour(tmp_path / "tour.yaml").slides[-1]
+    assert slide.layers == ("city_boundary", "lake", "juchao_edz", "projects")
+    assert slide.filters.unit == "jxw"
+    west, south, east, north = slide.view
+    assert west < 117.88 < east and south < 31.62 < north
+    assert 0.1 < east - west < 0.5  # zoom 12 on an office screen: a few tens of kilometres, not the whole city
+    assert _open_slides(page)[-1]  # the new slide is open for its text
 
 
 def test_a_broken_plan_file_at_startup_shows_one_chinese_message(start_app, page, tmp_path):

@@ -254,6 +254,25 @@ def test_pdf_brief_shows_the_map_and_embeds_a_cjk_font(catalog, plan, tmp_path):
     assert reds > 50 and darks > 500
 
 
+@pytest.mark.slow
+def test_pdf_brief_map_labels_never_overlap(catalog, plan, tmp_path):
+    """The issue's collisions (黄麓建筑科创小镇 on 巢湖半岛科学城, the block at 南区/银屏) are gone: on the city page and
+    the busiest towns' pages no two words of the map overlap, and the key places keep their names."""
+    import pdfpage
+    from reports.pdf import write_pdf
+
+    pdf = write_pdf(catalog, plan, [None, TOWN, "银屏镇", "天河街道"], tmp_path / "brief.pdf")
+    width, height = 595.44, 841.68  # A4 in points
+    for page in (1, 2, 3, 4):
+        in_map = [w for w in pdfpage.words(pdf, page) if 0.05 * width <= (w.x0 + w.x1) / 2 <= 0.69 * width
+                  and 0.07 * height <= (w.y0 + w.y1) / 2 <= 0.50 * height]
+        assert len(in_map) >= 3, page
+        assert pdfpage.overlapping(in_map) == [], page
+        if page == 1:
+            names = {w.text for w in in_map}
+            assert {"黄麓建筑科创小镇", "巢湖半岛科学城", "柘皋产业新城"} <= names
+
+
 # ---------------------------------------------------------------- command line
 
 

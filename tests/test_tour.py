@@ -15,7 +15,7 @@ from loaders.plan import load_plan
 from presentation import charts
 from presentation.tour import (
     DEFAULT_TOUR, Slide, TourError, add_slide, all_deadlines, check_tour, load_tour, move_slide,
-    resolve_figure, save_tour, slide_figures, slide_from_view, update_slide,
+    resolve_figure, save_tour, slide_figures, slide_from_view, tour_from_yaml, tour_yaml, update_slide,
 )
 from presentation.tour_html import tour_data, tour_html
 from presentation.tour_pdf import tour_pdf
@@ -159,3 +159,46 @@ def test_slide_added_from_the_current_view_shows_that_view(tmp_path, tour, plan,
     edited = load_tour(save_tour(add_slide(tour, slide), tmp_path / "tour.yaml"))
     assert edited.slides[-1].view == view
     assert tour_data(edited, plan, catalog)["slides"][-1]["bounds"] == [[31.50, 117.80], [31.60, 117.90]]
+
+
+def test_recurring_deadlines_are_a_band_across_the_year_not_points_on_dates(plan):
+    """每月/每半年 name no month: the chart must not put them at months 6 and 12 as if they were dates."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.patches import Rectangle
+
+    fig = charts.chart_figure("deadlines", plan)
+    ax = fig.axes[0]
+    rows = all_deadlines(plan)
+    points = [tuple(xy) for c in ax.collections if isinstance(c, PathCollection) for xy in c.get_offsets()]
+    recurring = [y for y, r in enumerate(rows) if r.deadline.recurring]
+    assert recurring  # the plan has 每月 and 每半年 requirements
+    assert not [p for p in points if round(p[1]) in recurring]  # no dated point on a recurring row
+    bands = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() >= 11]
+    assert sorted(round(b.get_y() + b.get_height() / 2) for b in bands) == recurring  # one band per cadence
+    for y, r in enumerate(rows):
+        if not r.deadline.recurring:
+            assert (r.deadline.month or charts.ON_TIME_X, y) in points  # one-off dates stay points at their month
+    words = " ".join(t.get_text() for t in ax.texts)
+    assert "每半年 · " in words and "每月 · " in words
+
+
+def test_a_slide_keeps_the_maps_filters_and_shows_only_what_they_leave(tour, plan, catalog):
+    from layers.query import Filters, matching_places
+
+    slide = slide_from_view("经信委牵头", layers=("city_boundary", "projects", "industrial_parks"), filters={"unit": "jxw"})
+    edited = tour.model_copy(update={"slides": (*tour.slides, slide)})
+    data = tour_data(edited, plan, catalog)["slides"][-1]
+    only = matching_places(catalog, plan, Filters(unit="jxw"))
+    assert only and data["only"] == sorted(only)
+    assert all(s["only"] is None for s in tour_data(tour, plan, catalog)["slides"])  # no filter: everything shown
+    (south, west), (north, east) = data["bounds"]
+    boxes = catalog.features[catalog.features["id"].isin(only)].total_bounds
+    assert west <= boxes[0] and south <= boxes[1] and east >= boxes[2] and north >= boxes[3]  # framed on them
+    assert tour_from_yaml(tour_yaml(edited)) == edited
+    assert "filters" not in tour_yaml(tour)  # the shipped tour's file is unchanged by the new field
+
+
+def test_a_slide_filter_the_plan_does_not_know_is_refused_in_chinese(tour, plan, catalog):
+    broken = tour.model_copy(update={"slides": (*tour.slides, slide_from_view("x", filters={"unit": "no_unit"}))})
+    with pytest.raises(TourError, match="第 11 页.*牵头单位.*no_unit"):
+        check_tour(broken, plan, set(catalog.features["id"]), set(BY_ID))

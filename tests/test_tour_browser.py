@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+import browser as bh
+
 from layers.catalog import load_catalog
+from core.declarations import LAYERS
 from core.formatting import map_note
 from loaders.plan import load_plan
 from presentation.tour import DEFAULT_TOUR, load_tour
@@ -52,6 +55,9 @@ def offline_page(browser):
         context.close()
 
 
+#: The screens the tour must work on: an office laptop and a meeting-room display.
+SCREENS = ({"width": 1366, "height": 768}, {"width": 1920, "height": 1080})
+
 def _settled(page):
     """Wait until the map has finished flying to the current slide."""
     page.wait_for_function("window.tour && window.tour.ready && !window.tour.moving", timeout=15_000)
@@ -98,3 +104,58 @@ def test_exported_tour_uses_its_embedded_chinese_font(offline_page, exported):
     assert family.startswith('"TourCJK"') or family.startswith("TourCJK")
     size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.slide.active .slide-title')).fontSize)")
     assert size >= 40  # readable from the back of a room on a 1600-pixel screen
+
+
+def _labelled_names(catalog, slide) -> set[str]:
+    """Names of the slide's own places drawn with a permanent label on it."""
+    labelled = {spec.id for spec in LAYERS if spec.labels and spec.id in slide.layers}
+    f = catalog.features
+    return set(f.loc[f["id"].isin(slide.places) & f["layer"].isin(labelled), "name"])
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_every_slide_fits_the_screen_with_labels_that_never_overlap(browser, exported, tour, catalog, screen):
+    context = browser.new_context(viewport=screen, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(exported.as_uri())
+        _settled(page)
+        for i, slide in enumerate(tour.slides):
+            if i:
+                page.keyboard.press("ArrowRight")
+                page.wait_for_function("n => window.tour.index === n", arg=i)
+                _settled(page)
+            state = page.evaluate(bh.TOUR_SLIDE_STATE_JS)
+            where = f"slide {i + 1} ({slide.title}) at {screen['width']}x{screen['height']}"
+            assert state["pairs"] == [], where
+            assert state["panelOverflow"] <= 1 and state["panelBottom"] <= state["height"] + 1, where
+            assert state["covered"], f"{where}: map drawn inside a smaller rectangle"
+            assert state["mapRight"] <= state["panelLeft"] + 1, where  # the map lies beside the text, not under it
+            assert page.evaluate("window.tour.placesInView()"), f"{where}: places cut off"
+            own = _labelled_names(catalog, slide)
+            if own:  # the slide's own places win collisions: most of them keep their names
+                assert len(own & set(state["shown"])) * 2 >= len(own), (where, own, state["shown"])
+            labels = page.evaluate("window.tour.labels")
+            assert state["shown"] and labels["shown"] >= labels["crowded"], f"{where}: labels hidden wholesale {labels}"
+        page.keyboard.press("Home")  # back to the overall slide: its whole city beside the panel
+        page.wait_for_function("() => window.tour.index === 0")
+        _settled(page)
+        assert page.evaluate("window.tour.placesInView(0)")
+    finally:
+        context.close()
+
+
+def test_zooming_in_shows_more_labels_and_still_none_overlap(offline_page, exported, catalog):
+    page = offline_page
+    page.goto(exported.as_uri() + "#9")  # 责任分工: every town's name on the whole city
+    _settled(page)
+    before = page.evaluate(bh.TOUR_SLIDE_STATE_JS)
+    urban = {"亚父街道", "卧牛山街道", "凤凰山街道", "半汤街道", "天河街道"}
+    seats = catalog.layers["townships"]
+    centre = seats[seats["name"].isin(urban)].geometry.union_all().centroid
+    page.evaluate("([lat, lon]) => window.tour.map.setZoomAround(L.latLng(lat, lon), window.tour.map.getZoom() + 2, "
+                  "{animate: false})", [centre.y, centre.x])  # the presenter zooms into the city centre
+    page.wait_for_timeout(500)
+    after = page.evaluate(bh.TOUR_SLIDE_STATE_JS)
+    assert after["pairs"] == [] and before["pairs"] == []
+    assert len(urban & set(after["shown"])) > len(urban & set(before["shown"]))  # the dense centre opens up

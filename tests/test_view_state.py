@@ -91,3 +91,46 @@ def test_a_slide_added_with_a_place_selected_shows_that_place(catalog):
     place = catalog.plan_features().iloc[3]["id"]
     assert ViewState(town="柘皋镇", sel=place).slide_places(catalog) == [place]
     assert ViewState().slide_places(catalog) == []
+
+
+def test_the_bounds_of_a_centre_and_zoom_hold_what_that_view_was_made_for():
+    from geo.view import view_bounds, view_for
+
+    bounds = (117.80, 31.55, 117.95, 31.65)
+    centre, zoom = view_for(bounds)
+    west, south, east, north = view_bounds(centre, zoom)
+    assert west < bounds[0] and south < bounds[1] and east > bounds[2] and north > bounds[3]
+    assert (east - west) < 4 * (bounds[2] - bounds[0])  # the view, not the whole region
+    w2, s2, e2, n2 = view_bounds(centre, zoom + 1)
+    assert (e2 - w2) == pytest.approx((east - west) / 2)  # one zoom level in: half as wide
+
+
+def test_a_slide_from_the_map_keeps_its_view_layers_filters_and_selection(catalog):
+    from views.tour_editor import slide_of_view
+
+    vs = ViewState(layers=("city_boundary", "projects"), filters=Filters(unit="jxw", deadline="年底前"),
+                   sel="psc_science_city", center=(31.62, 117.56), zoom=12)
+    slide = slide_of_view("我的视图", vs, catalog)
+    assert slide.layers == ("city_boundary", "projects") and slide.places == ("psc_science_city",)
+    assert (slide.filters.unit, slide.filters.deadline, slide.filters.measure) == ("jxw", "年底前", "")
+    west, south, east, north = slide.view
+    assert west < 117.56 < east and south < 31.62 < north
+    assert slide_of_view("全市", ViewState(), catalog).view is None  # a map never moved: the slide shows its places
+
+
+def test_slide_ids_move_with_their_slides():
+    from views.tour_editor import moved, removed
+
+    ids = ["a", "b", "c", "d"]
+    assert moved(ids, 1, 0) == ["b", "a", "c", "d"] and moved(ids, 1, 2) == ["a", "c", "b", "d"]
+    assert removed(ids, 2) == ["a", "b", "d"] and ids == ["a", "b", "c", "d"]
+
+
+def test_a_slide_can_show_the_city_every_town_and_every_plan_place(catalog):
+    from views.tour_editor import place_options
+
+    options = place_options(catalog)
+    assert options["340181"] == "巢湖市（全市）"
+    assert set(catalog.plan_features()["id"]) <= set(options)
+    assert set(catalog.town_areas["id"]) <= set(options)
+    assert options["ft_huanglu"] == "黄麓建筑科创小镇（特色小镇）"

@@ -22,10 +22,8 @@ from loaders.plan import Plan
 from reports.export import FORMATS, export_bytes
 from views import progress as progress_view, resources, upload
 from views.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
-from views.state import TILE, ViewState, route_click
-
-FILTER_LABELS = {"measure": "措施", "unit": "牵头单位", "industry": "产业（341体系，编者归类）", "status": "规划要求",
-                 "deadline": "时间要求"}
+from views import print_view
+from views.state import FILTER_LABELS, TILE, ViewState, route_click
 
 
 # ---- state: URL ⇄ widget keys
@@ -284,6 +282,7 @@ def render() -> None:
     with col_panel:
         _panel(catalog, plan, vs)
     _downloads(catalog, plan, vs.town, only)
+    print_view.panel(catalog, plan, vs, only)  # 打印当前视图（专题制图）
     _write_url(current_state())
 
 

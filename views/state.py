@@ -22,6 +22,9 @@ DEFAULT_BASEMAP = "none"
 #: What the selection names: a place, a measure, a feature of a tiled layer, or nothing.
 SelectionKind = Literal["none", "place", "measure", "tile"]
 MEASURE_PREFIX = "measure:"
+#: The map's filters as the sidebar, the tour editor and the print name them.
+FILTER_LABELS = {"measure": "措施", "unit": "牵头单位", "industry": "产业（341体系，编者归类）", "status": "规划要求",
+                 "deadline": "时间要求"}
 TILE = "tile"
 
 
