@@ -6,16 +6,20 @@ Streamlit's caches live here and nowhere else; pages call these functions instea
 from __future__ import annotations
 
 import copy
+import time
 
 import folium
 import streamlit as st
 
 from core import settings
+from core.errors import ChaohuError
 from layers import assets
 from layers.catalog import Catalog, load_catalog
 from layers.mapview import build_map
 from layers.userlayers import is_large, tiled_layer
 from loaders.plan import Plan, load_plan
+from loaders.store import open_store
+from loaders.store.base import Store
 
 MAP_HEIGHT = 720
 
@@ -32,15 +36,52 @@ def plan() -> Plan:
     return load_plan()
 
 
-@st.cache_resource(show_spinner="正在读取图层…")
-def catalog() -> Catalog:
-    """Every layer with the planner's own, joined to the towns."""
+@st.cache_resource(show_spinner=False)
+def _cleaned(where: str) -> None:
+    """Remove the store's leftovers (expired sessions, recycle bin past 30 days, stale upload copies) once per process."""
+    open_store().cleanup()
+
+
+def store() -> Store:
+    """The office store the settings name (PostGIS or the workspace GeoPackage), cleaned up on the process's first use."""
+    opened = open_store()
+    _cleaned(opened.describe())
+    return opened
+
+
+#: (revision, when asked): a script run asks for the catalogue many times; the store is asked at most once a second.
+_REVISION: list = [None, 0.0]
+REVISION_TTL_S = 1.0
+
+
+def layers_revision() -> int | None:
+    """The newest change to the store's layers (any user, any process): the catalogue and the map are rebuilt when it
+    moves on. None while the store cannot be read (the catalogue then says so in its problems)."""
+    revision, asked = _REVISION
+    if time.monotonic() - asked < REVISION_TTL_S:
+        return revision
+    try:
+        latest = store().changes(kind="layer", limit=1)
+        revision = latest[0].id if latest else 0
+    except ChaohuError:
+        revision = None
+    _REVISION[:] = [revision, time.monotonic()]
+    return revision
+
+
+@st.cache_resource(show_spinner="正在读取图层…", max_entries=2)
+def _catalog(revision: int | None) -> Catalog:
     return load_catalog()
 
 
+def catalog() -> Catalog:
+    """Every layer with the planner's own, joined to the towns (as of the store's latest layer change)."""
+    return _catalog(layers_revision())
+
+
 @st.cache_resource(show_spinner="正在生成地图…", max_entries=32)
-def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None) -> folium.Map:
-    cat = catalog()
+def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None, revision: int | None) -> folium.Map:
+    cat = _catalog(revision)
     user = cat.user_layers()
     extra = [(spec, gdf) for spec, gdf in user if not is_large(gdf)]
     tiled = [(spec, tiled_layer(spec, gdf, settings.STATIC_DIR)) for spec, gdf in user if is_large(gdf)]
@@ -52,10 +93,9 @@ def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | N
 
 def map_for(visible, basemap: str, token: str, only: set[str] | None) -> folium.Map:
     """A fresh copy of the cached map for these layers, basemap and filter (st_folium adds to the map it is given)."""
-    return copy.deepcopy(_map(tuple(visible), basemap, token, frozenset(only) if only is not None else None))
+    return copy.deepcopy(_map(tuple(visible), basemap, token, frozenset(only) if only is not None else None, layers_revision()))
 
 
 def forget_user_layers() -> None:
-    """The workspace changed: reload the catalogue (user layers count in summaries) and redraw the map."""
-    catalog.clear()
-    _map.clear()
+    """The workspace changed here: ask the store for its revision on the next call (catalogue and map follow it)."""
+    _REVISION[:] = [None, 0.0]

@@ -1,4 +1,8 @@
-"""编辑汇报: reorder, add, edit and remove slides; export the tour as HTML and PDF."""
+"""编辑汇报: reorder, add, edit and remove slides; export the tour as HTML and PDF.
+
+The tour is the office's, kept in the store: a save names the version this browser was shown, so a save by someone
+else in between is refused (Chinese message) and the latest version is shown instead. 查看 users see it read-only.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,18 @@ import streamlit as st
 
 from core.declarations import BY_ID
 from core.errors import ChaohuError
-from presentation.tour import (Tour, add_slide, check_tour, load_tour, move_slide, remove_slide, save_tour,
-                               slide_from_view, tour_yaml, update_slide)
+from loaders.store import ConflictError
+from loaders.store.base import local_text
+from presentation.tour import (Tour, add_slide, check_tour, move_slide, remove_slide, slide_from_view, store_tour,
+                               stored_tour, tour_yaml, update_slide)
 from presentation.tour_pdf import tour_pdf
-from views import resources
+from views import login, resources
 from views.map import current_state
 from views.present import tour_page
+
+
+#: The store version of the tour this browser was last shown: what a save says it edited.
+SEEN = "tour_seen"
 
 
 def _save(tour: Tour) -> None:
@@ -25,7 +35,15 @@ def _save(tour: Tour) -> None:
     except ChaohuError as exc:
         st.error(exc.message)
         return
-    save_tour(tour)
+    try:
+        version = store_tour(tour, login.require("edit_tour").name, expected_version=st.session_state.get(SEEN))
+    except ConflictError as exc:  # this run already draws the latest version: the next save builds on it
+        st.error(f"{exc.message}本页已显示最新版本。")
+        return
+    except ChaohuError as exc:
+        st.error(exc.message)
+        return
+    st.session_state[SEEN] = version
     st.rerun()
 
 
@@ -37,6 +55,13 @@ def slide_keys(tour: Tour) -> list[str]:
         seen[digest] += 1
         keys.append(f"{digest}_{seen[digest]}")
     return keys
+
+
+def _read_only(tour: Tour) -> None:
+    """The slides as text, for roles that may not edit the tour."""
+    for i, slide in enumerate(tour.slides):
+        with st.expander(f"{i + 1}. {slide.title}"):
+            st.text(slide.text or "（无说明）")
 
 
 def _slides(tour: Tour) -> None:
@@ -60,15 +85,26 @@ def _slides(tour: Tour) -> None:
 
 def render() -> None:
     """The tour editing page."""
-    tour = load_tour()
-    st.title("编辑汇报")
-    st.caption(f"共 {len(tour.slides)} 页。修改保存在工作区，刷新或重启后仍在。")
-    _slides(tour)
-    st.subheader("从当前地图视图添加一页")
-    new_title = st.text_input("新页标题", key="t_new_title")
-    if st.button("添加", disabled=not new_title):
-        vs = current_state()
-        _save(add_slide(tour, slide_from_view(new_title, places=vs.slide_places(resources.catalog()), layers=vs.layers)))
+    stored = stored_tour()
+    tour = stored.tour
+    seen = st.session_state.setdefault(SEEN, stored.version)
+    editable = login.current().can("edit_tour")
+    st.title("编辑汇报" if editable else "汇报内容")
+    saved = f"第 {stored.version} 版，{stored.updated_by} 于 {local_text(stored.updated_at)} 保存" if stored.version else "默认版本"
+    st.caption(f"共 {len(tour.slides)} 页（{saved}）。汇报保存在共享数据库中，所有人看到同一份，刷新或重启后仍在。")
+    if seen != stored.version:
+        st.info(f"{stored.updated_by} 于 {local_text(stored.updated_at)} 保存了第 {stored.version} 版，本页已更新为最新内容。")
+    if not editable:
+        st.info(f"您的角色为「{login.current().role_name}」：可浏览和导出汇报，不能修改。")
+        _read_only(tour)
+    else:
+        _slides(tour)
+        st.subheader("从当前地图视图添加一页")
+        new_title = st.text_input("新页标题", key="t_new_title")
+        if st.button("添加", disabled=not new_title):
+            vs = current_state()
+            _save(add_slide(tour, slide_from_view(new_title, places=vs.slide_places(resources.catalog()), layers=vs.layers)))
+    st.session_state[SEEN] = stored.version
     st.subheader("导出")
     c1, c2 = st.columns(2)
     c1.download_button("下载离线汇报网页（HTML）", data=tour_page(tour_yaml(tour), 0),
