@@ -25,6 +25,8 @@ from views.present import tour_page
 
 #: The store version of the tour this browser was last shown: what a save says it edited.
 SEEN = "tour_seen"
+#: A save refused because someone saved first: shown at the top of the reloaded page.
+NOTICE = "tour_conflict"
 
 
 def _save(tour: Tour) -> None:
@@ -37,9 +39,10 @@ def _save(tour: Tour) -> None:
         return
     try:
         version = store_tour(tour, login.require("edit_tour").name, expected_version=st.session_state.get(SEEN))
-    except ConflictError as exc:  # this run already draws the latest version: the next save builds on it
-        st.error(f"{exc.message}本页已显示最新版本。")
-        return
+    except ConflictError as exc:  # nothing written: say so at the top and reload the page with the latest version
+        st.session_state[NOTICE] = f"{exc.message}本页已重新载入最新版本。"
+        st.session_state.pop(SEEN, None)
+        st.rerun()
     except ChaohuError as exc:
         st.error(exc.message)
         return
@@ -92,7 +95,9 @@ def render() -> None:
     st.title("编辑汇报" if editable else "汇报内容")
     saved = f"第 {stored.version} 版，{stored.updated_by} 于 {local_text(stored.updated_at)} 保存" if stored.version else "默认版本"
     st.caption(f"共 {len(tour.slides)} 页（{saved}）。汇报保存在共享数据库中，所有人看到同一份，刷新或重启后仍在。")
-    if seen != stored.version:
+    if st.session_state.get(NOTICE):
+        st.error(st.session_state.pop(NOTICE))
+    elif seen != stored.version:
         st.info(f"{stored.updated_by} 于 {local_text(stored.updated_at)} 保存了第 {stored.version} 版，本页已更新为最新内容。")
     if not editable:
         st.info(f"您的角色为「{login.current().role_name}」：可浏览和导出汇报，不能修改。")
