@@ -15,7 +15,7 @@ from loaders.store.gpkg import GpkgStore
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "巢湖规划2026!"
-ACCOUNTS = {"管理员": "管理", "编辑员": "编辑", "查看员": "查看", "错密员": "查看"}
+ACCOUNTS = {"管理员": "管理", "编辑员": "编辑", "查看员": "查看", "错密员": "查看", "降级员": "编辑"}
 SHARED = "共享图层"
 
 
@@ -148,7 +148,7 @@ def test_a_viewer_sees_no_upload_rename_delete_or_tour_editing(office, page):
     go(page, "编辑汇报")
     page.get_by_text("汇报内容").first.wait_for(timeout=60_000)
     assert page.get_by_role("button", name="保存修改").count() == 0 and page.get_by_role("button", name="添加").count() == 0
-    login(page, url, "查看员", query="/?mode=admin", wait_map=False)  # not offered, and not reachable by URL either
+    login(page, url, "查看员", query="/?mode=accounts", wait_map=False)  # not offered, and not reachable by URL either
     page.get_by_text("地点或措施").wait_for(timeout=180_000)  # the map page's sidebar instead
     bh._wait_idle(page)
     assert page.get_by_text("添加账号").count() == 0 and page.get_by_role("heading", name="账号管理").count() == 0
@@ -163,6 +163,25 @@ def test_an_editor_uploads_under_their_name_and_sees_no_account_management(offic
     assert "已添加「编辑上传」1 个要素" in report
     wait_until(page, lambda: "编辑上传地块" in user_feature_names(page), what="the uploaded layer on the map")
     assert "编辑员 " in sidebar(page) and "来自 编辑上传.geojson" in sidebar(page)
+
+
+def test_a_change_is_refused_when_the_role_was_lowered_after_the_page_was_drawn(office, page):
+    """The page hides what a role may not do, but the store's role is asked again before every change."""
+    url, ws = office
+    login(page, url, "降级员")
+    assert page.get_by_role("button", name="删除").count() >= 1
+    store = GpkgStore(ws / "workspace.gpkg")
+    try:
+        store.set_role("降级员", "查看", "管理员")  # meanwhile, an administrator lowers the role
+        page.get_by_role("button", name="删除").nth(layer_index(page, SHARED)).click()
+        report = page.locator('.layer-report[data-kind="error"]')
+        report.wait_for(timeout=60_000)
+        assert report.inner_text() == "删除未完成：「查看」角色无权删除和恢复图层，请联系管理员。"
+        assert SHARED in store.layer_names() and store.changes(action="layer.remove", target=SHARED) == []
+        page.get_by_role("button", name="删除").first.wait_for(state="detached", timeout=60_000)  # and the page follows
+    finally:
+        store.set_role("降级员", "编辑", "管理员")
+        store.engine.dispose()
 
 
 def test_an_administrator_manages_accounts(office, page):

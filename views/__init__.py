@@ -8,11 +8,11 @@ from views.state import PAGES
 
 #: ?mode= value → the module that draws that page (the Chinese names are in views.state.PAGES).
 RENDER = {"map": map_page.render, "overview": overview.render, "present": present.render, "tour": tour_editor.render,
-          "changes": changes.render, "admin": admin.render}
+          "changes": changes.render, "accounts": admin.render}
 #: Pages drawn full screen, without the sidebar and its page switch.
 FULL_SCREEN = ("present",)
 #: The permission a page needs beyond browsing (core.roles); the others are open to every logged-in role.
-PAGE_PERMISSION = {"admin": "manage_accounts"}
+PAGE_PERMISSION = {"accounts": "manage_accounts"}
 
 
 def allowed_pages(user: login.User) -> dict[str, str]:

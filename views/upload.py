@@ -94,8 +94,9 @@ def _add(catalog: Catalog, uploads, crs: str, coords: str) -> None:
     if failed and not stored:
         failed.append("文件仍在上方，可稍后再点「添加到地图」重试。")
     st.session_state.upload_msg = ("error" if failed and not stored else "success", [*stored, *failed, "", *result.lines()])
-    resources.forget_user_layers()
-    st.rerun()
+    if stored:  # the map must show the new layers; when nothing was stored the form keeps its files for a retry
+        resources.forget_user_layers()
+        st.rerun()
 
 
 def added_text(info: LayerInfo) -> str:
