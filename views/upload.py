@@ -43,8 +43,11 @@ def upload_form(catalog: Catalog) -> None:
                            help="一般选“自动”；文件没有 .prj 或坐标系不对时在此指定")
         coords = st.radio("点位坐标来源（经纬度点位表必选）", [NOT_SAID, *COORD_SOURCES], horizontal=False,
                           format_func=lambda c: COORD_SOURCES.get(c, "未说明"))
-        if st.form_submit_button("添加到地图") and uploads:
-            _add(catalog, uploads, crs, coords)
+        if st.form_submit_button("添加到地图"):
+            if uploads:
+                _add(catalog, uploads, crs, coords)
+            else:  # e.g. pressed before the chosen file finished uploading
+                st.session_state.upload_msg = ("error", ["请先选择文件，待文件名出现在上方后再点「添加到地图」。"])
     message = st.session_state.get("upload_msg")
     if message:
         kind, lines = message
