@@ -7,6 +7,7 @@ that two editors never silently overwrite each other (the later save is refused 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -97,7 +98,7 @@ class StoredTour:
     tour: Tour
     version: int
     updated_by: str = ""
-    updated_at: object = None
+    updated_at: datetime | None = None
 
 
 def stored_tour() -> StoredTour:
