@@ -7,16 +7,19 @@ import streamlit as st
 
 st.set_page_config(page_title="巢湖市制造业规划图", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
 
-from views import FULL_SCREEN, PAGES, errors, render, resources  # noqa: E402
+from views import FULL_SCREEN, allowed_pages, errors, login, render, resources  # noqa: E402
 
 with errors.reported():
     resources.vendor()
     resources.plan()  # a broken plan file stops here with its Chinese message
+    user = login.signed_in()  # with accounts configured: the login page, and the run ends, until someone logs in
+    pages = allowed_pages(user)
     mode = st.query_params.get("mode", "map")
-    mode = mode if mode in PAGES else "map"
+    mode = mode if mode in pages else "map"
     if mode not in FULL_SCREEN:
         with st.sidebar:
-            chosen = st.radio("页面", list(PAGES), index=list(PAGES).index(mode), format_func=PAGES.get, horizontal=True)
+            chosen = st.radio("页面", list(pages), index=list(pages).index(mode), format_func=pages.get, horizontal=True)
+            login.account_box(user)
         if chosen != mode:
             st.query_params["mode"] = chosen
             st.rerun()

@@ -1,8 +1,13 @@
-"""The presentation tour as data: slides, loading and saving, editing, and key figures resolved from the plan."""
+"""The presentation tour as data: slides, loading and saving, editing, and key figures resolved from the plan.
+
+The office's edited tour is a document of the shared store ("tour"): saved with the version it was edited at, so
+that two editors never silently overwrite each other (the later save is refused with a Chinese ConflictError).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -16,9 +21,12 @@ from core.progress import NOT_REPORTED
 from layers.query import Filters, matching_places
 from loaders.plan import Deadline, Measure, Plan, target_phrase
 from loaders.progress.load import load_board
+from loaders.store import LOCAL_USER, open_store
 
-#: The shipped default tour; the planner's edited copy lives in the workspace.
+#: The shipped default tour; the office's edited tour is the store's document `TOUR_DOCUMENT`.
 DEFAULT_TOUR = settings.PLAN_DIR / "tour.yaml"
+TOUR_DOCUMENT = "tour"
+#: Where versions before the store kept the edited tour (in the workspace folder); read when the store has none.
 TOUR_FILE = "tour.yaml"
 #: Shown where a deadline's measure names no lead unit (the plan's 组织保障 part).
 NO_LEAD = "未列牵头单位"
@@ -77,32 +85,57 @@ class Tour(BaseModel):
 
 
 def workspace_tour_path() -> Path:
-    """Where the planner's edited tour is kept: `<workspace>/tour.yaml`."""
+    """Where versions before the store kept the edited tour: `<workspace>/tour.yaml` (still read, never written)."""
     return settings.current().workspace_dir / TOUR_FILE
+
+
+def _parse(text: str, where: str) -> Tour:
+    """A validated tour from YAML text; TourError in Chinese naming `where` when it cannot be used."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise TourError(f"{where}：演示文件 YAML 格式错误（{exc}）") from None
+    try:
+        return Tour.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p + 1) if isinstance(p, int) else p for p in err["loc"])
+        raise TourError(f"{where}：演示文件字段 {loc} 有误（{err['msg']}）") from None
 
 
 def read_tour(path: Path) -> Tour:
     """Read and validate one tour file; TourError in Chinese when it cannot be used."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise TourError(f"{path}：无法读取演示文件（{exc.strerror}）") from None
-    except yaml.YAMLError as exc:
-        raise TourError(f"{path}：演示文件 YAML 格式错误（{exc}）") from None
-    try:
-        return Tour.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p + 1) if isinstance(p, int) else p for p in err["loc"])
-        raise TourError(f"{path}：演示文件字段 {where} 有误（{err['msg']}）") from None
+    return _parse(text, str(path))
+
+
+@dataclass(frozen=True)
+class StoredTour:
+    """The tour as the office has it now, and the store version it was read at (0: never saved, the default shown)."""
+
+    tour: Tour
+    version: int
+    updated_by: str = ""
+    updated_at: datetime | None = None
+
+
+def stored_tour() -> StoredTour:
+    """The office's edited tour from the store with its version; else an older workspace `tour.yaml`; else the default."""
+    doc = open_store().document(TOUR_DOCUMENT)
+    if doc is not None:
+        return StoredTour(_parse(doc.content, "共享数据库中的汇报"), doc.version, doc.updated_by, doc.updated_at)
+    legacy = workspace_tour_path()
+    return StoredTour(read_tour(legacy if legacy.is_file() else DEFAULT_TOUR), 0)
 
 
 def load_tour(path: Path | None = None) -> Tour:
-    """The tour to present: `path` if given, else the workspace copy if saved, else the shipped default."""
+    """The tour to present: `path` if given, else the office's edited tour in the store, else the shipped default."""
     if path is not None:
         return read_tour(Path(path))
-    saved = workspace_tour_path()
-    return read_tour(saved if saved.is_file() else DEFAULT_TOUR)
+    return stored_tour().tour
 
 
 def tour_yaml(tour: Tour) -> str:
@@ -116,9 +149,18 @@ def tour_from_yaml(text: str) -> Tour:
     return Tour.model_validate(yaml.safe_load(text))
 
 
-def save_tour(tour: Tour, path: Path | None = None) -> Path:
-    """Write the tour atomically (default: the workspace copy); returns the path written."""
-    return atomic.write_text(Path(path) if path is not None else workspace_tour_path(), tour_yaml(tour))
+def save_tour(tour: Tour, path: Path) -> Path:
+    """Write the tour to a file atomically (an export or a copy); returns the path written."""
+    return atomic.write_text(Path(path), tour_yaml(tour))
+
+
+def store_tour(tour: Tour, user: str = LOCAL_USER, expected_version: int | None = None) -> int:
+    """Save the office's tour in the store as `user` (recorded in the change log); the new version.
+
+    With `expected_version` (the version the editor was showing) a save made by someone else in between is refused
+    with ConflictError (Chinese, names who and when) and nothing is written.
+    """
+    return open_store().put_document(TOUR_DOCUMENT, tour_yaml(tour), user, expected_version=expected_version).version
 
 
 # ---------------------------------------------------------------- editing (pure)

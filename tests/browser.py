@@ -74,6 +74,7 @@ def start_streamlit(script: Path, cwd: Path, log_path: Path | None = None, timeo
             stop()
             raise RuntimeError(f"streamlit did not start (see {log_path}):\n{log_path.read_text()[-3000:]}")
         time.sleep(0.3)
+    stop.pid = proc.pid  # the app's process (group leader), for tests that kill it as a crash would
     return url, stop
 
 

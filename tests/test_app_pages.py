@@ -7,7 +7,18 @@ import io
 import openpyxl
 
 import browser as bh
-from presentation.tour import DEFAULT_TOUR, load_tour
+from presentation.tour import DEFAULT_TOUR, load_tour, tour_from_yaml
+
+
+def saved_tour(workspace):
+    """The tour the app saved in the store of its workspace (the GeoPackage)."""
+    from loaders.store.gpkg import GpkgStore
+
+    store = GpkgStore(workspace / "workspace.gpkg")
+    try:
+        return tour_from_yaml(store.document("tour").content)
+    finally:
+        store.engine.dispose()
 
 
 def _tour_frame(page):
@@ -81,7 +92,7 @@ def test_tour_edits_are_kept_after_a_reload(start_app, page, tmp_path):
     page.get_by_label("标题").first.fill("新的第一页标题")
     page.get_by_role("button", name="保存修改").first.click()
     page.wait_for_selector("text=1. 新的第一页标题", timeout=30_000)
-    saved = load_tour(tmp_path / "tour.yaml")  # kept in this app's own workspace, nowhere else
+    saved = saved_tour(tmp_path)  # kept in this app's own store, nowhere else
     assert saved.slides[0].title == "新的第一页标题"
     assert [s.title for s in saved.slides[1:]] == [s.title for s in load_tour(DEFAULT_TOUR).slides[1:]]
     page.reload()
@@ -105,7 +116,7 @@ def test_moving_a_slide_keeps_its_title_and_text_with_it(start_app, page, tmp_pa
     assert title_box.input_value() == slides[1].title
     first.get_by_role("button", name="保存修改").click()  # saving the moved slide must not take the other's text
     page.wait_for_timeout(1500)
-    saved = load_tour(tmp_path / "tour.yaml")
+    saved = saved_tour(tmp_path)
     assert [s.title for s in saved.slides[:2]] == [slides[1].title, slides[0].title]
     assert [s.text for s in saved.slides[:2]] == [slides[1].text, slides[0].text]
 

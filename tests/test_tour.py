@@ -15,7 +15,7 @@ from loaders.plan import load_plan
 from presentation import charts
 from presentation.tour import (
     DEFAULT_TOUR, Slide, TourError, add_slide, all_deadlines, check_tour, load_tour, move_slide,
-    resolve_figure, save_tour, slide_figures, slide_from_view, tour_from_yaml, tour_yaml, update_slide,
+    resolve_figure, save_tour, slide_figures, slide_from_view, store_tour, stored_tour, tour_from_yaml, tour_yaml, update_slide,
 )
 from presentation.tour_html import tour_data, tour_html
 from presentation.tour_pdf import tour_pdf
@@ -105,19 +105,58 @@ def test_deadline_slide_lists_every_deadline_under_its_lead_unit(tour, plan, cat
             assert row.deadline.what in groups[lead] and row.deadline.by in groups[lead]
 
 
-def test_edited_tour_is_kept_in_the_workspace(tmp_path, monkeypatch, tour):
+@pytest.fixture(params=["gpkg", "postgis"])
+def office(request, tmp_path, monkeypatch):
+    """The settings point at an empty store: the workspace GeoPackage, or a fresh PostGIS database."""
+    from loaders.store import forget_stores
+
     monkeypatch.setenv("CHAOHU_WORKSPACE", str(tmp_path))
-    assert load_tour() == tour  # nothing saved yet: the shipped default
+    if request.param == "postgis":
+        monkeypatch.setenv("CHAOHU_DATABASE_URL", request.getfixturevalue("pg_cluster").new_database())
+    else:
+        monkeypatch.delenv("CHAOHU_DATABASE_URL", raising=False)
+    yield request.param
+    forget_stores()
+
+
+def test_edited_tour_is_kept_in_the_store(office, tour):
+    assert load_tour() == tour and stored_tour().version == 0  # nothing saved yet: the shipped default
     edited = move_slide(tour, 0, 2)
     edited = update_slide(edited, 0, text="新的说明")
     edited = add_slide(edited, Slide(title="新增一页", places=("edz_juchao",), layers=("juchao_edz",)))
-    path = save_tour(edited)
-    assert path == tmp_path / "tour.yaml"
-    reloaded = load_tour()
-    assert reloaded == edited
-    assert [s.title for s in reloaded.slides][:3] == [tour.slides[1].title, tour.slides[2].title, tour.slides[0].title]
-    assert reloaded.slides[0].text == "新的说明" and reloaded.slides[-1].title == "新增一页"
+    assert store_tour(edited, "张三", expected_version=0) == 1
+    reloaded = stored_tour()
+    assert reloaded.tour == edited and reloaded.version == 1 and reloaded.updated_by == "张三"
+    assert [s.title for s in reloaded.tour.slides][:3] == [tour.slides[1].title, tour.slides[2].title, tour.slides[0].title]
+    assert reloaded.tour.slides[0].text == "新的说明" and reloaded.tour.slides[-1].title == "新增一页"
     assert load_tour(DEFAULT_TOUR) == tour  # the default is never overwritten
+
+
+def test_two_editors_never_overwrite_each_other(office, tour):
+    from loaders.store import ConflictError, open_store
+
+    first, second = stored_tour(), stored_tour()  # both open the editor at version 0
+    store_tour(update_slide(first.tour, 0, title="甲的标题"), "甲", expected_version=first.version)
+    with pytest.raises(ConflictError) as refused:
+        store_tour(update_slide(second.tour, 1, title="乙的标题"), "乙", expected_version=second.version)
+    assert "甲" in refused.value.message and "尚未保存" in refused.value.message
+    kept = stored_tour()
+    assert kept.version == 1 and kept.tour.slides[0].title == "甲的标题" and kept.tour.slides[1].title == tour.slides[1].title
+    # reloaded, the second editor's change lands on top of the first's
+    store_tour(update_slide(kept.tour, 1, title="乙的标题"), "乙", expected_version=kept.version)
+    assert [s.title for s in stored_tour().tour.slides[:2]] == ["甲的标题", "乙的标题"]
+    saves = open_store().changes(kind="document", target="tour")
+    assert [(r.user, r.summary) for r in saves] == [("乙", "保存「汇报」第 2 版"), ("甲", "保存「汇报」第 1 版")]
+
+
+def test_a_tour_saved_by_an_older_version_in_the_workspace_is_still_read(tmp_path, monkeypatch, tour):
+    monkeypatch.setenv("CHAOHU_WORKSPACE", str(tmp_path))
+    monkeypatch.delenv("CHAOHU_DATABASE_URL", raising=False)
+    older = update_slide(tour, 0, title="旧版保存的标题")
+    (tmp_path / "tour.yaml").write_text(tour_yaml(older), encoding="utf-8")
+    assert stored_tour().tour == older and stored_tour().version == 0
+    store_tour(update_slide(older, 0, title="新的标题"), "张三", expected_version=0)
+    assert load_tour().slides[0].title == "新的标题"  # once saved in the store, the store's copy counts
 
 
 def test_lead_chart_counts_the_measures_each_unit_leads(plan):

@@ -1,22 +1,30 @@
-"""The app's pages, one module each (`render()`), and the page table the router reads."""
+"""The app's pages, one module each (`render()`), the page table the router reads, and who may open which page."""
 
 from __future__ import annotations
 
-from views import correct, map as map_page, overview, present, progress, tour_editor
+from core import roles
+from views import admin, changes, correct, login, map as map_page, overview, present, progress, tour_editor
 from views.state import PAGES
 
 #: ?mode= value → the module that draws that page (the Chinese names are in views.state.PAGES).
 RENDER = {"map": map_page.render, "progress": progress.render, "overview": overview.render, "present": present.render,
-          "tour": tour_editor.render, "correct": correct.render}
+          "tour": tour_editor.render, "correct": correct.render, "changes": changes.render, "accounts": admin.render}
 #: Pages drawn full screen, without the sidebar and its page switch.
 FULL_SCREEN = ("present",)
+#: The permission a page needs beyond browsing (core.roles); the others are open to every logged-in role.
+PAGE_PERMISSION = {"accounts": "manage_accounts", "correct": "correct_positions"}
 
+
+def allowed_pages(user: login.User) -> dict[str, str]:
+    """The pages this user may open (?mode= value → Chinese name), in the page switch's order."""
+    return {mode: name for mode, name in PAGES.items() if user.can(PAGE_PERMISSION.get(mode, "browse"))}
 
 
 def render(mode: str) -> None:
-    """Draw the page `mode` (the map's state is kept while other pages are shown)."""
+    """Draw the page `mode` for the user signed in (the map's state is kept while other pages are shown)."""
+    roles.require(login.current().role, PAGE_PERMISSION.get(mode, "browse"))
     map_page.keep_state()
     RENDER[mode]()
 
 
-__all__ = ["PAGES", "RENDER", "FULL_SCREEN", "render"]
+__all__ = ["PAGES", "RENDER", "FULL_SCREEN", "PAGE_PERMISSION", "allowed_pages", "render", "login"]

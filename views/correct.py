@@ -29,8 +29,8 @@ from layers.editmap import edit_map
 from layers.userlayers import NAME_COLUMNS
 from loaders.corrections import CHOICES, DRAWN, EDITED, CorrectionError, check_inside, correct, geometry_from_drawings, \
     pick_feature, plan_place, revert, shaped, size_words
-from loaders.store import LOCAL_USER, open_store
-from views import resources
+from loaders.store import open_store
+from views import login, resources
 from views.correction_panel import correction_html
 from views.panel import PANEL_CSS
 
@@ -39,13 +39,13 @@ MAP_HEIGHT = 600
 
 
 def role() -> str | None:
-    """The current user's role: the logged-in one once the app has a login, else the open role of a laptop."""
-    return st.session_state.get("role") or roles.OPEN_ROLE
+    """The current user's role, asked of the store now (the open role of a laptop while no account exists)."""
+    return open_store().role_for(login.current().token)
 
 
 def user() -> str:
-    """Who a correction is recorded as."""
-    return st.session_state.get("user") or LOCAL_USER
+    """Who a correction is recorded as: the signed-in user."""
+    return login.current().name
 
 
 def place_ids(catalog: Catalog) -> list[str]:

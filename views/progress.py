@@ -27,7 +27,7 @@ from loaders.store import open_store
 from reports.progress.bulletin import by_section, by_unit, item_table
 from reports.progress.template import XLSX_MIME
 from tracking.service import REPORT_FORMATS, Tracking
-from views import resources
+from views import login, resources
 from views.panel import place_html
 from views.progress_panel import measure_progress_html, place_progress_html
 
@@ -50,8 +50,8 @@ def board() -> Board:
 
 
 def role() -> str | None:
-    """The role of whoever uses the app: the open role while no account exists (the lead plugs login in here)."""
-    return open_store().role_for(st.session_state.get("session_token"))
+    """The role of whoever uses the app, asked of the store now (a role lowered since the page was drawn counts)."""
+    return open_store().role_for(login.current().token)
 
 
 def place_section(place_id: str, name: str = "") -> str:
@@ -227,7 +227,7 @@ def _year(b: Board, who: str | None) -> None:
 
 
 def _user() -> str:
-    return st.session_state.get("p_by", "").strip() or st.session_state.get("account_name", "") or "本机用户"
+    return st.session_state.get("p_by", "").strip() or login.current().name
 
 
 def _act(action, success: str) -> None:

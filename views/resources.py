@@ -6,6 +6,7 @@ Streamlit's caches live here and nowhere else; pages call these functions instea
 from __future__ import annotations
 
 import copy
+import time
 
 import folium
 import streamlit as st
@@ -18,6 +19,7 @@ from layers.mapview import build_map
 from layers.userlayers import is_large, tiled_layer
 from loaders.plan import Plan, load_plan
 from loaders.store import open_store
+from loaders.store.base import Store
 
 MAP_HEIGHT = 720
 
@@ -34,27 +36,66 @@ def plan() -> Plan:
     return load_plan()
 
 
+@st.cache_resource(show_spinner=False)
+def _cleaned(where: str) -> None:
+    """Remove the store's leftovers (expired sessions, recycle bin past 30 days, stale upload copies) once per process."""
+    open_store().cleanup()
+
+
+def store() -> Store:
+    """The office store the settings name (PostGIS or the workspace GeoPackage), cleaned up on the process's first use."""
+    opened = open_store()
+    _cleaned(opened.describe())
+    return opened
+
+
+#: (revision, when asked): a script run asks for the catalogue many times; the store is asked at most once a second.
+_REVISION: list = [None, 0.0]
+REVISION_TTL_S = 1.0
+
+
+def layers_revision() -> int | None:
+    """The newest change to the store's layers (any user, any process): the catalogue and the map are rebuilt when it
+    moves on. None while the store cannot be read (the catalogue then says so in its problems)."""
+    revision, asked = _REVISION
+    if time.monotonic() - asked < REVISION_TTL_S:
+        return revision
+    try:
+        latest = store().changes(kind="layer", limit=1)
+        revision = latest[0].id if latest else 0
+    except ChaohuError:
+        revision = None
+    _REVISION[:] = [revision, time.monotonic()]
+    return revision
+
+
 def corrections_stamp() -> tuple[int, int]:
     """A cheap token that changes whenever a position correction is written, by this process or another one."""
     try:
-        return open_store().corrections_stamp()
+        return store().corrections_stamp()
     except ChaohuError:  # an unreachable store: the catalogue says so itself
         return (-1, -1)
 
 
-@st.cache_resource(show_spinner="正在读取图层…", max_entries=1)
-def _catalog(stamp: tuple[int, int]) -> Catalog:
+def data_stamp() -> tuple:
+    """What the catalogue and the map are built from besides the shipped files: the store's layers and corrections."""
+    return (layers_revision(), corrections_stamp())
+
+
+@st.cache_resource(show_spinner="正在读取图层…", max_entries=2)
+def _catalog(stamp: tuple) -> Catalog:
     return load_catalog()
 
 
 def catalog() -> Catalog:
-    """Every layer with the planner's own, joined to the towns, with the position corrections in effect."""
-    return _catalog(corrections_stamp())
+    """Every layer with the planner's own, joined to the towns, with the position corrections in effect
+    (as of the store's latest layer change and correction)."""
+    return _catalog(data_stamp())
 
 
 @st.cache_resource(show_spinner="正在生成地图…", max_entries=32)
-def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None, stamp: tuple[int, int]) -> folium.Map:
-    cat = catalog()
+def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None, stamp: tuple) -> folium.Map:
+    cat = _catalog(stamp)
     user = cat.user_layers()
     extra = [(spec, gdf) for spec, gdf in user if not is_large(gdf)]
     tiled = [(spec, tiled_layer(spec, gdf, settings.STATIC_DIR)) for spec, gdf in user if is_large(gdf)]
@@ -66,11 +107,9 @@ def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | N
 
 def map_for(visible, basemap: str, token: str, only: set[str] | None) -> folium.Map:
     """A fresh copy of the cached map for these layers, basemap and filter (st_folium adds to the map it is given)."""
-    return copy.deepcopy(_map(tuple(visible), basemap, token, frozenset(only) if only is not None else None,
-                              corrections_stamp()))
+    return copy.deepcopy(_map(tuple(visible), basemap, token, frozenset(only) if only is not None else None, data_stamp()))
 
 
 def forget_user_layers() -> None:
-    """The workspace changed: reload the catalogue (user layers count in summaries) and redraw the map."""
-    _catalog.clear()
-    _map.clear()
+    """The workspace changed here: ask the store for its revision on the next call (catalogue and map follow it)."""
+    _REVISION[:] = [None, 0.0]

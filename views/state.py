@@ -17,7 +17,7 @@ from layers.query import Filters
 
 #: The app's pages: URL value of ?mode= → the Chinese name in the page switch.
 PAGES = {"map": "规划地图", "progress": "实施进展", "overview": "概览", "present": "汇报模式", "tour": "编辑汇报",
-         "correct": "校正位置"}
+         "correct": "校正位置", "changes": "变更记录", "accounts": "账号管理"}
 DEFAULT_BASEMAP = "none"
 #: What the selection names: a place, a measure, a feature of a tiled layer, or nothing.
 SelectionKind = Literal["none", "place", "measure", "tile"]

@@ -2,6 +2,8 @@
 
 Widget keys follow the slide, not its position: each slide has an id for the session that moves with it when
 slides are moved, added or removed, so its boxes, their unsaved text and whether it is open go where it goes.
+The tour is the office's, kept in the store: a save names the version this browser was shown, so a save by someone
+else in between is refused (Chinese message) and the latest version is shown instead. 查看 users see it read-only.
 """
 
 from __future__ import annotations
@@ -18,14 +20,22 @@ from core.errors import ChaohuError
 from geo.view import view_bounds
 from layers.catalog import Catalog
 from loaders.plan import Plan
-from presentation.tour import (Slide, Tour, add_slide, check_tour, load_tour, move_slide, remove_slide, save_tour,
-                               slide_from_view, tour_yaml, update_slide)
+from loaders.store import ConflictError
+from loaders.store.base import local_text
+from presentation.tour import (Slide, Tour, add_slide, check_tour, move_slide, remove_slide, slide_from_view, store_tour,
+                               stored_tour, tour_yaml, update_slide)
 from presentation.tour_pdf import tour_pdf
-from views import resources
+from views import login, resources
 from views.map import current_state
 from views.present import stamp, tour_page
 from views.print_view import filter_words
 from views.state import ViewState
+
+
+#: The store version of the tour this browser was last shown: what a save says it edited.
+SEEN = "tour_seen"
+#: A save refused because someone saved first: shown at the top of the reloaded page.
+NOTICE = "tour_conflict"
 
 
 # ---- slide ids (pure: the lists are data in, data out)
@@ -114,7 +124,16 @@ def _save(tour: Tour, ids: list[str], acted_on: str | None = None) -> None:
     except ChaohuError as exc:
         st.error(exc.message)
         return
-    save_tour(tour)
+    try:
+        version = store_tour(tour, login.require("edit_tour").name, expected_version=st.session_state.get(SEEN))
+    except ConflictError as exc:  # nothing written: say so at the top and reload the page with the latest version
+        st.session_state[NOTICE] = f"{exc.message}本页已重新载入最新版本。"
+        st.session_state.pop(SEEN, None)
+        st.rerun()
+    except ChaohuError as exc:
+        st.error(exc.message)
+        return
+    st.session_state[SEEN] = version
     st.session_state.tour_ids = (tour_yaml(tour), ids)
     if acted_on:
         st.session_state.tour_open.add(acted_on)  # the slide acted on stays open where it lands; the others as they were
@@ -182,16 +201,36 @@ def _add_from_map(tour: Tour, ids: list[str], catalog: Catalog, plan: Plan) -> N
         _save(add_slide(tour, slide_of_view(new_title, vs, catalog)), ids + [new_id], new_id)
 
 
+def _read_only(tour: Tour) -> None:
+    """The slides as text, for roles that may not edit the tour."""
+    for i, slide in enumerate(tour.slides):
+        with st.expander(f"{i + 1}. {slide.title}"):
+            st.text(slide.text or "（无说明）")
+
+
 def render() -> None:
-    """The tour editing page."""
-    tour = load_tour()
+    """The tour editing page (read-only for roles that may not edit the tour)."""
+    stored = stored_tour()
+    tour = stored.tour
     catalog, plan = resources.catalog(), resources.plan()
-    st.session_state.setdefault("tour_open", set())
-    ids = _ids(tour)
-    st.title("编辑汇报")
-    st.caption(f"共 {len(tour.slides)} 页。修改保存在工作区，刷新或重启后仍在。")
-    _slides(tour, ids, place_options(catalog))
-    _add_from_map(tour, ids, catalog, plan)
+    seen = st.session_state.setdefault(SEEN, stored.version)
+    editable = login.current().can("edit_tour")
+    st.title("编辑汇报" if editable else "汇报内容")
+    saved = f"第 {stored.version} 版，{stored.updated_by} 于 {local_text(stored.updated_at)} 保存" if stored.version else "默认版本"
+    st.caption(f"共 {len(tour.slides)} 页（{saved}）。汇报保存在共享数据库中，所有人看到同一份，刷新或重启后仍在。")
+    if st.session_state.get(NOTICE):
+        st.error(st.session_state.pop(NOTICE))
+    elif seen != stored.version:
+        st.info(f"{stored.updated_by} 于 {local_text(stored.updated_at)} 保存了第 {stored.version} 版，本页已更新为最新内容。")
+    if not editable:
+        st.info(f"您的角色为「{login.current().role_name}」：可浏览和导出汇报，不能修改。")
+        _read_only(tour)
+    else:
+        st.session_state.setdefault("tour_open", set())
+        ids = _ids(tour)
+        _slides(tour, ids, place_options(catalog))
+        _add_from_map(tour, ids, catalog, plan)
+    st.session_state[SEEN] = stored.version
     st.subheader("导出")
     c1, c2 = st.columns(2)
     c1.download_button("下载离线汇报网页（HTML）", data=tour_page(tour_yaml(tour), 0, stamp(tour)),

@@ -1,0 +1,85 @@
+"""What the office pages say, without a browser: before → after of a change, what may be undone by whom, Beijing
+days as the store's UTC bounds, escaping of names from files in the log, who added a layer, and the pages a role sees."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import geopandas as gpd
+from shapely.geometry import Point
+
+from core import roles
+from loaders.store.base import ChangeRecord
+from views import PAGES, allowed_pages
+from views.admin import parse_value
+from views.changes import delta_text, log_table, undo_permission, utc_bounds
+from views.login import User
+from views.upload import added_text
+
+
+def record(action: str, target: str = "甲", before=None, after=None, kind: str = "layer") -> ChangeRecord:
+    return ChangeRecord(1, datetime(2026, 5, 1, 1, 30), "张三", kind, action, target, "摘要", before, after)
+
+
+def test_before_and_after_are_said_field_by_field_in_chinese():
+    rename = record("layer.rename", before={"layer_id": 4, "name": "甲"}, after={"layer_id": 4, "name": "乙"})
+    assert delta_text(rename) == "名称：甲 → 乙"  # the internal id is not shown
+    role = record("account.role", kind="account", before={"role": "editor"}, after={"role": "viewer"})
+    assert delta_text(role) == "角色：编辑 → 查看"
+    tour = record("document.put", "tour", kind="document", before={"version": 1, "content": "一二三"},
+                  after={"version": 2, "content": "一二三四五"})
+    assert delta_text(tour) == "版本：1 → 2；内容：3 字 → 5 字"
+    add = record("layer.add", after={"layer_id": 4, "name": "甲", "features": 12, "source": "甲.zip"})
+    assert delta_text(add) == "名称：（无） → 甲；要素数：（无） → 12；来源文件：（无） → 甲.zip"
+
+
+def test_what_can_be_undone_and_which_permission_that_needs():
+    assert undo_permission(record("layer.add")) == "remove"
+    assert undo_permission(record("layer.remove")) == "remove"
+    assert undo_permission(record("layer.rename")) == "rename"
+    assert undo_permission(record("document.put", "tour", before={"version": 1, "content": "x"})) == "edit_tour"
+    assert undo_permission(record("document.put", "tour")) is None  # the first save has nothing to go back to
+    assert undo_permission(record("setting.put", "x")) is None
+    assert undo_permission(record("setting.put", "x", before={"value": 1})) == "manage_settings"
+    assert undo_permission(record("account.add", kind="account")) is None
+    assert undo_permission(record("layer.purge")) is None
+    viewer, editor = User("甲", roles.VIEWER, False), User("乙", roles.EDITOR, False)
+    assert not viewer.can(undo_permission(record("layer.add"))) and editor.can(undo_permission(record("layer.add")))
+
+
+def test_beijing_days_become_the_stores_utc_bounds():
+    since, until = utc_bounds(date(2026, 5, 1), date(2026, 5, 1))
+    assert since == datetime(2026, 4, 30, 16, 0) and until == datetime(2026, 5, 1, 16, 0)  # 00:00–24:00 UTC+8
+    assert utc_bounds(None, None) == (None, None)
+
+
+def test_names_from_files_are_escaped_in_the_log():
+    hostile = record("layer.add", target="<img src=x onerror=alert(1)>", after={"name": "<script>x</script>"})
+    html = log_table([hostile])
+    assert "<img" not in html and "<script>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_a_layer_says_who_added_it_when_and_from_which_file(tmp_path):
+    from loaders.store.gpkg import GpkgStore
+
+    store = GpkgStore(tmp_path / "workspace.gpkg")
+    try:
+        info = store.add_layer("甲", gpd.GeoDataFrame({"名称": ["点"]}, geometry=[Point(117.8, 31.6)], crs="EPSG:4490"),
+                               "张三", source="点位.csv")
+        text = added_text(info)
+        assert text.startswith("张三 20") and text.endswith(" 添加 · 1 个要素 · 来自 点位.csv")
+    finally:
+        store.engine.dispose()
+
+
+def test_settings_values_are_read_as_typed():
+    assert parse_value("2023") == 2023 and parse_value("true") is True and parse_value("巢湖") == "巢湖"
+    assert parse_value(' [1, 2] ') == [1, 2]
+
+
+def test_only_managers_are_offered_account_management():
+    for role in roles.ROLE_NAMES:
+        offered = allowed_pages(User("某人", role, False))
+        assert ("accounts" in offered) == (role == roles.ADMIN)
+        assert {"map", "overview", "present", "tour", "changes"} <= set(offered) <= set(PAGES)

@@ -1,0 +1,185 @@
+"""变更记录: who changed what and when in the office store, with filters; 撤销 where the store can reverse a change; the
+回收站 (removed layers, restorable for 30 days).
+
+Everything shown comes from the store's change log; names that came from files are escaped. Undo and restore are
+offered to roles that may make the same change, and each one asks the store for the role again before it runs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import streamlit as st
+
+from core import roles
+from core.errors import ChaohuError
+from core.formatting import esc
+from loaders.store.base import BEIJING, RECYCLE_DAYS, ChangeRecord, LayerInfo, local_text
+from loaders.store.labels import DOCUMENT_NAMES, KINDS
+from views import login, resources
+
+#: How many log lines the page shows at most (newest first).
+LIMIT = 200
+#: Action → the permission needed to undo it (the same as making that change); others cannot be undone here.
+UNDO_PERMISSION = {"layer.add": "remove", "layer.restore": "remove", "layer.remove": "remove", "layer.rename": "rename",
+                   "setting.put": "manage_settings"}
+#: Documents whose earlier version can be brought back here, and the permission that needs.
+DOCUMENT_PERMISSION = {"tour": "edit_tour"}
+#: before/after keys as planners read them; keys not listed are shown as they are, `layer_id` not at all.
+FIELD_NAMES = {"name": "名称", "features": "要素数", "source": "来源文件", "removed": "在回收站", "version": "版本",
+               "value": "值", "role": "角色", "content": "内容"}
+HIDDEN_FIELDS = ("layer_id",)
+TABLE_CSS = """<style>
+table.change-log {border-collapse:collapse; font-size:13px; width:100%}
+table.change-log th, table.change-log td {border-bottom:1px solid #ddd; padding:4px 6px; text-align:left; vertical-align:top}
+table.change-log th {background:#f4f4f4}
+</style>"""
+
+
+def _shown(key: str, value) -> str:
+    """One before/after value as text: roles in Chinese, yes/no as 是/否, long texts by their length."""
+    if value is None:
+        return "（无）"
+    if key == "role":
+        return roles.ROLE_NAMES.get(value, str(value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if key == "content":
+        return f"{len(str(value))} 字"
+    return str(value)
+
+
+def delta_text(record: ChangeRecord) -> str:
+    """Before → after of a change, one field each: 「名称：甲 → 乙；要素数：（无） → 12」."""
+    before, after = record.before or {}, record.after or {}
+    parts = []
+    for key in dict.fromkeys([*before, *after]):
+        if key in HIDDEN_FIELDS or before.get(key) == after.get(key):
+            continue
+        parts.append(f"{FIELD_NAMES.get(key, key)}：{_shown(key, before.get(key))} → {_shown(key, after.get(key))}")
+    return "；".join(parts)
+
+
+def undo_permission(record: ChangeRecord) -> str | None:
+    """The permission undoing this change needs, or None when the store cannot (or this page does not) undo it."""
+    if record.action == "document.put":
+        return DOCUMENT_PERMISSION.get(record.target) if record.before is not None else None
+    if record.action == "setting.put" and record.before is None:
+        return None
+    return UNDO_PERMISSION.get(record.action)
+
+
+def utc_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """Beijing calendar days [start, end] as the store's naive UTC bounds (since inclusive, until exclusive)."""
+    def utc(day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=BEIJING).astimezone(UTC).replace(tzinfo=None)
+    return (utc(start) if start else None), (utc(end + timedelta(days=1)) if end else None)
+
+
+def log_table(records: list[ChangeRecord]) -> str:
+    """The change log as an HTML table; every text cell escaped (layer and file names come from planners' files)."""
+    head = "".join(f"<th>{h}</th>" for h in ("编号", "时间", "用户", "类别", "操作", "对象", "内容", "变更前 → 变更后"))
+    rows = []
+    for r in records:
+        target = DOCUMENT_NAMES.get(r.target, r.target) if r.kind == "document" else r.target
+        cells = [r.id, local_text(r.at), r.user, KINDS.get(r.kind, r.kind), r.label, target, r.summary, delta_text(r)]
+        rows.append(f'<tr data-change="{r.id}">' + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+    return f'{TABLE_CSS}<table class="change-log"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _filters(store, user: login.User) -> dict:
+    """The filter row: kind, user, target text, date range; the store.changes arguments they make."""
+    kinds = [k for k in KINDS if k != "account" or user.can("manage_accounts")]
+    c1, c2, c3, c4, c5 = st.columns([1, 1, 2, 1, 1])
+    kind = c1.selectbox("类别", ["", *kinds], format_func=lambda k: KINDS.get(k, "全部"), key="log_kind")
+    who = c2.selectbox("用户", ["", *store.change_users()], format_func=lambda u: u or "全部", key="log_user")
+    target = c3.text_input("对象（图层、文档或设置名称中含）", key="log_target")
+    start = c4.date_input("从", value=None, key="log_from", format="YYYY-MM-DD")
+    end = c5.date_input("到", value=None, key="log_to", format="YYYY-MM-DD")
+    since, until = utc_bounds(start, end)
+    return dict(kind=kind or None, user=who or None, target=target.strip() or None, since=since, until=until)
+
+
+def _report(kind: str, text: str) -> None:
+    """Keep the outcome of an undo or restore for the next run (which redraws the log and the bin)."""
+    st.session_state.changes_msg = (kind, text)
+
+
+def _undo(change_id: int, permission: str) -> None:
+    """撤销: reverse one change as the current user."""
+    try:
+        user = login.require(permission)
+        _report("success", resources.store().undo(change_id, user.name) + "。")
+    except ChaohuError as exc:
+        _report("error", f"撤销未完成：{exc.message}")
+    resources.forget_user_layers()
+
+
+def _restore(info: LayerInfo) -> None:
+    """恢复: a removed layer back on the map (renamed 名称（2）… if its name was taken meanwhile)."""
+    try:
+        user = login.require("remove")
+        restored = resources.store().restore_layer(info.id, user.name)
+        _report("success", f"已恢复图层「{restored.name}」。")
+    except ChaohuError as exc:
+        _report("error", f"恢复未完成：{exc.message}")
+    resources.forget_user_layers()
+
+
+def _undo_box(records: list[ChangeRecord], user: login.User) -> None:
+    """Pick one of the listed changes the user may reverse, and reverse it."""
+    undoable = [r for r in records if (p := undo_permission(r)) and user.can(p)]
+    if not undoable:
+        return
+    st.subheader("撤销")
+    by_id = {r.id: r for r in undoable}
+    chosen = st.selectbox("选择要撤销的变更", list(by_id), key="undo_pick",
+                          format_func=lambda i: f"{i}. {local_text(by_id[i].at)} {by_id[i].user}：{by_id[i].summary}")
+    st.caption("撤销本身也会记入变更记录，可再次撤销。删除的图层撤销即恢复；添加或恢复的图层撤销即移入回收站。")
+    st.button("撤销所选变更", key="undo_go", on_click=_undo, args=(chosen, undo_permission(by_id[chosen])))
+
+
+def _recycle_bin(store, user: login.User) -> None:
+    """Removed layers that can still be restored, each with who removed it, when, and how long it stays."""
+    st.subheader("回收站")
+    bin_ = store.recycle_bin()
+    if not bin_:
+        st.caption(f"回收站是空的。删除的图层在此保留 {RECYCLE_DAYS} 天。")
+        return
+    st.caption(f"删除的图层保留 {RECYCLE_DAYS} 天，之后彻底删除。")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for info in bin_:
+        left = max(0, RECYCLE_DAYS - (now - info.removed_at).days)
+        c1, c2 = st.columns([5, 1])
+        c1.html(f'<div class="bin-item"><b>{esc(info.name)}</b> <span style="color:#666;font-size:12px">'
+                f'{esc(info.features)} 个要素 · {esc(info.removed_by)} {esc(local_text(info.removed_at))} 删除 · '
+                f'还可恢复 {left} 天 · 原由 {esc(info.added_by)} 添加</span></div>')
+        if user.can("remove"):
+            c2.button("恢复", key=f"restore_{info.id}", on_click=_restore, args=(info,))
+
+
+def render() -> None:
+    """The change log page."""
+    user = login.current()
+    store = resources.store()
+    st.title("变更记录")
+    st.caption("共享数据的每一次修改：谁、何时、改了什么（时间为北京时间）。")
+    message = st.session_state.pop("changes_msg", None)
+    if message:
+        kind, text = message
+        (st.success if kind == "success" else st.error)(text)
+    query = _filters(store, user)
+    records = store.changes(**query, limit=LIMIT)
+    if not user.can("manage_accounts"):
+        records = [r for r in records if r.kind != "account"]
+    if not records:
+        st.info("没有符合条件的变更记录。")
+    else:
+        st.html(log_table(records))
+        if len(records) >= LIMIT:
+            st.caption(f"只显示最近 {LIMIT} 条；请用上面的条件缩小范围。")
+    _undo_box(records, user)
+    _recycle_bin(store, user)
+
+
+__all__ = ["render", "delta_text", "undo_permission", "utc_bounds", "log_table"]
