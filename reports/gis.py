@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from core.declarations import ACCURACY
 from core.formatting import accuracy_label
 from layers.catalog import Catalog
 from reports.summary import AREA_CAVEAT, MEASURE_NOTE, town_pieces
@@ -79,6 +80,6 @@ def readme(codec: str) -> str:
         "要素已按乡镇/街道范围裁切；share 为该部分占整个要素的比例；area_km2/area_mu/length_km 为裁切后部分的面积、长度。",
         MEASURE_NOTE,
         AREA_CAVEAT,
-        "accuracy：located 位置有出处；approximate 据文字描述估计；schematic 示意位置（规划未明确）。",
+        f"accuracy：{'；'.join(label for label in map(accuracy_label, ACCURACY))}。",
         "correction：本单位按来源校正过位置的要素写“已校准：来源（来源日期）”，其余为空。",
     ]) + "\r\n"

@@ -11,12 +11,15 @@ from presentation.tour import DEFAULT_TOUR, load_tour, tour_from_yaml
 
 
 def saved_tour(workspace):
-    """The tour the app saved in the store of its workspace (the GeoPackage)."""
+    """The tour the app saved in the store of its workspace (the GeoPackage); None before the first save."""
     from loaders.store.gpkg import GpkgStore
 
+    if not (workspace / "workspace.gpkg").exists():
+        return None
     store = GpkgStore(workspace / "workspace.gpkg")
     try:
-        return tour_from_yaml(store.document("tour").content)
+        doc = store.document("tour")
+        return tour_from_yaml(doc.content) if doc is not None else None
     finally:
         store.engine.dispose()
 
@@ -128,16 +131,16 @@ def _editor_settled(page) -> None:
         e => e.querySelectorAll('input[aria-label="标题"]').length === 1)""", timeout=30_000)
 
 
-def _saved_tour(path, ready, timeout: float = 30.0):
-    """The tour the app saved at path, once `ready(tour)` holds (the save happens on the server, after the click)."""
+def _saved_tour(workspace, ready, timeout: float = 30.0):
+    """The tour the app saved in its workspace's store, once `ready(tour)` holds (the save happens on the server)."""
     import time
 
     deadline = time.monotonic() + timeout
     while True:
-        tour = load_tour(path) if path.exists() else None
+        tour = saved_tour(workspace)
         if tour is not None and ready(tour):
             return tour
-        assert time.monotonic() < deadline, f"the tour at {path} was not saved as expected"
+        assert time.monotonic() < deadline, f"the tour in {workspace} was not saved as expected"
         time.sleep(0.3)
 
 
@@ -164,7 +167,7 @@ def test_editing_a_slides_places_and_layers_keeps_the_other_open_slides_open(sta
     second.locator('button[aria-label="Remove 特色小镇"]').click()  # a layer taken off the slide
     bh._wait_idle(page)
     second.get_by_role("button", name="保存修改").click()
-    saved = _saved_tour(tmp_path / "tour.yaml", lambda t: "ft_huanglu" in t.slides[1].places)
+    saved = _saved_tour(tmp_path, lambda t: "ft_huanglu" in t.slides[1].places)
     _editor_settled(page)
     assert saved.slides[1].title == slides[1].title
     assert saved.slides[1].places == (*slides[1].places, "ft_huanglu")
@@ -179,7 +182,7 @@ def test_editing_a_slides_places_and_layers_keeps_the_other_open_slides_open(sta
     moved = expanders.nth(2)
     assert moved.locator('input[aria-label="标题"]').input_value() == slides[1].title
     assert "黄麓建筑科创小镇（特色小镇）" in moved.inner_text()  # its places moved with it
-    saved = load_tour(tmp_path / "tour.yaml")
+    saved = saved_tour(tmp_path)
     assert [s.title for s in saved.slides[:3]] == [slides[0].title, slides[2].title, slides[1].title]
     assert saved.slides[2].places == (*slides[1].places, "ft_huanglu")
 
@@ -200,7 +203,7 @@ def test_a_slide_added_from_the_map_keeps_its_view_layers_and_filters(start_app,
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="添加", exact=True).click()
     page.wait_for_selector(f"text={len(load_tour(DEFAULT_TOUR).slides) + 1}. 经信委的项目", timeout=30_000)
     _editor_settled(page)
-    slide = load_tour(tmp_path / "tour.yaml").slides[-1]
+    slide = saved_tour(tmp_path).slides[-1]
     assert slide.layers == ("city_boundary", "lake", "juchao_edz", "projects")
     assert slide.filters.unit == "jxw"
     west, south, east, north = slide.view

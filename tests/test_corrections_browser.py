@@ -8,6 +8,7 @@ import pytest
 from shapely.geometry import Polygon
 
 import browser as bh
+from core.formatting import accuracy_label
 from loaders.store.gpkg import GpkgStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -87,5 +88,5 @@ def test_a_polygon_drawn_for_a_schematic_place_is_saved_solid_calibrated_and_in_
     assert "✓ 已校准 1 处" in frame.locator(".chaohu-legend").inner_text()
     text = panel(page)
     assert "位置有出处（已校准）" in text and "✓ 已校准：来源「锦江产业园管委会 2025 年范围图」" in text
-    assert "校准记录（1 条）" in text and "校正位置（在地图上绘制）" in text and "示意位置（规划未明确） → 位置有出处" in text
+    assert "校准记录（1 条）" in text and "校正位置（在地图上绘制）" in text and f"{accuracy_label('schematic')} → 位置有出处" in text
     bh.screenshot(page, "corrected_place")

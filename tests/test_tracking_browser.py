@@ -57,13 +57,13 @@ def _fill(page, place_id: str):
 
 
 def _filled_workbook(tmp_path) -> bytes:
-    """The 市发改委 template (as the app offers it) with the heating project reported done."""
+    """The 市发改委 template (as the app offers it) with the heating deadline and 黄麓建筑科创小镇 reported done."""
     t = Tracking.open(store=GpkgStore(tmp_path / "scratch.gpkg"))
     _name, data = t.template_bytes("fgw")
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb[SHEET]
     rows = {ws.cell(r, 1).value: r for r in range(HEADER_ROW + 1, ws.max_row + 1)}
-    for item_id in ("4.1-d1", "pj_huaneng_heating"):
+    for item_id in ("4.1-d1", "ft_huanglu"):
         ws.cell(rows[item_id], COLUMNS.index("进展状态") + 1).value = DONE
         ws.cell(rows[item_id], COLUMNS.index("填报日期") + 1).value = today()
     buf = io.BytesIO()
@@ -75,7 +75,7 @@ def _filled_workbook(tmp_path) -> bytes:
 def test_an_import_in_the_app_colours_its_place(app, page, tmp_path):
     url, _ = app
     _open(page, url)
-    assert _fill(page, "pj_huaneng_heating") == CATEGORY_COLORS[NOT_REPORTED]
+    assert _fill(page, "ft_huanglu") == CATEGORY_COLORS[NOT_REPORTED]
     legend = bh.map_frame(page).locator("[data-progress-legend]")
     assert legend.count() == 1
     path = tmp_path / "市发改委_进展填报.xlsx"
@@ -89,12 +89,12 @@ def test_an_import_in_the_app_colours_its_place(app, page, tmp_path):
     assert "已导入「市发改委」的进展 2 条" in page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
     for _ in range(240):  # the map is redrawn with the new colours
         try:
-            if _fill(page, "pj_huaneng_heating") == CATEGORY_COLORS[DONE]:
+            if _fill(page, "ft_huanglu") == CATEGORY_COLORS[DONE]:
                 break
         except Exception:  # the map frame is being replaced
             pass
         page.wait_for_timeout(500)
-    assert _fill(page, "pj_huaneng_heating") == CATEGORY_COLORS[DONE]
+    assert _fill(page, "ft_huanglu") == CATEGORY_COLORS[DONE]
     bh.screenshot(page, "progress_after_import")
 
 
