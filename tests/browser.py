@@ -189,7 +189,10 @@ _FEATURE_POINT_JS = """
 
 
 def click_feature(page, name: str):
-    """Mouse-click the map feature whose ``properties.name`` is name, as a user would (reaches st_folium's handler)."""
+    """Mouse-click the map feature whose ``properties.name`` is name, as a user would (reaches st_folium's handler).
+
+    When other features lie under the pointer too, the map lists them; the named one is then chosen from the list.
+    """
     handle = page.wait_for_selector(f'iframe[title*="{FOLIUM_FRAME_TITLE}"]', state="attached")
     handle.scroll_into_view_if_needed()
     frame = handle.content_frame()
@@ -200,6 +203,21 @@ def click_feature(page, name: str):
         raise LookupError(f"{name!r}: {point['error']}")
     box = handle.bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    choose_listed(frame, name)
+
+
+def choose_listed(frame, name: str) -> bool:
+    """If the map lists several features under the pointer and `name` is not the one shown, choose it; True if listed."""
+    buttons = frame.locator(".chaohu-chooser button")
+    if buttons.count() == 0:
+        return False
+    for i in range(buttons.count()):
+        button = buttons.nth(i)
+        if button.evaluate("(b, name) => b.firstChild && b.firstChild.textContent === name", name):
+            if "on" not in (button.get_attribute("class") or ""):
+                button.click()
+            return True
+    return False
 
 
 def screenshot(page, name: str) -> Path:

@@ -58,6 +58,7 @@ def test_uploaded_zip_is_drawn_named_and_kept(app_url, page, tmp_path):
     bh.wait_for_app(page)
     path = tmp_path / "储备地块.zip"
     path.write_bytes(_zipped_gbk_shapefile(tmp_path))
+    page.locator('[data-testid="stExpander"] summary', has_text="我的数据").click()  # the sidebar group holding the uploader
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     page.get_by_role("button", name="添加到地图").click()
     page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=60_000)

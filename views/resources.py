@@ -5,9 +5,6 @@ Streamlit's caches live here and nowhere else; pages call these functions instea
 
 from __future__ import annotations
 
-import copy
-
-import folium
 import streamlit as st
 
 from core import settings
@@ -16,6 +13,7 @@ from layers.catalog import Catalog, load_catalog
 from layers.mapview import build_map
 from layers.userlayers import is_large, tiled_layer
 from loaders.plan import Plan, load_plan
+from views.mapframe import MapStrings, render_map
 
 MAP_HEIGHT = 720
 
@@ -39,7 +37,7 @@ def catalog() -> Catalog:
 
 
 @st.cache_resource(show_spinner="正在生成地图…", max_entries=32)
-def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None) -> folium.Map:
+def _map_strings(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None) -> MapStrings:
     cat = catalog()
     user = cat.user_layers()
     extra = [(spec, gdf) for spec, gdf in user if not is_large(gdf)]
@@ -47,15 +45,15 @@ def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | N
     m = build_map(cat.layers, list(visible), basemap, token, set(only) if only is not None else None,
                   extra=extra, tiled=tiled, height=MAP_HEIGHT)
     assets.offline(m, mode="static")
-    return m
+    return render_map(m)
 
 
-def map_for(visible, basemap: str, token: str, only: set[str] | None) -> folium.Map:
-    """A fresh copy of the cached map for these layers, basemap and filter (st_folium adds to the map it is given)."""
-    return copy.deepcopy(_map(tuple(visible), basemap, token, frozenset(only) if only is not None else None))
+def map_strings(visible, basemap: str, token: str, only: set[str] | None) -> MapStrings:
+    """The map for these layers, basemap and filter, rendered once per server process for the map frame."""
+    return _map_strings(tuple(visible), basemap, token, frozenset(only) if only is not None else None)
 
 
 def forget_user_layers() -> None:
     """The workspace changed: reload the catalogue (user layers count in summaries) and redraw the map."""
     catalog.clear()
-    _map.clear()
+    _map_strings.clear()

@@ -1,0 +1,285 @@
+"""The map page on an office laptop (1366×768) and a desktop screen (1920×1080): labels that never overlap, a legend
+that folds off the plan features, a view that survives every sidebar change and sits in the URL, a measure that
+shows its places, and a list to choose from when features lie on top of each other."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+import browser as bh
+from test_app import choose
+
+pytestmark = pytest.mark.slow
+
+SCREENS = {"laptop": (1366, 768), "desktop": (1920, 1080)}
+
+#: Every visible label: text, centre, size before rotation and rotation (from the element's own style).
+LABELS_JS = """
+() => [...document.querySelectorAll('.chaohu-label')].filter(e => e.style.display !== 'none').map(e => {
+  const r = e.getBoundingClientRect(), m = /rotate\\(([-0-9.e]+)rad\\)/.exec(e.style.transform || '');
+  return {text: e.textContent, cx: r.left + r.width / 2, cy: r.top + r.height / 2, w: e.offsetWidth, h: e.offsetHeight,
+          angle: m ? parseFloat(m[1]) : 0, layer: e.dataset.layer};
+})
+"""
+
+#: Points over the folded legend where a plan feature lies underneath it (every 3 px).
+UNDER_LEGEND_JS = """
+(planLayers) => {
+  const legend = document.querySelector('.chaohu-legend').getBoundingClientRect(), paths = new Map();
+  map.eachLayer(l => { const p = l.feature && l.feature.properties;
+                       if (p && planLayers.includes(p.layer) && l._path) paths.set(l._path, p.name); });
+  const hits = new Set();
+  for (let x = legend.left; x <= legend.right; x += 3)
+    for (let y = legend.top; y <= legend.bottom; y += 3)
+      for (const el of document.elementsFromPoint(x, y)) if (paths.has(el)) hits.add(paths.get(el));
+  return {hits: [...hits], legend: [legend.width, legend.height]};
+}
+"""
+
+PLAN_LAYERS = ["juchao_edz", "peninsula_science_city", "peninsula_roads", "hechao_new_city", "zhegao_new_city",
+               "feature_towns", "industrial_parks", "projects", "innovation_platforms"]
+
+
+def _page(browser, screen: str):
+    width, height = SCREENS[screen]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    page.requests = bh.RequestRecorder().attach(context)
+    return page
+
+
+def _corners(label: dict) -> list[tuple[float, float]]:
+    c, s, hw, hh = math.cos(label["angle"]), math.sin(label["angle"]), label["w"] / 2, label["h"] / 2
+    return [(label["cx"] + x * c - y * s, label["cy"] + x * s + y * c) for x, y in ((-hw, -hh), (hw, -hh), (hw, hh), (-hw, hh))]
+
+
+def _overlap(a: list, b: list) -> bool:
+    """Separating-axis test of two convex quadrilaterals (touching edges do not count)."""
+    for quad in (a, b):
+        for i in range(4):
+            (x1, y1), (x2, y2) = quad[i], quad[(i + 1) % 4]
+            axis = (y1 - y2, x2 - x1)
+            pa = [axis[0] * x + axis[1] * y for x, y in a]
+            pb = [axis[0] * x + axis[1] * y for x, y in b]
+            if max(pa) <= min(pb) + 1e-6 or max(pb) <= min(pa) + 1e-6:
+                return False
+    return True
+
+
+def _overlapping_pairs(labels: list[dict]) -> list[tuple[str, str]]:
+    quads = [_corners(label) for label in labels]
+    return [(labels[i]["text"], labels[j]["text"]) for i in range(len(labels)) for j in range(i + 1, len(labels))
+            if _overlap(quads[i], quads[j])]
+
+
+def _view(page) -> tuple[float, float, int]:
+    return tuple(bh.map_eval(page, "() => { const c = map.getCenter(); return [c.lat, c.lng, map.getZoom()]; }"))
+
+
+def _url_view(page) -> tuple[float, float, int] | None:
+    lat, lon, z = (re.search(rf"[?&]{k}=([-0-9.]+)", page.url) for k in ("lat", "lon", "z"))
+    return (float(lat.group(1)), float(lon.group(1)), int(z.group(1))) if lat and lon and z else None
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_labels_never_overlap_and_more_appear_closer_in(app_url, browser, screen):
+    page = _page(browser, screen)
+    try:
+        page.goto(app_url)
+        frame = bh.wait_for_app(page)
+        page.wait_for_timeout(1000)
+        city = frame.evaluate(LABELS_JS)
+        assert len(city) >= 12, [label["text"] for label in city]  # the city view names the platforms and towns
+        assert _overlapping_pairs(city) == []
+        bh.screenshot(page, f"labels_city_{screen}")
+        # closer in on the peninsula: road names appear along the roads, still without any overlap
+        frame.evaluate("() => map.setView([31.653, 117.555], 14, {animate: false})")
+        page.wait_for_timeout(1000)
+        near = frame.evaluate(LABELS_JS)
+        roads = [label for label in near if label["layer"] == "peninsula_roads"]
+        assert len(roads) >= 3, [label["text"] for label in near]
+        assert any(abs(label["angle"]) > 0.05 for label in roads)  # set along the road, not all horizontal
+        assert _overlapping_pairs(near) == []
+        assert {"巢湖半岛科学城", "黄麓建筑科创小镇"} <= {label["text"] for label in near}
+        bh.screenshot(page, f"labels_peninsula_{screen}")
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_legend_folds_and_then_covers_no_plan_feature(app_url, browser, screen):
+    page = _page(browser, screen)
+    try:
+        page.goto(app_url)
+        frame = bh.wait_for_app(page)
+        legend = frame.locator(".chaohu-legend")
+        toggle = frame.locator(".chaohu-legend-toggle")
+        folded = "folded" in legend.get_attribute("class")
+        assert folded == (screen == "laptop")  # folded by default on the small screen only
+        if not folded:
+            assert "特色小镇" in legend.inner_text()
+            toggle.click()
+        frame.wait_for_function("document.querySelector('.chaohu-legend').classList.contains('folded')")
+        page.wait_for_timeout(300)
+        under = frame.evaluate(UNDER_LEGEND_JS, PLAN_LAYERS)
+        assert under["hits"] == [], under
+        assert under["legend"][0] < 120 and under["legend"][1] < 40  # folded, it is one small button
+        toggle.click()  # and it unfolds again, with every layer's entry
+        frame.wait_for_function("!document.querySelector('.chaohu-legend').classList.contains('folded')")
+        assert "居巢经开区" in legend.inner_text() and "示意位置" in legend.inner_text()
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_view_survives_a_layer_switch_and_a_filter_change_and_is_in_the_url(app_url, browser, screen):
+    page = _page(browser, screen)
+    try:
+        page.goto(app_url)
+        frame = bh.wait_for_app(page)
+        zoom_in = frame.locator(".leaflet-control-zoom-in")
+        for _ in range(2):
+            zoom_in.click()
+            page.wait_for_timeout(600)
+        handle = page.wait_for_selector(f'iframe[title*="{bh.FOLIUM_FRAME_TITLE}"]')
+        box = handle.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] / 2 - 120, box["y"] + box["height"] / 2 + 60, steps=8)
+        page.mouse.up()
+        page.wait_for_function("() => /[?&]z=12\\b/.test(location.search)", timeout=30_000)
+        before = _view(page)
+        assert before[2] == 12
+        page.wait_for_function("([lat, lon]) => { const m = /lat=([-0-9.]+)&lon=([-0-9.]+)/.exec(location.search);"
+                               " return m && Math.abs(m[1] - lat) < 1e-4 && Math.abs(m[2] - lon) < 1e-4; }",
+                               arg=[before[0], before[1]], timeout=30_000)
+
+        page.get_by_text("重点项目", exact=True).click()  # a layer switch redraws the map…
+        page.wait_for_function("() => location.search.includes('layers=')", timeout=30_000)
+        bh.wait_for_app(page)
+        page.wait_for_timeout(800)
+        after = _view(page)
+        assert after[2] == 12 and abs(after[0] - before[0]) < 1e-4 and abs(after[1] - before[1]) < 1e-4
+        assert not any(p["layer"] == "projects" for p in bh.map_eval(page, _LAYERS_JS))
+
+        choose(page, "牵头单位", "市经信委")  # …and so does a filter
+        page.wait_for_function("() => location.search.includes('unit=')", timeout=30_000)
+        bh.wait_for_app(page)
+        page.wait_for_timeout(800)
+        after = _view(page)
+        assert after[2] == 12 and abs(after[0] - before[0]) < 1e-4 and abs(after[1] - before[1]) < 1e-4
+        url_view = _url_view(page)
+        assert url_view is not None and url_view[2] == 12 and abs(url_view[0] - before[0]) < 1e-4
+
+        other = _page(browser, screen)  # the copied link reopens the same view, layers and filter
+        try:
+            other.goto(page.url)
+            bh.wait_for_app(other)
+            other.wait_for_timeout(800)
+            reopened = _view(other)
+            assert reopened[2] == 12 and abs(reopened[0] - before[0]) < 1e-4 and abs(reopened[1] - before[1]) < 1e-4
+            assert "筛选结果" in other.inner_text("body")
+        finally:
+            other.context.close()
+    finally:
+        page.context.close()
+
+
+_LAYERS_JS = """
+() => { const out = []; map.eachLayer(l => { if (l.feature && l.feature.properties && l.feature.properties.layer)
+                                              out.push(l.feature.properties); }); return out; }
+"""
+
+
+def test_selecting_a_measure_highlights_and_zooms_to_every_place_of_it(app_url, browser, catalog):
+    page = _page(browser, "laptop")
+    try:
+        page.goto(app_url)
+        bh.wait_for_app(page)
+        start = _view(page)
+        page.get_by_label("地点或措施").fill("4.2")
+        page.keyboard.press("Enter")
+        bh._wait_idle(page)
+        page.get_by_role("button", name=re.compile("^措施 4.2")).click()
+        page.wait_for_selector("text=关联地点", timeout=30_000)
+        wanted = catalog.features[catalog.features["id"].isin(catalog.places_of(["4.2"]))]
+        assert len(wanted) >= 20  # 措施 4.2 names 21 places on the map
+        state = None
+        for _ in range(40):
+            page.wait_for_timeout(500)
+            state = bh.map_eval(page, """() => {
+                const ids = new Set(), b = map.getBounds();
+                (window.feature_group || []).forEach(g => g.eachLayer(function visit(l) {
+                    if (l.feature) ids.add(l.feature.properties.id); if (l.eachLayer) l.eachLayer(visit); }));
+                return {ids: [...ids], bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], zoom: map.getZoom()}; }""")
+            if set(wanted["id"]) <= set(state["ids"]) and state["zoom"] > start[2]:
+                break
+        assert set(wanted["id"]) <= set(state["ids"])  # every place highlighted…
+        minx, miny, maxx, maxy = wanted.to_crs("EPSG:4326").total_bounds
+        west, south, east, north = state["bounds"]
+        assert west <= minx and east >= maxx and south <= miny and north >= maxy  # …all in view…
+        assert state["zoom"] > start[2]  # …closer than the city view
+        assert "measure=" not in page.url and "sel=measure" in page.url.replace("%3A", ":")
+        bh.screenshot(page, "measure_4_2")
+    finally:
+        page.context.close()
+
+
+def test_features_on_top_of_each_other_are_listed_to_choose_from(app_url, browser):
+    page = _page(browser, "laptop")
+    try:
+        page.goto(app_url)
+        frame = bh.wait_for_app(page)
+        # at city zoom, the middle of 南区 also lies in 居巢经开区 (its outline) and under other places' markers
+        point = frame.evaluate("""() => { let t = null; map.eachLayer(l => { if (l.feature && l.feature.properties.name === '南区（亚父园区）') t = l; });
+                                          const p = map.latLngToContainerPoint(t.getCenter()); return {x: p.x, y: p.y}; }""")
+        handle = page.wait_for_selector(f'iframe[title*="{bh.FOLIUM_FRAME_TITLE}"]')
+        box = handle.bounding_box()
+        page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+        chooser = frame.locator(".chaohu-chooser")
+        chooser.wait_for(timeout=10_000)
+        listed = chooser.inner_text()
+        assert "南区（亚父园区）" in listed and "居巢经开区" in listed
+        frame.locator('.chaohu-chooser button[data-id="edz_juchao"]').click()  # the outline covered by its parts
+        page.wait_for_selector('[data-place="edz_juchao"]', timeout=30_000)
+        frame.locator('.chaohu-chooser button[data-id="edz_south"]').click()
+        page.wait_for_selector('[data-place="edz_south"]', timeout=30_000)
+        frame.locator('.chaohu-chooser button[data-id="edz_juchao"]').click()  # back again: a repeated choice still counts
+        page.wait_for_selector('[data-place="edz_juchao"]', timeout=30_000)
+    finally:
+        page.context.close()
+
+
+def test_no_english_on_the_map_page(app_url, browser):
+    page = _page(browser, "laptop")
+    try:
+        page.goto(app_url)
+        frame = bh.wait_for_app(page)
+        page.locator('[data-testid="stExpander"] summary', has_text="我的数据").click()
+        page.wait_for_timeout(500)
+        titles = frame.evaluate("() => [...document.querySelectorAll('[title]')].map(e => e.title).join(' ')")
+        texts = " ".join([page.inner_text("body"), frame.inner_text("body"), titles])
+        for english in ("Zoom in", "Zoom out", "MiniMap", "Choose an option", "Drag and drop", "Browse files",
+                        "Limit 200MB", "contributors", "Leaflet"):
+            assert english not in texts, english
+    finally:
+        page.context.close()
+
+
+def test_tiandi_without_a_key_requests_no_tiles_and_says_why(app_url, page):
+    page.goto(app_url + "?basemap=tianditu_vec")
+    frame = bh.wait_for_app(page)
+    page.wait_for_timeout(1500)
+    assert not [u for u in page.requests if "tianditu" in u]
+    assert "密钥" in frame.locator(".chaohu-notice").inner_text()
+
+
+def test_an_unreachable_basemap_is_said_in_chinese(app_url, page):
+    page.route(re.compile(r"https://tile\.openstreetmap\.org/.*"), lambda route: route.abort())
+    page.goto(app_url + "?basemap=osm")
+    frame = bh.wait_for_app(page)
+    frame.locator(".chaohu-notice").wait_for(timeout=30_000)
+    assert "底图加载失败" in frame.locator(".chaohu-notice").inner_text()

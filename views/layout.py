@@ -1,0 +1,32 @@
+"""The map page's layout as a style sheet: the map fills the window's height beside its panel, the sidebar is
+narrow, and Streamlit's own English texts (file uploader, running indicator) read in Chinese."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+#: Space above and below the map (the app's header bar and a margin), so that map + margins = window height.
+MAP_OFFSET = "4.4rem"
+
+_CSS = f"""
+<style>
+[data-testid="stMainBlockContainer"] {{ padding: 3.4rem 1rem 1rem 1rem; max-width: none; }}
+section[data-testid="stSidebar"] {{ width: 290px !important; min-width: 290px !important; }}
+section[data-testid="stSidebar"] [data-testid="stSidebarUserContent"] {{ padding-top: 0.5rem; }}
+.st-key-chaohu-map iframe {{ height: calc(100vh - {MAP_OFFSET}) !important; min-height: 360px; }}
+.st-key-chaohu-panel {{ max-height: calc(100vh - {MAP_OFFSET}); overflow-y: auto; padding-right: 4px; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span::after {{ content: "拖放文件到此处"; font-size: 14px; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div > small {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div > small::after {{ content: "每个文件不超过 200 MB"; font-size: 12px; }}
+[data-testid="stFileUploaderDropzone"] button {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzone"] button::after {{ content: "选择文件"; font-size: 14px; }}
+[data-testid="stStatusWidget"] label, [data-testid="stStatusWidget"] span {{ font-size: 0 !important; }}
+[data-testid="stStatusWidget"]::after {{ content: "正在运行…"; font-size: 13px; color: #555; }}
+</style>
+"""
+
+
+def map_page_css() -> None:
+    """Apply the map page's style sheet (sent once per run; Streamlit caches it)."""
+    st.html(_CSS)
