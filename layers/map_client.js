@@ -25,6 +25,25 @@ function chaohuClient(map, cfg) {
     window.initComponent._chaohu = true;
   }
 
+  /* ---- the mini-map moves the map only when the user moves the mini-map: Leaflet-MiniMap otherwise answers a
+     quick series of programmatic moves (the first view, then the view the app asks for) by moving the map back */
+  if (L.Control.MiniMap) {
+    Object.keys(window).forEach(function (name) {
+      var mini = window[name];
+      if (!(mini instanceof L.Control.MiniMap) || mini._chaohuGuard || mini._mainMap !== map || !mini._miniMap) { return; }
+      mini._chaohuGuard = true;
+      var user = false;
+      mini._miniMap.on('dragstart zoomstart', function (e) { user = user || !!(e && e.target && e.target.dragging && e.target.dragging.moving()); });
+      ['mousedown', 'touchstart', 'wheel', 'dblclick'].forEach(function (type) {
+        mini._container.addEventListener(type, function () { user = true; }, true);
+      });
+      mini._miniMap.off('moveend', mini._onMiniMapMoved, mini);
+      mini._miniMap.on('moveend', function (e) {
+        if (user) { user = false; mini._onMiniMapMoved(e); } else { mini._mainMapMoving = false; }
+      });
+    });
+  }
+
   /* ---- Chinese on every control */
   if (map.zoomControl) {
     [[map.zoomControl._zoomInButton, '放大'], [map.zoomControl._zoomOutButton, '缩小']].forEach(function (pair) {
@@ -258,13 +277,22 @@ function chaohuClient(map, cfg) {
     });
     return out;
   }
+  function markers() {  // point features' circles: a label never hides a place
+    var out = [];
+    map.eachLayer(function (layer) {
+      if (!(layer instanceof L.CircleMarker) || !layer._point || !(layer.feature && layer.feature.properties)) { return; }
+      var p = map.layerPointToContainerPoint(layer._point), r = layer._radius + 1;
+      out.push({x0: p.x - r, y0: p.y - r, x1: p.x + r, y1: p.y + r});
+    });
+    return out;
+  }
   function layout() {
     pending = false;
     if (!map._loaded) { return; }
     if (!items.length) { return; }
     if (!items[0].w) { measure(); }
     var size = map.getSize(), zoom = map.getZoom(), origin = map._getMapPanePos();
-    var placed = obstacles().map(boxQuad), shown = [];
+    var placed = obstacles().concat(markers()).map(boxQuad), shown = [];
     items.forEach(function (it) {
       var spot = null;
       if (zoom >= (it.z || 0) && it.w) {

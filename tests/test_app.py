@@ -44,9 +44,16 @@ def choose(page, label: str, option: str):
     """Pick `option` in the Streamlit selectbox labelled `label`, as a user would by typing."""
     box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).first
     open_expander_of(page, box)
-    box.locator("input").click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).first.click()
+    for attempt in range(3):  # a rerun of the map (it reports its view) may redraw the list while it is open
+        box.locator("input").click()
+        page.keyboard.type(option)
+        try:
+            page.get_by_role("option", name=option, exact=True).first.click(timeout=10_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     bh._wait_idle(page)
 
 
