@@ -167,10 +167,22 @@ function chaohuClient(map, cfg) {
     return Object.keys(found).map(function (k) { return found[k]; }).sort(function (a, b) { return a.rank - b.rank; });
   }
   api.candidatesAt = function (x, y) { return candidatesAt(map.containerPointToLayerPoint([x, y])); };
+  /* In the app's frame, report a click at once: streamlit-folium waits 250 ms before it reports anything. The
+     report is built as streamlit-folium 0.27.4 builds it (same keys, same order), so its own delayed report
+     finds nothing new and sends nothing. */
+  function flush() {
+    var G = window.__GLOBAL_DATA__;
+    if (!G || !window.Streamlit || !G.returned_objects || !G.last_active_drawing) { return; }
+    var all = {last_active_drawing: G.last_active_drawing, bounds: map.getBounds(), zoom: map.getZoom(), center: map.getCenter()};
+    var out = {};
+    Object.keys(all).forEach(function (k) { if (G.returned_objects.indexOf(k) >= 0) { out[k] = all[k]; } });
+    if (JSON.stringify(out) !== JSON.stringify(G.previous_data)) { G.previous_data = out; window.Streamlit.setComponentValue(out); }
+  }
   function choose(c, latlng, ev) {
     c.props._click = ++api.counter;  // the same feature clicked again is still a new click for the app
     c.layer.fire('click', {latlng: latlng, layerPoint: map.latLngToLayerPoint(latlng),
                            containerPoint: map.latLngToContainerPoint(latlng), originalEvent: ev}, true);
+    flush();
   }
   function chooser(list, latlng, ev) {
     var div = L.DomUtil.create('div', 'chaohu-chooser');
@@ -195,7 +207,7 @@ function chaohuClient(map, cfg) {
     if (!(ev.target instanceof SVGElement) || (map.dragging && map.dragging.moved())) { return; }
     var list = candidatesAt(map.mouseEventToLayerPoint(ev));
     if (list.length < 2) {
-      if (list.length) { list[0].props._click = ++api.counter; }
+      if (list.length) { list[0].props._click = ++api.counter; setTimeout(flush, 0); }
       return;
     }
     ev.stopPropagation();

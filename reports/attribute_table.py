@@ -14,7 +14,7 @@ import pandas as pd
 
 from core.formatting import accuracy_label, blank, size_text
 from layers.catalog import Catalog
-from layers.query import normalise, words
+from layers.query import normalise, spellings, words
 from reports.excel import display_width
 from reports.tables import csv_encoding
 
@@ -65,6 +65,9 @@ def layer_table(catalog: Catalog, layer_id: str) -> pd.DataFrame:
     for name, col in zip(BOUNDS, ("minx", "miny", "maxx", "maxy")):
         out[name] = bounds[col].to_numpy() if len(bounds) else []
     out["_rough"] = rough.to_numpy()
+    if NAME in out:  # the name as it can be typed: pinyin and initials (once per distinct name)
+        forms = {n: " ".join(spellings(n)[1:]) for n in pd.unique(out[NAME].astype(str))}
+        out["_spell"] = out[NAME].astype(str).map(forms)
     return out.reset_index(drop=True)
 
 
@@ -125,6 +128,8 @@ def filtered(table: pd.DataFrame, q: TableQuery) -> pd.DataFrame:
     terms = words(q.text)
     if terms and len(rows):
         text = rows[shown].astype(str).agg(" ".join, axis=1).map(normalise)
+        if "_spell" in rows:
+            text = text + " " + rows["_spell"]
         mask = pd.Series(True, index=rows.index)
         for term in terms:
             mask &= text.str.contains(term, regex=False)

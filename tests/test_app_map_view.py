@@ -7,9 +7,8 @@ from __future__ import annotations
 import math
 import re
 
-import pytest
-
 import browser as bh
+import pytest
 from test_app import choose
 
 pytestmark = pytest.mark.slow
@@ -301,3 +300,59 @@ def test_an_unreachable_basemap_is_said_in_chinese(app_url, page):
     frame = bh.wait_for_app(page)
     frame.locator(".chaohu-notice").wait_for(timeout=30_000)
     assert "底图加载失败" in frame.locator(".chaohu-notice").inner_text()
+
+
+def test_on_a_laptop_the_map_fills_the_window_and_the_layer_switches_are_in_reach(app_url, browser):
+    page = _page(browser, "laptop")
+    try:
+        page.goto(app_url)
+        bh.wait_for_app(page)
+        frame = page.wait_for_selector(f'iframe[title*="{bh.FOLIUM_FRAME_TITLE}"]').bounding_box()
+        assert frame["y"] + frame["height"] <= 768 and frame["height"] >= 768 - 90  # the whole map, no scrolling
+        assert frame["width"] >= 680  # was 536 px beside a 3:2 panel
+        switch = page.get_by_text("巢湖市界及周边", exact=True).bounding_box()
+        assert switch["y"] + switch["height"] <= 768  # the first layer switch is on the first screen of the sidebar
+    finally:
+        page.context.close()
+
+
+def test_a_tooltip_moves_off_the_legend(app_url, browser):
+    page = _page(browser, "laptop")
+    try:
+        page.goto(app_url)
+        frame = bh.wait_for_app(page)
+        if "folded" in frame.locator(".chaohu-legend").get_attribute("class"):
+            frame.locator(".chaohu-legend-toggle").click()
+        # put 柘皋产业新城 just left of the map's middle: its tooltip would open to the right, under the legend
+        point = frame.evaluate("""() => { let t = null; map.eachLayer(l => { if (l.feature && l.feature.properties.name === '柘皋产业新城') t = l; });
+            const size = map.getSize(), legend = document.querySelector('.chaohu-legend').getBoundingClientRect();
+            const target = L.point(size.x / 2 - 20, legend.top + 60);
+            const now = map.latLngToContainerPoint(t.getCenter());
+            map.panBy(now.subtract(target), {animate: false});
+            const p = map.latLngToContainerPoint(t.getCenter());
+            return {x: p.x, y: p.y, legendLeft: legend.left}; }""")
+        page.wait_for_timeout(500)
+        handle = page.wait_for_selector(f'iframe[title*="{bh.FOLIUM_FRAME_TITLE}"]')
+        box = handle.bounding_box()
+        page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+        tip = frame.locator(".leaflet-tooltip").first
+        tip.wait_for(timeout=10_000)
+        page.wait_for_timeout(300)
+        rects = frame.evaluate("""() => { const t = document.querySelector('.leaflet-tooltip').getBoundingClientRect(),
+                                           l = document.querySelector('.chaohu-legend').getBoundingClientRect();
+                                   return {t: [t.left, t.top, t.right, t.bottom, t.width], l: [l.left, l.top, l.right, l.bottom]}; }""")
+        t, legend = rects["t"], rects["l"]
+        assert point["x"] + 10 + t[4] > legend[0]  # opened to the right, it would have reached under the legend
+        assert t[2] <= legend[0] or t[0] >= legend[2] or t[3] <= legend[1] or t[1] >= legend[3], rects
+    finally:
+        page.context.close()
+
+
+def test_a_file_made_for_another_format_is_no_longer_offered(app_url, page):
+    page.goto(app_url + "?town=黄麓镇")
+    bh.wait_for_app(page)
+    page.get_by_text("导出：黄麓镇").click()
+    page.get_by_role("button", name="生成文件").click()
+    page.get_by_role("button", name="下载 黄麓镇_规划要素汇总.xlsx").wait_for(timeout=60_000)
+    choose(page, "格式", "CSV 表格（UTF-8 带 BOM）")
+    assert page.get_by_role("button", name=re.compile("^下载")).count() == 0
