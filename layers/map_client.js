@@ -93,12 +93,23 @@ function chaohuClient(map, cfg) {
   }
   api.fold = fold;
   toggle.addEventListener('click', function () { fold(!legendDiv.classList.contains('folded'), true); });
-  (function () {
+  function autoFold() {
     var size = map.getSize(), body = legendDiv.querySelector('.chaohu-legend-body');
     var auto = body.offsetHeight > 0.6 * size.y || legendDiv.offsetWidth > 0.3 * size.x;
     var saved = store && store.getItem('chaohu-legend');
     fold(saved ? saved === 'folded' : auto, false);
-  })();
+  }
+  /* the frame may still have no size when the map is made: what depends on the size waits for it */
+  function whenSized(fn) {
+    var size = map.getSize();
+    if (size.x > 0 && size.y > 0) { fn(); return; }
+    var wait = function () {
+      var s = map.getSize();
+      if (s.x > 0 && s.y > 0) { map.off('resize', wait); fn(); }
+    };
+    map.on('resize', wait);
+  }
+  whenSized(autoFold);
 
   /* rectangles (container pixels) that labels must leave free and tooltips must not go under */
   function obstacles() {
@@ -113,8 +124,12 @@ function chaohuClient(map, cfg) {
 
   /* ---- the first view: the city, clear of the legend */
   if (cfg.fit) {
-    var lg = legendDiv.getBoundingClientRect();
-    map.fitBounds(cfg.fit, {paddingTopRight: [lg.width + 12, lg.height + 12], paddingBottomLeft: [12, 40], animate: false});
+    var start = map.getCenter(), startZoom = map.getZoom();
+    whenSized(function () {
+      if (!map.getCenter().equals(start) || map.getZoom() !== startZoom) { return; }  // the app has moved it already
+      var lg = legendDiv.getBoundingClientRect();
+      map.fitBounds(cfg.fit, {paddingTopRight: [lg.width + 12, lg.height + 12], paddingBottomLeft: [12, 40], animate: false});
+    });
   }
 
   /* ---- tooltips never under the legend */

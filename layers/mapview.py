@@ -212,7 +212,8 @@ class MapClient(MacroElement):
         {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
         {% macro script(this, kwargs) %}
         {{ this.js }}
-        chaohuClient({{ this._parent.get_name() }}, {{ this.config|tojson }});
+        try { chaohuClient({{ this._parent.get_name() }}, {{ this.config|tojson }}); }
+        catch (e) { if (window.console) { console.error("chaohuClient", e); } }  // the map itself still works
         {% endmacro %}
     """)
 

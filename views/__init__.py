@@ -14,7 +14,7 @@ FULL_SCREEN = ("present",)
 
 def render(mode: str) -> None:
     """Draw the page `mode` (the map's state is kept while other pages are shown)."""
-    map_page.keep_state()
+    map_page.keep_state(mode)
     RENDER[mode]()
 
 

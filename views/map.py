@@ -61,9 +61,14 @@ def _init_state(catalog: Catalog) -> None:
             _request_view(_view_of(catalog.town_area(vs.town)))
 
 
-def keep_state() -> None:
-    """Keep the map's widget values while another page is shown (Streamlit drops the state of widgets not drawn)."""
+def keep_state(mode: str = "map") -> None:
+    """Keep the map's widget values while another page is shown (Streamlit drops the state of widgets not drawn).
+
+    On another page the map frame is gone: back on the map, a new frame opens where the view was left.
+    """
     ss = st.session_state
+    if mode != "map":
+        ss.map_key = None
     for key in ["basemap", "town", *(f"f_{k}" for k in Filters.keys()), *(f"layer_{s.id}" for s in LAYERS)]:
         if key in ss:
             ss[key] = ss[key]
@@ -136,9 +141,10 @@ def _select_measure(catalog: Catalog, measure_id: str) -> None:
     _request_view(_measure_view(catalog, measure_id))
 
 
-def _choose_unit(unit_id: str) -> None:
+def _choose_unit(unit_id: str, from_panel: bool = False) -> None:
     st.session_state.f_unit = unit_id
-    st.session_state.full_rerun = True  # a filter is the sidebar's: the whole page follows
+    if from_panel:
+        st.session_state.full_rerun = True  # a filter is the sidebar's: the whole page follows, not only the fragment
 
 
 def _on_map_report(catalog: Catalog, key: str) -> None:
@@ -363,14 +369,14 @@ def _panel(catalog: Catalog, plan: Plan, vs: ViewState) -> None:
         st.html(measure_panel_html(catalog, plan, ident))
         _link_buttons("在地图上查看：", [(f"place_{p}", catalog.feature(p)["name"], _select_place, (catalog, p))
                                       for p in sorted(catalog.places_of([ident])) if catalog.feature(p) is not None])
-        _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u,))
+        _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u, True))
                                           for u in plan.measure(ident).lead])
     elif kind == "place" and catalog.feature(ident) is not None:
         st.html(place_html(catalog, plan, ident))
         measures = catalog.measures_of(ident)
         _link_buttons("查看措施及其全部地点：", [(f"measure_{m}", f"措施 {m}", _select_measure, (catalog, m)) for m in measures])
         lead_units = sorted({u for mid in measures for u in plan.measure(mid).lead})
-        _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u,)) for u in lead_units])
+        _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u, True)) for u in lead_units])
     elif vs.town:
         st.html(town_html(catalog, plan, vs.town))
     else:
