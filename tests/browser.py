@@ -129,12 +129,22 @@ def map_frame(page, timeout: float = 60_000):
 
 
 def wait_for_app(page, timeout: float = 60_000):
-    """Wait until Streamlit has finished running and the Leaflet map in the st_folium frame has layers."""
+    """Wait until Streamlit has finished running and the Leaflet map in the st_folium frame has layers.
+
+    A new map (other layers or filter) replaces the frame; a frame that went away meanwhile is looked up again.
+    """
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    frame = map_frame(page, timeout)
-    frame.wait_for_function("window.map && Object.keys(window.map._layers).length > 0", timeout=timeout)
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        frame = map_frame(page, timeout)
+        try:
+            frame.wait_for_function("window.map && Object.keys(window.map._layers).length > 0", timeout=5_000)
+            break
+        except Exception:  # still drawing, or the frame was replaced under us
+            if time.monotonic() > deadline:
+                raise
     _wait_idle(page, timeout)
-    return frame
+    return map_frame(page, timeout)
 
 
 def _wait_idle(page, timeout: float = 60_000):

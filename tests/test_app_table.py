@@ -76,8 +76,13 @@ def test_a_plan_layer_sorts_searches_selects_zooms_and_exports(app_url, page, ca
     page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("导出格式")).locator("input").click()
     page.get_by_role("option", name="CSV（Excel 可直接打开）").click()
     bh._wait_idle(page)
-    with page.expect_download() as dl:
-        page.get_by_role("button", name="导出所选").click()
+    for _ in range(10):  # the button offers the file of the format chosen once the page has followed the choice
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="导出所选").click()
+        if dl.value.suggested_filename.endswith(".csv"):
+            break
+        page.wait_for_timeout(1000)
+    assert dl.value.suggested_filename == "特色小镇_所选1条.csv"
     frame = pd.read_csv(io.BytesIO(open(dl.value.path(), "rb").read()), encoding="utf-8-sig")
     assert frame["名称"].tolist() == ["黄麓建筑科创小镇"] and frame["所在乡镇/街道"].tolist() == ["黄麓镇"]
 
