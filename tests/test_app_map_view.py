@@ -38,6 +38,19 @@ UNDER_LEGEND_JS = """
 }
 """
 
+#: The text a user sees: text nodes that are displayed with a font size above zero.
+SHOWN_TEXT_JS = """
+() => { const out = [], walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const node = walk.currentNode, el = node.parentElement;
+    if (!el || !node.textContent.trim() || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (parseFloat(style.fontSize) === 0 || style.visibility === 'hidden') continue;
+    out.push(node.textContent);
+  }
+  return out.join(' '); }
+"""
+
 PLAN_LAYERS = ["juchao_edz", "peninsula_science_city", "peninsula_roads", "hechao_new_city", "zhegao_new_city",
                "feature_towns", "industrial_parks", "projects", "innovation_platforms"]
 
@@ -278,9 +291,11 @@ def test_no_english_on_the_map_page(app_url, browser):
         page.locator('[data-testid="stExpander"] summary', has_text="我的数据").click()
         page.wait_for_timeout(500)
         titles = frame.evaluate("() => [...document.querySelectorAll('[title]')].map(e => e.title).join(' ')")
-        texts = " ".join([page.inner_text("body"), frame.inner_text("body"), titles])
-        for english in ("Zoom in", "Zoom out", "MiniMap", "Choose an option", "Drag and drop", "Browse files",
-                        "Limit 200MB", "contributors", "Leaflet"):
+        texts = " ".join([page.evaluate(SHOWN_TEXT_JS), frame.evaluate(SHOWN_TEXT_JS), titles])
+        assert "选择文件" in page.evaluate("() => getComputedStyle(document.querySelector("
+                                       "'[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer]'), '::after').content")
+        for english in ("Zoom in", "Zoom out", "MiniMap", "Choose an option", "Drag and drop", "Browse files", "Upload",
+                        "per file", "contributors", "Leaflet"):
             assert english not in texts, english
     finally:
         page.context.close()

@@ -1,5 +1,5 @@
 """The map page's layout as a style sheet: the map fills the window's height beside its panel, the sidebar is
-narrow, and Streamlit's own English texts (file uploader, running indicator) read in Chinese."""
+narrow, and Streamlit's own English texts (file uploader, the running indicator's stop button) read in Chinese."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ section[data-testid="stSidebar"] [data-testid="stSidebarUserContent"] {{ padding
 .st-key-chaohu-map iframe {{ height: calc(100vh - {MAP_OFFSET}) !important; min-height: 360px; }}
 .st-key-chaohu-panel {{ max-height: calc(100vh - {MAP_OFFSET}); overflow-y: auto; padding-right: 4px; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0 !important; }}
-[data-testid="stFileUploaderDropzoneInstructions"] > div > span::after {{ content: "拖放文件到此处"; font-size: 14px; }}
-[data-testid="stFileUploaderDropzoneInstructions"] > div > small {{ font-size: 0 !important; }}
-[data-testid="stFileUploaderDropzoneInstructions"] > div > small::after {{ content: "每个文件不超过 200 MB"; font-size: 12px; }}
-[data-testid="stFileUploaderDropzone"] button {{ font-size: 0 !important; }}
-[data-testid="stFileUploaderDropzone"] button::after {{ content: "选择文件"; font-size: 14px; }}
-[data-testid="stStatusWidget"] label, [data-testid="stStatusWidget"] span {{ font-size: 0 !important; }}
-[data-testid="stStatusWidget"]::after {{ content: "正在运行…"; font-size: 13px; color: #555; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "可拖放文件到此处，每个文件不超过 200 MB"; font-size: 12px; white-space: normal; display: inline-block; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ white-space: normal !important; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{ content: "选择文件"; font-size: 14px; }}
+[data-testid="stFileUploaderFile"] small {{ font-size: 12px; }}
+[data-testid="stStatusWidget"] button {{ font-size: 0 !important; }}
+[data-testid="stStatusWidget"] button::after {{ content: "停止"; font-size: 13px; }}
 </style>
 """
 
