@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from core.formatting import accuracy_label, blank, size_text
+from core.formatting import accuracy_label, blank
 from layers.catalog import Catalog
 from layers.query import normalise, spellings, words
 from reports.excel import display_width
@@ -184,9 +184,3 @@ def export_bytes(table: pd.DataFrame, ids, fmt: str, sheet: str = "属性表") -
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(width + 2, 60)
         ws.freeze_panes = "A2"
     return buf.getvalue()
-
-
-def size_of(table_row: pd.Series) -> str:
-    """The row's size in words (as the panel says it), for a short summary of the selection."""
-    return size_text(table_row.get(AREA_KM2), table_row.get(AREA_MU), table_row.get(LENGTH_KM),
-                     "schematic" if table_row.get("_rough") else "located")

@@ -421,7 +421,7 @@ def render() -> None:
     only = matching_places(catalog, plan, vs.filters)
     _map_and_panel(catalog, plan, token, only)
     _downloads(catalog, plan, vs.town, only)
-    table.render(catalog, plan, only, on_zoom=_zoom_to)
+    table.render(catalog, only, on_zoom=_zoom_to)
     _write_url(current_state())
 
 

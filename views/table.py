@@ -15,7 +15,6 @@ import streamlit as st
 
 from core.declarations import LAYERS
 from layers.catalog import Catalog
-from loaders.plan import Plan
 from reports.attribute_table import (EXPORT_FORMATS, ID, PAGE_SIZE, TableQuery, cell_text, export_bytes, layer_table,
                                      page, visible_columns)
 
@@ -110,7 +109,7 @@ def _layers(catalog: Catalog) -> dict[str, str]:
     return out
 
 
-def _on_event(table_rows, zoom) -> None:
+def _on_event(features, zoom) -> None:
     """A click in the table: sort by a heading, (un)select a row or the page, zoom to a row."""
     event = (st.session_state.get(KEY) or {}).get("event")
     if not event:
@@ -122,7 +121,7 @@ def _on_event(table_rows, zoom) -> None:
         state["query"] = state["query"].sorted_by(str(event.get("column", "")))
         return
     if kind == "zoom":
-        zoom(table_rows([str(event.get("id"))]))
+        zoom(features([str(event.get("id"))]))
         return
     if kind == "toggle":
         (chosen.add if event.get("on") else chosen.discard)(str(event.get("id")))
@@ -131,7 +130,7 @@ def _on_event(table_rows, zoom) -> None:
         chosen = chosen | set(ids) if event.get("on") else chosen - set(ids)
     state["selected"][state["layer"]] = chosen
     if chosen:
-        zoom(table_rows(sorted(chosen)))
+        zoom(features(sorted(chosen)))
 
 
 def follows_map() -> bool:
@@ -140,7 +139,7 @@ def follows_map() -> bool:
     return bool(state and state["layer"] and st.session_state.get(f"table_extent_{state['layer']}"))
 
 
-def render(catalog: Catalog, plan: Plan, only: set[str] | None, on_zoom) -> None:
+def render(catalog: Catalog, only: set[str] | None, on_zoom) -> None:
     """The attribute table of one layer; `on_zoom(features)` moves the map to a GeoDataFrame of features."""
     state = _state()
     layers = _layers(catalog)
