@@ -77,3 +77,22 @@ def test_layer_names_in_the_legend_are_text_and_no_name_becomes_a_link(catalog, 
     assert "我的数据：&lt;svg onload=top.__xss=4&gt;javascript:top.__xss=3" in config["titles"].values()
     assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", page, re.I)
     assert all("javascript:" not in tag for tag in re.findall(r"<a\b[^>]*>", page, re.I))
+
+
+def test_tooltips_leave_out_empty_fields_and_keep_every_value():
+    """A KML's many empty columns (Description, timestamp …) do not fill the tooltip; no value is dropped."""
+    import pandas as pd
+
+    from layers.mapview import tooltip_html
+    from layers.userlayers import popup_fields
+
+    columns = {"Name": ["甲厂"], "Description": [""], "timestamp": [None], "altitudeMode": [float("nan")]}
+    columns.update({f"字段{i}": [f"值{i}"] for i in range(12)})
+    gdf = gpd.GeoDataFrame(columns, geometry=[Point(117.8, 31.6)], crs="EPSG:4490")
+    gdf["name"] = gdf["Name"]
+    spec_fields = popup_fields(gdf, own_name=False)
+    cells = _Cells()
+    cells.feed(tooltip_html(pd.Series(gdf.iloc[0]), type("Spec", (), {"popup_fields": spec_fields})()))
+    assert cells.cells.count("甲厂") == 1
+    assert [f"值{i}" for i in range(12)] == [c for c in cells.cells if c.startswith("值")]  # all twelve, none dropped
+    assert not any(label in cells.cells for label in ("Description", "timestamp", "altitudeMode"))

@@ -14,7 +14,8 @@ _CSS = f"""
 section[data-testid="stSidebar"] {{ width: 290px !important; min-width: 290px !important; }}
 section[data-testid="stSidebar"] [data-testid="stSidebarUserContent"] {{ padding-top: 0.5rem; }}
 .st-key-chaohu-map iframe {{ height: calc(100vh - {MAP_OFFSET}) !important; min-height: 360px; }}
-.st-key-chaohu-panel {{ max-height: calc(100vh - {MAP_OFFSET}); overflow-y: auto; padding-right: 4px; }}
+.st-key-chaohu-panel {{ max-height: calc(100vh - {MAP_OFFSET}); overflow-y: auto; overflow-x: hidden; padding-right: 4px; }}
+.st-key-chaohu-panel td {{ overflow-wrap: anywhere; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0 !important; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "可拖放文件到此处，每个文件不超过 200 MB"; font-size: 12px; white-space: normal; display: inline-block; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ white-space: normal !important; }}
