@@ -189,9 +189,15 @@ _FEATURE_POINT_JS = """
       candidates.push(L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * i / 10,
                                b.getWest() + (b.getEast() - b.getWest()) * j / 10));
   }
+  const inside = (pt) => pt.x >= box.left && pt.x <= box.right && pt.y >= box.top && pt.y <= box.bottom;
   for (const ll of candidates) {
     const pt = toPage(ll);
-    if (pt.x >= box.left && pt.x <= box.right && pt.y >= box.top && pt.y <= box.bottom && hits(pt)) return pt;
+    if (inside(pt) && hits(pt)) return pt;
+  }
+  // covered by other features (an outline by its parts): a click where the map lists it to choose from
+  if (map._chaohu) for (const ll of candidates) {
+    const pt = toPage(ll), c = map.latLngToContainerPoint(ll);
+    if (inside(pt) && map._chaohu.candidatesAt(c.x, c.y).some(x => x.layer === layer)) return pt;
   }
   return {error: 'feature not visible on screen'};
 }
