@@ -216,7 +216,7 @@ function chaohuClient(map, cfg) {
       });
     });
     L.DomEvent.disableClickPropagation(div);
-    L.popup({className: 'chaohu-chooser-popup', maxWidth: 320, autoPan: false}).setLatLng(latlng).setContent(div).openOn(map);
+    L.popup({className: 'chaohu-chooser-popup', maxWidth: 320, autoPan: false, offset: [0, -14]}).setLatLng(latlng).setContent(div).openOn(map);
   }
   container.addEventListener('click', function (ev) {
     if (!(ev.target instanceof SVGElement) || (map.dragging && map.dragging.moved())) { return; }

@@ -9,6 +9,7 @@ import re
 
 import browser as bh
 import pytest
+from playwright.sync_api import expect
 from test_app import choose
 
 pytestmark = pytest.mark.slow
@@ -370,4 +371,4 @@ def test_a_file_made_for_another_format_is_no_longer_offered(app_url, page):
     page.get_by_role("button", name="生成文件").click()
     page.get_by_role("button", name="下载 黄麓镇_规划要素汇总.xlsx").wait_for(timeout=60_000)
     choose(page, "格式", "CSV 表格（UTF-8 带 BOM）")
-    assert page.get_by_role("button", name=re.compile("^下载")).count() == 0
+    expect(page.get_by_role("button", name=re.compile("^下载"))).to_have_count(0, timeout=30_000)

@@ -339,8 +339,9 @@ def _emphasis(catalog: Catalog, vs: ViewState, gcj02: bool) -> list:
         ids = catalog.places_of([ident])
     ids |= table.selected_ids()
     rows = catalog.features[catalog.features["id"].isin(ids)]
-    for layer_id, part in rows.groupby("layer", sort=False):
-        groups.append(emphasis_group(part, catalog.spec(layer_id), gcj02))
+    for layer_id in rows["layer"].unique():
+        layer = catalog.layers[layer_id]  # the layer's own rows: every column its tooltip shows
+        groups.append(emphasis_group(layer[layer["id"].isin(ids)], catalog.spec(layer_id), gcj02))
     return groups
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from core.declarations import LAYERS
+from geo.view import screen_size, view_for
 from layers.catalog import Catalog
 from layers.query import Filters
 
@@ -166,8 +167,6 @@ class MapReport:
     @classmethod
     def parse(cls, value: Mapping | None) -> MapReport:
         """The report in st_folium's format ({"last_active_drawing": …, "center": {lat, lng}, "zoom", "bounds"})."""
-        from geo.view import screen_size
-
         value = dict(value or {})
         drawing = value.get("last_active_drawing") or {}
         center, zoom, raw = value.get("center"), value.get("zoom"), value.get("bounds")
@@ -190,8 +189,6 @@ class MapReport:
 
 def fit_view(bounds: tuple[float, float, float, float], size: tuple[int, int] | None = None) -> tuple[list[float], int]:
     """Centre [lat, lon] and zoom showing lon/lat `bounds` on a map of `size` pixels (never closer than MAX_FIT_ZOOM)."""
-    from geo.view import view_for
-
     width, height = size or DEFAULT_SIZE
     return view_for(bounds, max(width, 200), max(height, 200), max_zoom=MAX_FIT_ZOOM)
 
