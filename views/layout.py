@@ -17,7 +17,8 @@ section[data-testid="stSidebar"] [data-testid="stSidebarUserContent"] {{ padding
 .st-key-chaohu-panel {{ max-height: calc(100vh - {MAP_OFFSET}); overflow-y: auto; overflow-x: hidden; padding-right: 4px; }}
 .st-key-chaohu-panel td {{ overflow-wrap: anywhere; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0 !important; }}
-[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "可拖放文件到此处，每个文件不超过 200 MB"; font-size: 12px; white-space: normal; display: inline-block; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "可拖放文件到此处，每个文件不超过 200 MB";
+  font-size: 12px; white-space: normal; display: inline-block; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ white-space: normal !important; }}
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ font-size: 0 !important; }}
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{ content: "选择文件"; font-size: 14px; }}
