@@ -56,6 +56,9 @@ class LayerSpec(BaseModel):
     export_base: bool = False  # drawn around the features of a town's HTML/PDF export
     labels: bool = False  # permanent name labels on the map
     label_css: str = ""  # extra CSS of those labels
+    label_priority: int = 50  # colliding labels: the higher priority is shown, the other hidden until zoomed in
+    label_minzoom: int = 0  # labels appear from this zoom on (road names only when close)
+    near_labels: bool = False  # names only on the live map, from label_minzoom on (road names along the roads)
     visible: bool = True  # shown when the map opens
     clickable: bool = True
     status_colors: dict[str, str] = {}
@@ -100,20 +103,21 @@ LAYERS: tuple[LayerSpec, ...] = (
         id="townships", title="乡镇/街道驻地（近似）", group="基础地理", geometry="Point",
         file="townships", color="#444444", fill_color="#ffffff", fill_opacity=1.0, radius=4,
         plan=False, role="town_seats", export_base=True, labels=True, label_css="font-weight:bold;color:#333",
+        label_priority=60,
         popup_fields=(("name", "名称"), ("kind", "类型"), ("confidence", "位置可信度"), ("accuracy", "位置精度")),
     ),
     LayerSpec(
         id="juchao_edz", title="居巢经开区", group="规划平台", geometry="Polygon", file="juchao_edz",
-        color="#d9480f", fill_opacity=0.2, labels=True,
+        color="#d9480f", fill_opacity=0.2, labels=True, label_priority=90,
     ),
     LayerSpec(
         id="peninsula_science_city", title="巢湖半岛科学城", group="规划平台", geometry="Polygon",
-        file="peninsula_science_city", color="#1971c2", fill_opacity=0.12, labels=True,
+        file="peninsula_science_city", color="#1971c2", fill_opacity=0.12, labels=True, label_priority=90,
     ),
     LayerSpec(
         id="peninsula_roads", title="半岛科学城路网", group="规划平台", geometry="LineString",
         file="peninsula_roads", color="#1971c2", weight=4,
-        status_colors={"续建": "#495057", "新建": "#e03131"},
+        status_colors={"续建": "#495057", "新建": "#e03131"}, near_labels=True, label_priority=30, label_minzoom=13,
         popup_fields=(("name", "名称"), ("status", "规划要求"), ("length_km", "长度（公里）"), ("accuracy", "位置精度")),
     ),
     LayerSpec(
@@ -122,11 +126,11 @@ LAYERS: tuple[LayerSpec, ...] = (
     ),
     LayerSpec(
         id="zhegao_new_city", title="柘皋产业新城", group="规划平台", geometry="Polygon",
-        file="zhegao_new_city", color="#ae3ec9", fill_opacity=0.2, labels=True,
+        file="zhegao_new_city", color="#ae3ec9", fill_opacity=0.2, labels=True, label_priority=85,
     ),
     LayerSpec(
         id="feature_towns", title="特色小镇", group="规划平台", geometry="Point", file="feature_towns",
-        color="#f08c00", fill_color="#ffd43b", fill_opacity=0.9, radius=9, labels=True,
+        color="#f08c00", fill_color="#ffd43b", fill_opacity=0.9, radius=9, labels=True, label_priority=80,
     ),
     LayerSpec(
         id="industrial_parks", title="产业园区与基地", group="产业与项目", geometry="Polygon",

@@ -1,4 +1,4 @@
-"""Map views: which centre and zoom show a set of bounds, and which bounds a centre and zoom show."""
+"""Map views: which centre and zoom show a set of bounds, which bounds a centre and zoom show, and how many pixels."""
 
 from __future__ import annotations
 
@@ -10,16 +10,22 @@ from geo.tiling import TILE_PX, mercator_y
 NOMINAL_PX = (900, 700)
 
 
-def view_for(bounds: tuple[float, float, float, float], width_px: int = NOMINAL_PX[0],
-             height_px: int = NOMINAL_PX[1]) -> tuple[list[float], int]:
+def screen_size(bounds: tuple[float, float, float, float], zoom: int) -> tuple[int, int]:
+    """Width and height in pixels of a web map showing lon/lat `bounds` at `zoom` (the inverse of view_for)."""
+    minx, miny, maxx, maxy = bounds
+    scale = TILE_PX * 2**zoom
+    w = (maxx - minx) / 360 * scale
+    h = float(mercator_y(maxy) - mercator_y(miny)) / (2 * math.pi) * scale
+    return round(w), round(h)
+
+
+def view_for(bounds: tuple[float, float, float, float], width_px: int = NOMINAL_PX[0], height_px: int = NOMINAL_PX[1],
+             max_zoom: int = 17) -> tuple[list[float], int]:
     """Centre [lat, lon] and the largest web-mercator zoom at which lon/lat `bounds` fit the map."""
     minx, miny, maxx, maxy = bounds
     center = [(miny + maxy) / 2, (minx + maxx) / 2]
-
-    for z in range(17, 1, -1):
-        scale = 256 * 2**z
-        w = (maxx - minx) / 360 * scale
-        h = float(mercator_y(maxy) - mercator_y(miny)) / (2 * math.pi) * scale
+    for z in range(max_zoom, 1, -1):
+        w, h = screen_size(bounds, z)
         if w <= width_px * 0.85 and h <= height_px * 0.85:
             return center, z
     return center, 2

@@ -19,7 +19,7 @@ from shapely.geometry import mapping
 from core.declarations import BY_ID, LayerSpec, by_role
 from geo.crs import WEB
 from layers.catalog import Catalog
-from layers.mapview import LabelStyle, MetricScale, feature_collection
+from layers.mapview import MetricScale, feature_collection
 
 #: Every text Leaflet.draw shows, in Chinese (its own strings are English); replaces L.drawLocal before the control is made.
 DRAW_LOCALE = {
@@ -134,7 +134,6 @@ def edit_map(catalog: Catalog, place_id: str, mode: str, candidate=None, height:
     current = feature["geometry"] if feature is not None else None
     m = folium.Map(location=(31.60, 117.75), zoom_start=10, tiles=None, control_scale=False, height=height)
     MetricScale().add_to(m)
-    LabelStyle().add_to(m)
     _context(m, catalog, spec, place_id)
     shown = [g for g in (current, candidate) if g is not None]
     if current is not None and mode != "edit":

@@ -6,9 +6,11 @@ GeoJSON properties into innerHTML and DivIcon html into the DOM as they are.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import folium
 import geopandas as gpd
-from shapely.geometry import mapping
+from shapely.geometry import Point, mapping
 from branca.element import MacroElement
 from folium import plugins
 from folium.template import Template
@@ -25,7 +27,7 @@ DEFAULT_ZOOM = 10
 #: Basemaps: id → (Chinese label, tile URL template or None, attribution, needs GCJ-02 overlays).
 BASEMAPS = {
     "none": ("无底图（离线）", None, "", False),
-    "osm": ("OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors", False),
+    "osm": ("OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap 贡献者", False),
     "tianditu_vec": ("天地图·矢量", "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}", "© 天地图", False),  # noqa: E501
     "tianditu_img": ("天地图·影像", "https://t{s}.tianditu.gov.cn/img_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=img&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}", "© 天地图", False),  # noqa: E501
     "amap": ("高德地图", "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}", "© 高德地图", True),
@@ -43,6 +45,36 @@ MEASURE_UNITS = {
 
 #: Simplification tolerance (degrees) of base polygons for display only; measurements use the originals.
 DISPLAY_TOLERANCE = 0.0004
+#: What the map says when an online basemap cannot be drawn.
+TILE_ERROR = "在线底图加载失败（网络不通或服务不可用），当前只显示本地规划图层。"
+NO_TIANDITU_KEY = "天地图底图需要密钥（tk），未填写，底图未加载。"
+#: The label priority lost by a part of another place (南区 below 居巢经开区).
+PART_PRIORITY_DROP = 10
+#: The map's behaviour in the browser: legend folding, label placement, click chooser (see the file's header).
+CLIENT_JS = (Path(__file__).with_name("map_client.js")).read_text(encoding="utf-8")
+CLIENT_CSS = """
+.chaohu-label{position:absolute;white-space:nowrap;font:12px/1.2 sans-serif;color:#222;
+  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;transform-origin:50% 50%}
+.chaohu-label-line{color:#1864ab;font-size:11px}
+.leaflet-container{background:#f4f1ea}
+.chaohu-legend{background:rgba(255,255,255,.94);border:1px solid #999;border-radius:4px;font:12px/1.5 sans-serif;
+  max-width:240px}
+.chaohu-legend-toggle{display:block;border:0;background:none;font:bold 12px sans-serif;padding:4px 8px;cursor:pointer;
+  width:100%;text-align:left}
+.chaohu-legend-body{padding:0 10px 8px;max-height:calc(100vh - 140px);overflow:auto}
+.chaohu-legend.folded .chaohu-legend-body{display:none}
+.chaohu-notice{background:#fff4e6;border:1px solid #f08c00;color:#7a3e00;padding:3px 8px;border-radius:3px;
+  font:12px sans-serif;max-width:320px}
+.chaohu-chooser{font:13px sans-serif}
+.chaohu-chooser-head{color:#555;margin-bottom:4px}
+.chaohu-chooser button{display:block;width:100%;text-align:left;border:1px solid #ddd;background:#fff;margin:2px 0;
+  padding:3px 6px;cursor:pointer;border-radius:3px}
+.chaohu-chooser button.on{border-color:#d9480f;background:#fff4e6;font-weight:bold}
+.chaohu-chooser button span{color:#888;font-weight:normal;margin-left:.5em;font-size:11px}
+.chaohu-tip td{padding:0 4px;vertical-align:top}
+.chaohu-tip td:first-child{color:#666;white-space:nowrap}
+#map_div{height:100vh !important}
+"""
 
 
 def _fmt(field: str, value) -> str:
@@ -65,18 +97,32 @@ def feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, gcj02: bool = Fal
         out = to_gcj02(out)
     features = []
     for _, row in out.iterrows():
-        props = {"id": esc(row.get("id")), "layer": spec.id, "name": esc(row.get("name"))}
-        corrected = not blank(row.get(MARK))
-        for field, _label in spec.popup_fields:
-            value = requirement_text(row.get(field), row.get("deadline")) if field == "status" and spec.plan else row.get(field)
-            text = _fmt(field, value)
-            props[f"f_{field}"] = esc(f"{text}（已校准）" if corrected and field == "accuracy" else text)
-        props["_corrected"] = corrected
+        props = {"id": esc(row.get("id")), "layer": spec.id, "name": esc(row.get("name")), "_tip": tooltip_html(row, spec),
+                 "_corrected": not blank(row.get(MARK))}
         props["_color"] = spec.color_for(row.get("status"))
         props["_dash"] = accuracy_dash(row.get("accuracy", ""))
         features.append({"type": "Feature", "id": props["id"], "properties": props,
                          "geometry": mapping(row.geometry)})
     return {"type": "FeatureCollection", "features": features}
+
+
+def tooltip_text(row, spec: LayerSpec) -> list[tuple[str, str]]:
+    """(label, text) of a feature's declared fields: the plan's 规划要求 with its 时限, 已校准 beside a corrected accuracy."""
+    corrected = not blank(row.get(MARK))
+    rows = []
+    for field, label in spec.popup_fields:
+        value = requirement_text(row.get(field), row.get("deadline")) if field == "status" and spec.plan else row.get(field)
+        text = _fmt(field, value)
+        rows.append((label, f"{text}（已校准）" if corrected and field == "accuracy" and text else text))
+    return rows
+
+
+def tooltip_html(row, spec: LayerSpec) -> str:
+    """A feature's tooltip: its declared fields that have a value, labels and values escaped."""
+    rows = tooltip_text(row, spec)
+    return ('<table class="chaohu-tip">'
+            + "".join(f"<tr><td>{esc(label)}</td><td>{esc(value)}</td></tr>" for label, value in rows if value != "")
+            + "</table>")
 
 
 def _style(spec: LayerSpec, emphasis: bool = False):
@@ -95,9 +141,6 @@ def _style(spec: LayerSpec, emphasis: bool = False):
 
 
 def _geojson(fc: dict, spec: LayerSpec, name: str, emphasis: bool = False) -> folium.GeoJson:
-    fields = [f"f_{f}" for f, _ in spec.popup_fields]
-    # folium writes tooltip aliases into innerHTML as they are; a planner's column name is data from a file
-    aliases = [esc(label) for _, label in spec.popup_fields]
     marker = None
     if spec.geometry == "Point":
         marker = folium.CircleMarker(radius=spec.radius * (1.6 if emphasis else 1))
@@ -106,67 +149,95 @@ def _geojson(fc: dict, spec: LayerSpec, name: str, emphasis: bool = False) -> fo
         name=name,
         style_function=_style(spec, emphasis),
         highlight_function=(lambda f: {"weight": spec.weight * 2.5}) if spec.clickable else None,
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True) if spec.clickable and fc["features"] else None,
+        # folium writes the tooltip into innerHTML: `_tip` is built from escaped labels and values (tooltip_html)
+        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True) if spec.clickable and fc["features"] else None,
         marker=marker,
         interactive=spec.clickable,
         control=False,
     )
 
 
-def _labels(gdf: gpd.GeoDataFrame, spec: LayerSpec, gcj02: bool) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name=f"{spec.title}·标注", control=False)
-    pts = gdf.to_crs(WEB)
+def label_items(gdf: gpd.GeoDataFrame, spec: LayerSpec, gcj02: bool = False) -> list[dict]:
+    """The layer's name labels for the browser's placement (layers/map_client.js): text, priority, anchors.
+
+    Points are labelled beside the marker, areas at a few points inside them (the first that is free wins),
+    lines along their longest straight stretch from `label_minzoom` on.
+    """
+    out = gdf.to_crs(WEB)
     if gcj02:
-        pts = to_gcj02(pts)
-    for _, row in pts.iterrows():
-        p = row.geometry.representative_point()
-        folium.Marker(
-            [p.y, p.x],
-            icon=folium.DivIcon(
-                html=f'<div class="chaohu-label" data-layer="{esc(spec.id)}" style="{spec.label_css}">{esc(row.get("name"))}</div>',
-                icon_size=(0, 0), icon_anchor=(0, -4 if spec.geometry == "Point" else 0),
-            ),
-            interactive=False,
-        ).add_to(group)
-    return group
+        out = to_gcj02(out)
+    items = []
+    for _, row in out.iterrows():
+        geom, name = row.geometry, row.get("name")
+        if geom is None or geom.is_empty or blank(name):
+            continue
+        item = {"t": str(name), "l": spec.id, "s": spec.label_css, "z": spec.label_minzoom,
+                "p": spec.label_priority - (PART_PRIORITY_DROP if not blank(row.get("parent")) else 0)}
+        if spec.geometry == "Point":
+            p = geom.representative_point()
+            item.update(k="point", a=[[p.y, p.x]], r=spec.radius)
+        elif spec.geometry == "LineString":
+            parts = list(getattr(geom, "geoms", [geom]))
+            line = max(parts, key=lambda g: g.length).simplify(0.0002)
+            item.update(k="line", a=[], line=[[y, x] for x, y in line.coords])
+        else:
+            item.update(k="area", a=[[p.y, p.x] for p in _inner_points(geom)], size=round(geom.area * 1e6))
+        items.append(item)
+    return items
 
 
-class Legend(MacroElement):
-    """The map's legend, built from the declarations of the layers shown."""
+def _inner_points(geom) -> list:
+    """Where an area's label may sit: its representative point, then points a quarter of its extent away, inside it."""
+    first = geom.representative_point()
+    minx, miny, maxx, maxy = geom.bounds
+    dx, dy = (maxx - minx) / 4, (maxy - miny) / 4
+    others = [Point(first.x + ox, first.y + oy) for ox, oy in ((0, dy), (0, -dy), (dx, 0), (-dx, 0))]
+    return [first] + [q for q in others if geom.contains(q)]
+
+
+def legend_html(specs: list[LayerSpec], corrected: int = 0) -> str:
+    """The legend's rows for the layers shown: symbol and title per layer (per 规划要求 where coloured by it), accuracy,
+    and how many places the office has corrected."""
+    rows = []
+    for group in GROUPS:
+        members = [s for s in specs if s.group == group]
+        if not members:
+            continue
+        rows.append(f'<div style="margin-top:4px;color:#555">{esc(group)}</div>')
+        for s in members:
+            if s.status_colors:
+                for status, color in s.status_colors.items():
+                    rows.append(_legend_row(s, color, f"{s.title}（规划要求：{status}）"))
+            else:
+                rows.append(_legend_row(s, s.color, s.title))
+    rows.append('<div style="margin-top:6px;color:#555">位置精度</div>')
+    for acc in ACCURACY.values():
+        dash = f'stroke-dasharray="{acc["dash"]}"' if acc["dash"] else ""
+        rows.append(f'<div><svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" stroke="#333" stroke-width="2" {dash}/></svg> '
+                    f'{esc(acc["label"])}</div>')
+    if corrected:
+        rows.append(f'<div class="chaohu-legend-corrected" style="margin-top:4px">✓ 已校准 {corrected} 处：本单位按来源校正的位置'
+                    '（线型按所选精度）</div>')
+    rows.append('<div style="margin-top:4px;color:#a00">虚线 = 示意或大致位置，非测绘成果</div>')
+    return "".join(rows)
+
+
+class MapClient(MacroElement):
+    """The map's behaviour in the browser (layers/map_client.js) with its data: labels, legend, first view, notices."""
 
     _template = Template("""
-        {% macro html(this, kwargs) %}
-        <div class="chaohu-legend" style="position:absolute;top:10px;right:10px;z-index:1000;background:rgba(255,255,255,.92);
-             padding:8px 10px;border:1px solid #999;border-radius:4px;font:12px/1.5 sans-serif;max-height:70%;overflow:auto">
-          <b>图例</b>{{ this.body }}
-        </div>
+        {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
+        {% macro script(this, kwargs) %}
+        {{ this.js }}
+        try { chaohuClient({{ this._parent.get_name() }}, {{ this.config|tojson }}); }
+        catch (e) { if (window.console) { console.error("chaohuClient", e); } }  // the map itself still works
         {% endmacro %}
     """)
 
-    def __init__(self, specs: list[LayerSpec], corrected: int = 0):
+    def __init__(self, config: dict):
         super().__init__()
-        rows = []
-        for group in GROUPS:
-            members = [s for s in specs if s.group == group]
-            if not members:
-                continue
-            rows.append(f'<div style="margin-top:4px;color:#555">{esc(group)}</div>')
-            for s in members:
-                if s.status_colors:
-                    for status, color in s.status_colors.items():
-                        rows.append(_legend_row(s, color, f"{s.title}（规划要求：{status}）"))
-                else:
-                    rows.append(_legend_row(s, s.color, s.title))
-        rows.append('<div style="margin-top:6px;color:#555">位置精度</div>')
-        for acc in ACCURACY.values():
-            dash = f'stroke-dasharray="{acc["dash"]}"' if acc["dash"] else ""
-            rows.append(f'<div><svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" stroke="#333" stroke-width="2" {dash}/></svg> '
-                        f'{esc(acc["label"])}</div>')
-        if corrected:
-            rows.append(f'<div class="chaohu-legend-corrected" style="margin-top:4px">✓ 已校准 {corrected} 处：本单位按来源校正的位置'
-                        '（线型按所选精度）</div>')
-        rows.append('<div style="margin-top:4px;color:#a00">虚线 = 示意或大致位置，非测绘成果</div>')
-        self.body = "".join(rows)
+        self._name = "ChaohuClient"
+        self.config, self.js, self.css = config, CLIENT_JS, CLIENT_CSS
 
 
 def _legend_row(spec: LayerSpec, color: str, title: str) -> str:
@@ -207,19 +278,6 @@ class MetricScale(MacroElement):
     """)
 
 
-class LabelStyle(MacroElement):
-    """CSS for the permanent labels (town names and key places)."""
-
-    _template = Template("""
-        {% macro header(this, kwargs) %}
-        <style>
-        .chaohu-label{white-space:nowrap;font:12px sans-serif;color:#222;text-shadow:0 0 3px #fff,0 0 3px #fff;transform:translate(-50%,4px)}
-        .leaflet-container{background:#f4f1ea}
-        </style>
-        {% endmacro %}
-    """)
-
-
 class GeoJsonMiniMap(plugins.MiniMap):
     """Leaflet-MiniMap drawing our own city outline, so the mini-map needs no tiles (works offline)."""
 
@@ -248,21 +306,28 @@ def build_map(
     extra: list[tuple[LayerSpec, gpd.GeoDataFrame]] = (),
     height: int = 720,
     tiled: list[tuple[LayerSpec, folium.map.Layer]] = (),
+    fit_city: bool = True,
 ) -> folium.Map:
-    """The whole map: visible layers (plan layers filtered to `only_ids` when given), controls, legend, note."""
+    """The whole map: visible layers (plan layers filtered to `only_ids` when given), labels, controls, legend, note.
+
+    With `fit_city` the first view shows the city clear of the legend (the app may then move it where the URL says).
+    """
     label, url, attribution, gcj02 = BASEMAPS[basemap]
     m = folium.Map(location=CENTER, zoom_start=DEFAULT_ZOOM, tiles=None, control_scale=False,
                    prefer_canvas=False, height=height)
     MetricScale().add_to(m)
-    if url:
+    notice = ""
+    if url and "{token}" in url and not tianditu_token:
+        notice = NO_TIANDITU_KEY  # no key: no tile requests at all, and the map says why
+    elif url:
         subdomains = "1234" if basemap == "amap" else "01234567"
         folium.TileLayer(url.replace("{token}", tianditu_token), attr=attribution, name=label,
                          subdomains=subdomains, max_zoom=18).add_to(m)
         if basemap in TIANDITU_ANNOTATION:
             folium.TileLayer(TIANDITU_ANNOTATION[basemap].replace("{token}", tianditu_token), attr=attribution,
                              name="天地图注记", subdomains="01234567", overlay=True, control=False).add_to(m)
-    LabelStyle().add_to(m)
     shown = [s for s in LAYERS if s.id in visible]
+    labels: list[dict] = []
     corrected = 0
     # polygons first, then lines, then points: a small place inside a big area stays clickable
     order = {"Polygon": 0, "LineString": 1, "Point": 2}
@@ -273,8 +338,8 @@ def build_map(
         fc = feature_collection(gdf, spec, gcj02)
         corrected += sum(bool(f["properties"]["_corrected"]) for f in fc["features"])
         _geojson(fc, spec, spec.title).add_to(m)
-        if spec.labels and not gdf.empty:
-            _labels(gdf, spec, gcj02).add_to(m)
+        if (spec.labels or spec.near_labels) and not gdf.empty:
+            labels += label_items(gdf, spec, gcj02)
     for spec, gdf in extra:
         _geojson(feature_collection(gdf, spec, gcj02), spec, spec.title).add_to(m)
     for _spec, layer in tiled:  # large layers drawn from vector tiles (layers/large.py)
@@ -286,10 +351,29 @@ def build_map(
                            primary_area_unit="sqkilometers", secondary_area_unit="mu", localization="cn",
                            units=MEASURE_UNITS).add_to(m)
     plugins.MousePosition(position="bottomright", separator=" , ", prefix="经纬度", num_digits=5, empty_string="", lng_first=True).add_to(m)
-    GeoJsonMiniMap(outline, position="bottomright", toggle_display=True, zoom_level_offset=-4).add_to(m)
-    Legend(shown + [s for s, _ in extra] + [s for s, _ in tiled], corrected).add_to(m)
+    GeoJsonMiniMap(outline, position="bottomright", toggle_display=True, zoom_level_offset=-4,
+                   strings={"hideText": "隐藏鹰眼图", "showText": "显示鹰眼图"}).add_to(m)
     MapNote(map_note()).add_to(m)
+    specs = shown + [s for s, _ in extra] + [s for s, _ in tiled]
+    MapClient({
+        "labels": labels,
+        "legend": legend_html(specs, corrected),
+        "titles": {s.id: esc(s.title) for s in specs},
+        "fit": _city_bounds(layers[city.id], gcj02) if fit_city else None,
+        "notice": notice,
+        "tileError": TILE_ERROR,
+    }).add_to(m)
     return m
+
+
+def _city_bounds(city: gpd.GeoDataFrame, gcj02: bool) -> list[list[float]]:
+    """[[south, west], [north, east]] of 巢湖市 itself (the layer also holds its neighbours)."""
+    own = city[city["is_city"] == 1] if "is_city" in city else city
+    own = own.to_crs(WEB)
+    if gcj02:
+        own = to_gcj02(own)
+    minx, miny, maxx, maxy = own.total_bounds
+    return [[miny, minx], [maxy, maxx]]
 
 
 def emphasis_group(gdf: gpd.GeoDataFrame, spec: LayerSpec, gcj02: bool = False) -> folium.FeatureGroup:

@@ -12,7 +12,7 @@ import geopandas as gpd
 from core.declarations import LAYERS, LayerSpec
 from core.formatting import esc
 from core.progress import CATEGORY_COLORS, CATEGORY_NOTES, NO_ITEMS
-from layers.mapview import BASEMAPS, Legend, build_map, feature_collection
+from layers.mapview import BASEMAPS, MapClient, build_map, feature_collection
 
 #: What a place's tooltip shows on the progress map.
 POPUP = (("name", "名称"), ("status", "规划要求"), ("progress", "实施进展"), ("accuracy", "位置精度"))
@@ -54,8 +54,8 @@ def _layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, colors: dict[str, tuple[str, 
     marker = folium.CircleMarker(radius=spec.radius) if spec.geometry == "Point" else None
     return folium.GeoJson(
         fc, name=spec.title, style_function=_style(spec), highlight_function=lambda f: {"weight": spec.weight * 2.5},
-        tooltip=folium.GeoJsonTooltip(fields=[f"f_{f}" for f, _ in POPUP], aliases=[esc(label) for _, label in POPUP],
-                                      sticky=True) if fc["features"] else None,
+        # `_tip` is built from escaped labels and values (layers.mapview.tooltip_html)
+        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True) if fc["features"] else None,
         marker=marker, control=False)
 
 
@@ -76,6 +76,6 @@ def progress_map(layers: dict[str, gpd.GeoDataFrame], colors: dict[str, tuple[st
         shown |= {colors.get(pid, (NO_ITEMS,))[0] for pid in gdf["id"]}
         _layer(gdf, spec, colors, tips, gcj02).add_to(m)
     for child in m._children.values():  # the planning legend gets the progress colours on top
-        if isinstance(child, Legend):
-            child.body = legend_rows(shown or None) + child.body
+        if isinstance(child, MapClient):
+            child.config["legend"] = legend_rows(shown or None) + child.config["legend"]
     return m

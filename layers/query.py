@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import astuple, dataclass, fields
+from functools import lru_cache
+
+import pandas as pd
+from pypinyin import Style, lazy_pinyin
 
 from layers.catalog import Catalog
 from loaders.plan import Plan
@@ -60,17 +66,58 @@ def matching_places(catalog: Catalog, plan: Plan, filters: Filters) -> set[str] 
     return ids
 
 
+def normalise(text) -> str:
+    """Text as search compares it: full-width letters and digits made half-width, lower case, no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).lower()
+
+
+def words(text: str) -> list[str]:
+    """The words of a query (split at spaces, full-width spaces and commas), normalised."""
+    return [w for w in (normalise(part) for part in re.split(r"[\s,，、;；]+", str(text or ""))) if w]
+
+
+@lru_cache(maxsize=4096)
+def spellings(text: str) -> tuple[str, str, str]:
+    """A name as it can be typed: the characters, its pinyin without tones, its pinyin initials (黄麓 → huanglu, hl)."""
+    base = normalise(text)
+    return base, "".join(lazy_pinyin(base)), "".join(lazy_pinyin(base, style=Style.FIRST_LETTER))
+
+
+def matches(text: str, terms: list[str], pinyin: bool = True) -> bool:
+    """Whether every term occurs in the text, in its pinyin or in its initials."""
+    forms = spellings(text) if pinyin else (normalise(text),)
+    return all(any(term in form for form in forms) for term in terms)
+
+
 def search(catalog: Catalog, plan: Plan, text: str, limit: int = 30) -> list[dict]:
-    """Places and measures whose name, title or text contains `text` (places first)."""
-    text = text.strip()
-    if not text:
+    """Places, lead units and measures matching every word of `text` (Chinese, pinyin or initials), places first.
+
+    `半岛 科学城` finds 巢湖半岛科学城, `huanglu` and `hl` find 黄麓…, `市经信委` finds the unit (selecting it
+    filters the map to its measures' places) and `4.2` the measure. A planner's own layers are searched by
+    their characters only (they can be large).
+    """
+    terms = words(text)
+    if not terms:
         return []
     hits: list[dict] = []
     f = catalog.features
-    for _, row in f[f["name"].str.contains(text, regex=False, na=False)].iterrows():
+    own = f["layer"].isin(list(catalog.user_specs))
+    for _, row in f[~own].iterrows():
+        if matches(row["name"], terms):
+            hits.append({"kind": "place", "id": row["id"], "label": f"{row['name']}（{catalog.spec(row['layer']).title}）"})
+    names = f.loc[own, "name"].astype(str).map(normalise)
+    mask = pd.Series(True, index=names.index)
+    for term in terms:
+        mask &= names.str.contains(term, regex=False)
+    for _, row in f[own][mask].head(limit).iterrows():
         hits.append({"kind": "place", "id": row["id"], "label": f"{row['name']}（{catalog.spec(row['layer']).title}）"})
+    led = {u for m in plan.measures for u in m.lead}
+    for unit in plan.units:
+        if unit.id in led and any(matches(name, terms) for name in (unit.name, unit.full_name, *unit.aliases)):
+            count = sum(unit.id in m.lead for m in plan.measures)
+            hits.append({"kind": "unit", "id": unit.id, "label": f"牵头单位：{unit.name}（{count} 条措施）"})
     for m in plan.measures:
-        if text in m.title or text in m.text:
+        if matches(f"{m.id} {m.title}", terms) or matches(m.text, terms, pinyin=False):
             hits.append({"kind": "measure", "id": m.id, "label": f"措施 {m.id} {m.title}"})
     return hits[:limit]
 

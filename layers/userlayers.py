@@ -13,7 +13,8 @@ from layers.large import landuse_tiles, parcel_attributes, prepare_tiles, vector
 from loaders.workspace import read_user_layers
 
 USER_COLORS = ("#e8590c", "#5f3dc4", "#087f5b", "#c2255c")
-MAX_POPUP_FIELDS = 8
+#: Fields a tiled layer's tiles carry (its panel reads the full row on the server).
+MAX_TILE_FIELDS = 8
 #: Above this many polygons a layer is drawn from vector tiles written once (layers/large.py), not as GeoJSON.
 LARGE_FEATURES = 5000
 
@@ -27,7 +28,7 @@ def tiled_layer(spec: LayerSpec, gdf: gpd.GeoDataFrame, static_dir: Path):
     """The folium layer drawing a large layer from its tiles (三调 parcels coloured by 地类编码)."""
     if {"地类编码", "地类名称"} <= set(gdf.columns):
         return vector_layer(landuse_tiles(gdf, static_dir, spec.id), name=spec.title)
-    fields = [f for f, _ in spec.popup_fields if f in gdf.columns]
+    fields = [f for f, _ in spec.popup_fields if f in gdf.columns][:MAX_TILE_FIELDS]
     tiles = prepare_tiles(gdf[fields + [gdf.geometry.name]], static_dir, spec.id, fields)
     return vector_layer(tiles, name=spec.title, color_field=None, colors={})
 
@@ -61,6 +62,20 @@ def _names(gdf: gpd.GeoDataFrame, stem: str) -> pd.Series:
     return pd.Series([f"{stem}-{j + 1}" for j in range(len(gdf))], index=gdf.index)
 
 
+def popup_fields(gdf: gpd.GeoDataFrame, own_name: bool) -> tuple[tuple[str, str], ...]:
+    """Every column of the file as (field, label), the name once: the tooltip shows what the panel shows.
+
+    When the name was taken from one of the file's columns (名称, MC …), that column is shown under its own
+    heading and the derived `name` is left out; empty values are left out per feature when drawn.
+    """
+    fields = [c for c in gdf.columns if c not in ("geometry", "id")]
+    if not own_name:
+        fields = [c for c in fields if c != "name"]
+        if not any(gdf[c].astype(str).equals(gdf["name"].astype(str)) for c in fields):
+            fields.insert(0, "name")  # a name made up from the file's name: still shown
+    return tuple((c, "名称" if c == "name" else str(c)) for c in fields)
+
+
 @dataclass
 class UserLayerSet:
     """The planner's layers declared for the map, and what could not be read (Chinese)."""
@@ -75,14 +90,14 @@ def user_layers() -> UserLayerSet:
     out = UserLayerSet(problems=list(found.problems))
     for i, (stem, gdf) in enumerate(found.layers):
         gdf = gdf.copy()
-        if "name" not in gdf:
+        own_name = "name" in gdf
+        if not own_name:
             gdf["name"] = _names(gdf, stem)
         gdf["id"] = [f"user_{i}_{j}" for j in range(len(gdf))]
         kinds = set(gdf.geom_type.dropna())
         geometry = "Point" if kinds <= {"Point", "MultiPoint"} else "LineString" if kinds <= {"LineString", "MultiLineString"} else "Polygon"
-        fields = [c for c in gdf.columns if c not in ("geometry", "id")][:MAX_POPUP_FIELDS]
         spec = LayerSpec(id=f"user_{i}", title=f"我的数据：{stem}", group=USER_GROUP, geometry=geometry, file=stem,
                          color=USER_COLORS[i % len(USER_COLORS)], fill_opacity=0.3, plan=False,
-                         popup_fields=tuple((c, "名称" if c == "name" else c) for c in fields))
+                         popup_fields=popup_fields(gdf, own_name))
         out.layers.append((spec, gdf))
     return out

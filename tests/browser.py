@@ -130,12 +130,22 @@ def map_frame(page, timeout: float = 60_000):
 
 
 def wait_for_app(page, timeout: float = 60_000):
-    """Wait until Streamlit has finished running and the Leaflet map in the st_folium frame has layers."""
+    """Wait until Streamlit has finished running and the Leaflet map in the st_folium frame has layers.
+
+    A new map (other layers or filter) replaces the frame; a frame that went away meanwhile is looked up again.
+    """
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    frame = map_frame(page, timeout)
-    frame.wait_for_function("window.map && Object.keys(window.map._layers).length > 0", timeout=timeout)
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        frame = map_frame(page, timeout)
+        try:
+            frame.wait_for_function("window.map && Object.keys(window.map._layers).length > 0", timeout=5_000)
+            break
+        except Exception:  # still drawing, or the frame was replaced under us
+            if time.monotonic() > deadline:
+                raise
     _wait_idle(page, timeout)
-    return frame
+    return map_frame(page, timeout)
 
 
 def _wait_idle(page, timeout: float = 60_000):
@@ -147,6 +157,15 @@ def _wait_idle(page, timeout: float = 60_000):
             timeout=timeout,
         )
         page.wait_for_timeout(300)
+
+
+def open_group(page, title: str = "我的数据"):
+    """Unfold a sidebar group of the map page (图层, 筛选, 底图, 我的数据) unless it is open already."""
+    details = page.locator('[data-testid="stSidebar"] details', has=page.locator("summary", has_text=title)).first
+    details.wait_for(timeout=60_000)
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    page.wait_for_function("(el) => el.open", arg=details.element_handle(), timeout=10_000)
 
 
 def map_eval(page, js: str, arg=None):
@@ -180,9 +199,15 @@ _FEATURE_POINT_JS = """
       candidates.push(L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * i / 10,
                                b.getWest() + (b.getEast() - b.getWest()) * j / 10));
   }
+  const inside = (pt) => pt.x >= box.left && pt.x <= box.right && pt.y >= box.top && pt.y <= box.bottom;
   for (const ll of candidates) {
     const pt = toPage(ll);
-    if (pt.x >= box.left && pt.x <= box.right && pt.y >= box.top && pt.y <= box.bottom && hits(pt)) return pt;
+    if (inside(pt) && hits(pt)) return pt;
+  }
+  // covered by other features (an outline by its parts): a click where the map lists it to choose from
+  if (map._chaohu) for (const ll of candidates) {
+    const pt = toPage(ll), c = map.latLngToContainerPoint(ll);
+    if (inside(pt) && map._chaohu.candidatesAt(c.x, c.y).some(x => x.layer === layer)) return pt;
   }
   return {error: 'feature not visible on screen'};
 }
@@ -190,7 +215,10 @@ _FEATURE_POINT_JS = """
 
 
 def click_feature(page, name: str):
-    """Mouse-click the map feature whose ``properties.name`` is name, as a user would (reaches st_folium's handler)."""
+    """Mouse-click the map feature whose ``properties.name`` is name, as a user would (reaches st_folium's handler).
+
+    When other features lie under the pointer too, the map lists them; the named one is then chosen from the list.
+    """
     handle = page.wait_for_selector(f'iframe[title*="{FOLIUM_FRAME_TITLE}"]', state="attached")
     handle.scroll_into_view_if_needed()
     frame = handle.content_frame()
@@ -201,6 +229,21 @@ def click_feature(page, name: str):
         raise LookupError(f"{name!r}: {point['error']}")
     box = handle.bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    choose_listed(frame, name)
+
+
+def choose_listed(frame, name: str) -> bool:
+    """If the map lists several features under the pointer and `name` is not the one shown, choose it; True if listed."""
+    buttons = frame.locator(".chaohu-chooser button")
+    if buttons.count() == 0:
+        return False
+    for i in range(buttons.count()):
+        button = buttons.nth(i)
+        if button.evaluate("(b, name) => b.firstChild && b.firstChild.textContent === name", name):
+            if "on" not in (button.get_attribute("class") or ""):
+                button.click()
+            return True
+    return False
 
 
 def screenshot(page, name: str) -> Path:

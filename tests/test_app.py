@@ -42,11 +42,27 @@ def drawn(page) -> list[dict]:
 
 def choose(page, label: str, option: str):
     """Pick `option` in the Streamlit selectbox labelled `label`, as a user would by typing."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
-    box.locator("input").click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).first.click()
+    box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).first
+    open_expander_of(page, box)
+    for attempt in range(3):  # a rerun of the map (it reports its view) may redraw the list while it is open
+        box.locator("input").click()
+        page.keyboard.type(option)
+        try:
+            page.get_by_role("option", name=option, exact=True).first.click(timeout=10_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     bh._wait_idle(page)
+
+
+def open_expander_of(page, element) -> None:
+    """Unfold the sidebar group (expander) holding `element`, as a user would before using it."""
+    if element.is_visible():
+        return
+    page.locator('[data-testid="stExpander"]').filter(has=element).locator("summary").first.click()
+    element.wait_for(state="visible", timeout=10_000)
 
 
 def click_place(page, name: str, attempts: int = 10):

@@ -68,6 +68,7 @@ def start(workspace, **env):
 def start_upload(page, url: str, path) -> None:
     page.goto(url)
     bh.wait_for_app(page, timeout=180_000)
+    bh.open_group(page, "我的数据")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     page.get_by_role("button", name="添加到地图").click()
 
@@ -138,6 +139,7 @@ def test_the_app_killed_mid_upload_keeps_every_earlier_layer_and_no_half_layer(e
     try:
         page.goto(url)
         bh.wait_for_app(page, timeout=300_000)
+        bh.open_group(page, "我的数据")
         boxes = page.locator('input[aria-label="图层名称"]')
         assert [boxes.nth(i).input_value() for i in range(boxes.count())][:3] == list(EARLIER)  # the 我的数据 list
         assert "无法读取" not in page.inner_text('[data-testid="stSidebar"]')

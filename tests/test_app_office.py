@@ -97,6 +97,7 @@ def geojson_file(tmp_path, stem: str, names: list[str]):
 
 def layer_index(page, name: str) -> int:
     """Position of a layer in the 我的数据 list (its name box, its 删除 button)."""
+    bh.open_group(page, "我的数据")
     boxes = page.locator('input[aria-label="图层名称"]')
     return [boxes.nth(i).input_value() for i in range(boxes.count())].index(name)
 
@@ -108,6 +109,7 @@ def name_box(page, name: str):
 
 def upload(page, path):
     """Add a file through the 我的数据 form; the report's text once it says 已添加."""
+    bh.open_group(page, "我的数据")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     page.get_by_role("button", name="添加到地图").click()
     try:
@@ -137,6 +139,7 @@ def test_login_refuses_a_wrong_password_in_chinese_and_logout_ends_the_session(o
 def test_a_viewer_sees_no_upload_rename_delete_or_tour_editing(office, page):
     url, _ = office
     login(page, url, "查看员")
+    bh.open_group(page, "我的数据")
     side = sidebar(page)
     assert SHARED in side and "管理员" in side and "添加 · 1 个要素 · 来自 共享.geojson" in side  # who added it, when
     assert "不能上传或修改图层" in side
@@ -158,6 +161,7 @@ def test_an_editor_uploads_under_their_name_and_sees_no_account_management(offic
     url, _ = office
     login(page, url, "编辑员")
     assert "账号管理" not in pages_offered(page)
+    bh.open_group(page, "我的数据")
     assert page.get_by_role("button", name="删除").count() >= 1
     report = upload(page, geojson_file(tmp_path, "编辑上传", ["编辑上传地块"]))
     assert "已添加「编辑上传」1 个要素" in report
@@ -169,6 +173,7 @@ def test_a_change_is_refused_when_the_role_was_lowered_after_the_page_was_drawn(
     """The page hides what a role may not do, but the store's role is asked again before every change."""
     url, ws = office
     login(page, url, "降级员")
+    bh.open_group(page, "我的数据")
     assert page.get_by_role("button", name="删除").count() >= 1
     store = GpkgStore(ws / "workspace.gpkg")
     try:

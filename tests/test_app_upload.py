@@ -58,6 +58,7 @@ def test_uploaded_zip_is_drawn_named_and_kept(app_url, page, tmp_path):
     bh.wait_for_app(page)
     path = tmp_path / "储备地块.zip"
     path.write_bytes(_zipped_gbk_shapefile(tmp_path))
+    bh.open_group(page, "我的数据")  # the sidebar group holding the uploader
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     page.get_by_role("button", name="添加到地图").click()
     page.wait_for_selector('.upload-report[data-kind="success"]', timeout=60_000)
@@ -87,6 +88,7 @@ def test_a_point_table_is_stored_only_once_its_coordinate_source_is_said(start_a
     workspace.mkdir()
     page.goto(start_app(workspace))
     bh.wait_for_app(page)
+    bh.open_group(page, "我的数据")
     button_text = page.evaluate("""() => getComputedStyle(
         document.querySelector('[data-testid="stFileUploaderDropzone"] button'), '::after').content""")
     assert "选择文件" in button_text  # Streamlit's "Browse files" is not what a planner reads

@@ -48,6 +48,7 @@ def test_zipped_gdb_with_zone_prefixed_dltb_is_drawn_in_place_and_a_parcel_click
     archive.write_bytes(zipped(file_gdb(tmp_path / "src")))  # 成果/巢湖市三调成果.gdb/…, DLTB in EPSG:4527
     page.goto(gdb_app)
     bh.wait_for_app(page, timeout=180_000)
+    bh.open_group(page, "我的数据")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(archive))
     page.get_by_role("button", name="添加到地图").click()
     page.wait_for_selector('.upload-report[data-kind="success"]', timeout=120_000)

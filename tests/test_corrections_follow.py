@@ -122,8 +122,9 @@ def test_adopted_park_and_road_follow_into_summaries_exports_panel_map_and_tour(
     assert "✓ 已校准 2 处" in html
     drawn = {f["id"]: f["properties"] for lid in ("industrial_parks", "peninsula_roads")
              for f in feature_collection(now.layers[lid], BY_ID[lid])["features"]}
-    assert (drawn[PARK]["_corrected"], drawn[PARK]["_dash"], drawn[PARK]["f_accuracy"]) == (True, None, "位置有出处（已校准）")
-    assert (drawn[ROAD]["_dash"], drawn[ROAD]["f_accuracy"]) == ("6 4", "大致位置（据文字描述估计）（已校准）")
+    assert (drawn[PARK]["_corrected"], drawn[PARK]["_dash"]) == (True, None)
+    assert "<td>位置精度</td><td>位置有出处（已校准）</td>" in drawn[PARK]["_tip"]
+    assert drawn[ROAD]["_dash"] == "6 4" and "<td>大致位置（据文字描述估计）（已校准）</td>" in drawn[ROAD]["_tip"]
     assert drawn["rd_huangshi"]["_dash"] == "2 5" and not drawn["rd_huangshi"]["_corrected"]
 
     # revert: the shipped position, town and size come back everywhere; the history keeps both entries

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 
 import geopandas as gpd
 from shapely.geometry import Point
@@ -32,24 +33,66 @@ def rendered(catalog, tmp_path, monkeypatch) -> str:
     return m.get_root().render()
 
 
-def js_array(page: str, name: str) -> list[list[str]]:
-    """Every `let NAME = [...]` literal in the page, decoded as the browser would."""
-    return [json.loads(lit) for lit in re.findall(rf"let {name} = (\[.*?\]);", page)]
+def tooltips(page: str) -> list[str]:
+    """Every feature's tooltip HTML (`_tip`) in the page, decoded as the browser would."""
+    return [json.loads(f'"{lit}"') for lit in re.findall(r'"_tip": "((?:[^"\\]|\\.)*)"', page)]
 
 
-def test_tooltip_aliases_are_escaped_and_nothing_closes_the_script(catalog, tmp_path, monkeypatch):
+class _Cells(HTMLParser):
+    """The text of each table cell of a tooltip, as the browser shows it."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.cells: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "td":
+            self.cells.append("")
+
+    def handle_data(self, data):
+        if self.cells:
+            self.cells[-1] += data
+
+
+def test_tooltips_show_headers_and_values_as_text_and_nothing_closes_the_script(catalog, tmp_path, monkeypatch):
     page = rendered(catalog, tmp_path, monkeypatch)
-    aliases = [a for arr in js_array(page, "aliases") for a in arr]
-    # the browser puts these into innerHTML: they must arrive escaped, showing the header literally
-    assert "&lt;img src=x onerror=top.__xss=1&gt;" in aliases
-    assert "&lt;/script&gt;&lt;script&gt;top.__xss=2&lt;/script&gt;" in aliases
-    assert not any("<" in a or ">" in a for a in aliases)
+    tips = [t for t in tooltips(page) if "甲厂" in t]
+    assert len(tips) == 1
+    cells = _Cells()
+    cells.feed(tips[0])
+    # the browser puts the tooltip into innerHTML: headers and values arrive escaped and show literally
+    assert HEADER in cells.cells and KEY in cells.cells and "<b>值</b>" in cells.cells and LINK in cells.cells
+    assert set(cells.tags) == {"table", "tr", "td"}  # no element of the file's text became markup
+    assert cells.cells.count("甲厂") == 1  # the name once (the file's 名称 column), not again as `name`
     assert HEADER not in page and "<script>top.__xss" not in page and "<svg onload" not in page
     assert "<img src=y>" not in page
 
 
 def test_layer_names_in_the_legend_are_text_and_no_name_becomes_a_link(catalog, tmp_path, monkeypatch):
     page = rendered(catalog, tmp_path, monkeypatch)
-    assert "我的数据：&lt;svg onload=top.__xss=4&gt;javascript:top.__xss=3" in page
+    config = json.loads(re.search(r"chaohuClient\(\w+, (\{.*?\})\); \}", page).group(1))
+    assert "我的数据：&lt;svg onload=top.__xss=4&gt;javascript:top.__xss=3" in config["legend"]  # innerHTML: escaped
+    assert "我的数据：&lt;svg onload=top.__xss=4&gt;javascript:top.__xss=3" in config["titles"].values()
     assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", page, re.I)
     assert all("javascript:" not in tag for tag in re.findall(r"<a\b[^>]*>", page, re.I))
+
+
+def test_tooltips_leave_out_empty_fields_and_keep_every_value():
+    """A KML's many empty columns (Description, timestamp …) do not fill the tooltip; no value is dropped."""
+    import pandas as pd
+
+    from layers.mapview import tooltip_html
+    from layers.userlayers import popup_fields
+
+    columns = {"Name": ["甲厂"], "Description": [""], "timestamp": [None], "altitudeMode": [float("nan")]}
+    columns.update({f"字段{i}": [f"值{i}"] for i in range(12)})
+    gdf = gpd.GeoDataFrame(columns, geometry=[Point(117.8, 31.6)], crs="EPSG:4490")
+    gdf["name"] = gdf["Name"]
+    spec_fields = popup_fields(gdf, own_name=False)
+    cells = _Cells()
+    cells.feed(tooltip_html(pd.Series(gdf.iloc[0]), type("Spec", (), {"popup_fields": spec_fields})()))
+    assert cells.cells.count("甲厂") == 1
+    assert [f"值{i}" for i in range(12)] == [c for c in cells.cells if c.startswith("值")]  # all twelve, none dropped
+    assert not any(label in cells.cells for label in ("Description", "timestamp", "altitudeMode"))

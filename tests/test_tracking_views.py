@@ -11,7 +11,7 @@ import pytest
 
 from core.declarations import BY_ID
 from core.progress import CATEGORY_COLORS, DONE, NO_ITEMS, NOT_REPORTED
-from layers.mapview import Legend, feature_collection
+from layers.mapview import MapClient, feature_collection, legend_html
 from layers.progressmap import progress_map
 from loaders.progress.board import Board
 from loaders.progress.load import plan_items
@@ -62,10 +62,10 @@ def test_the_progress_map_colours_each_place_by_its_items_with_a_legend(catalog,
     drawn = {p["id"]: p for p in map(json.loads, re.findall(r'"properties": (\{[^{}]*\})', page)) if "_category" in p}
     assert set(drawn) == {pid for pid in ids if catalog.feature(pid) is not None}
     assert (drawn["pj_mg50kt"]["_category"], drawn["pj_mg50kt"]["_color"]) == (DONE, CATEGORY_COLORS[DONE])
-    assert drawn["pj_mg50kt"]["f_progress"] == "提示pj_mg50kt"
+    assert "<td>实施进展</td><td>提示pj_mg50kt</td>" in drawn["pj_mg50kt"]["_tip"]
     assert drawn["rd_zhizhong"]["_color"] == CATEGORY_COLORS[NOT_REPORTED]
     assert drawn["edz_juchao"]["_category"] == NO_ITEMS
-    legend = next(c for c in m._children.values() if isinstance(c, Legend)).body
+    legend = next(c for c in m._children.values() if isinstance(c, MapClient)).config["legend"]
     assert "实施进展（按关联事项的最新填报）" in legend and f'data-category="{DONE}"' in legend
     assert f'data-category="{NOT_REPORTED}"' in legend
 
@@ -86,8 +86,8 @@ def test_the_plans_required_action_reads_as_a_requirement_with_its_deadline(cata
     spec = BY_ID["projects"]
     fc = feature_collection(catalog.layers["projects"], spec)
     props = next(f["properties"] for f in fc["features"] if f["properties"]["id"] == "pj_mg50kt")
-    assert props["f_status"] == "开工建设（12月底前）"
-    roads = Legend([BY_ID["peninsula_roads"]]).body
+    assert "<td>规划要求</td><td>开工建设（12月底前）</td>" in props["_tip"]
+    roads = legend_html([BY_ID["peninsula_roads"]])
     assert "半岛科学城路网（规划要求：新建）" in roads and "规划要求：续建" in roads
     town = catalog.feature("pj_mg50kt")["town"]
     features = summarize(catalog, plan, town).features

@@ -23,7 +23,7 @@ def allowed_pages(user: login.User) -> dict[str, str]:
 def render(mode: str) -> None:
     """Draw the page `mode` for the user signed in (the map's state is kept while other pages are shown)."""
     roles.require(login.current().role, PAGE_PERMISSION.get(mode, "browse"))
-    map_page.keep_state()
+    map_page.keep_state(mode)
     RENDER[mode]()
 
 

@@ -1,29 +1,31 @@
-"""规划地图: the sidebar (basemap, town, search, filters, layers, my data), the map, the panel and the exports.
+"""规划地图: the sidebar (search, town, layers, filters, basemap, my data), the map with its panel, the exports, the table.
 
 The page keeps its state in widget keys of `st.session_state`; `ViewState` (views/state.py) turns the URL
-into those keys on the first run and the keys back into the URL on every run.
+into those keys on the first run and the keys back into the URL on every run. The map and its panel are one
+fragment: a pan, a click or a link in the panel reruns only them; the sidebar reruns the whole page, and
+the map keeps its view (it is in the URL too) across every sidebar change.
 """
 
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from core import settings
 from core.declarations import GROUPS, LAYERS
 from core.errors import ChaohuError
 from geo.crs import WEB
-from geo.view import view_for
 from layers.catalog import Catalog
 from layers.mapview import BASEMAPS, emphasis_group
 from layers.query import Filters, deadline_phrases, matching_places, search, status_label, statuses
 from layers.userlayers import clicked_attributes
 from loaders.plan import Plan
 from reports.export import FORMATS, export_bytes
-from views import progress as progress_view, resources, upload
+from views import layout, mapframe, print_view, progress as progress_view, resources, table, upload
 from views.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
-from views import print_view
-from views.state import FILTER_LABELS, TILE, ViewState, route_click
+from views.state import FILTER_LABELS, TILE, MapReport, ViewState, fit_view, request, route_click
+
+#: The map frame's height before the page's style sheet stretches it to the window (views/layout.py).
+FRAME_HEIGHT = 640
 
 
 # ---- state: URL ⇄ widget keys
@@ -42,25 +44,34 @@ def _init_state(catalog: Catalog) -> None:
     for spec in LAYERS:
         ss[f"layer_{spec.id}"] = spec.id in vs.layers
     ss.last_click = None
-    ss.view = (list(vs.center), vs.zoom) if vs.center is not None else None
-    if ss.view is None:
+    ss.view = ss.view_sent = None
+    if vs.center is not None:
+        _request_view((list(vs.center), vs.zoom))
+    else:
         kind, ident = vs.selection
         if kind == "place" and catalog.feature(ident) is not None:
-            ss.view = _view_of(catalog.features[catalog.features["id"] == ident])
+            _request_view(_view_of(catalog.features[catalog.features["id"] == ident]))
+        elif kind == "measure":
+            _request_view(_measure_view(catalog, ident))
         elif vs.town:
-            ss.view = _view_of(catalog.town_area(vs.town))
+            _request_view(_view_of(catalog.town_area(vs.town)))
 
 
-def keep_state() -> None:
-    """Keep the map's widget values while another page is shown (Streamlit drops the state of widgets not drawn)."""
+def keep_state(mode: str = "map") -> None:
+    """Keep the map's widget values while another page is shown (Streamlit drops the state of widgets not drawn).
+
+    On another page the map frame is gone: back on the map, a new frame opens where the view was left.
+    """
     ss = st.session_state
+    if mode != "map":
+        ss.map_key = None
     for key in ["basemap", "town", *(f"f_{k}" for k in Filters.keys()), *(f"layer_{s.id}" for s in LAYERS)]:
         if key in ss:
             ss[key] = ss[key]
 
 
 def current_state() -> ViewState:
-    """The view as the widgets hold it now."""
+    """The view as the widgets and the map hold it now."""
     ss = st.session_state
     view = ss.get("view")
     return ViewState(
@@ -76,39 +87,85 @@ def current_state() -> ViewState:
 
 def _write_url(vs: ViewState) -> None:
     """Put the view in the URL, so that a copied link reopens it."""
-    st.query_params.from_dict(vs.to_query())
+    query = vs.to_query()
+    if query != st.query_params.to_dict():
+        st.query_params.from_dict(query)
 
 
 def _view_of(gdf) -> tuple[list[float], int]:
-    """Centre and zoom that show these features."""
-    return view_for(tuple(gdf.to_crs(WEB).total_bounds))
+    """Centre and zoom that show these features on the map as it is sized now."""
+    return fit_view(tuple(gdf.to_crs(WEB).total_bounds), st.session_state.get("map_size"))
+
+
+def _measure_view(catalog: Catalog, measure_id: str) -> tuple[list[float], int] | None:
+    """The view showing every place of a measure (None when it has none on the map)."""
+    rows = catalog.features[catalog.features["id"].isin(catalog.places_of([measure_id]))]
+    return _view_of(rows) if not rows.empty else None
+
+
+def _request_view(view: tuple[list[float], int] | None) -> None:
+    """Move the map there (kept as the current view, sent to the frame so that it moves even to the same view)."""
+    if view is None:
+        return
+    ss = st.session_state
+    ss.view = (list(view[0]), int(view[1]))
+    ss.view_sent = request(view, ss.get("view_sent"))
 
 
 # ---- callbacks (they receive what they need; no module globals)
 
 
+def _zoom_to(features) -> None:
+    """Move the map to show these features (rows of the catalogue), if any."""
+    if not features.empty:
+        _request_view(_view_of(features))
+
+
 def _focus_town(catalog: Catalog) -> None:
     town = st.session_state.town
     st.session_state.sel = ""
-    st.session_state.view = _view_of(catalog.town_area(town)) if town else None
+    _request_view(_view_of(catalog.town_area(town) if town else catalog.city_outline()))
 
 
 def _select_place(catalog: Catalog, place_id: str) -> None:
     st.session_state.sel = current_state().select_place(place_id).sel
-    st.session_state.view = _view_of(catalog.features[catalog.features["id"] == place_id])
+    _request_view(_view_of(catalog.features[catalog.features["id"] == place_id]))
 
 
-def _select_measure(measure_id: str) -> None:
+def _select_measure(catalog: Catalog, measure_id: str) -> None:
     st.session_state.sel = current_state().select_measure(measure_id).sel
+    _request_view(_measure_view(catalog, measure_id))
 
 
-def _choose_unit(unit_id: str) -> None:
+def _choose_unit(unit_id: str, from_panel: bool = False) -> None:
     st.session_state.f_unit = unit_id
+    if from_panel:
+        st.session_state.full_rerun = True  # a filter is the sidebar's: the whole page follows, not only the fragment
+
+
+def _on_map_report(catalog: Catalog, key: str) -> None:
+    """The frame reported: keep its view and size; a click on a feature selects it."""
+    ss = st.session_state
+    report = MapReport.parse(ss.get(key))
+    if report.center is not None:
+        if table.follows_map() and report.bounds != ss.get("map_bounds"):
+            ss.full_rerun = True  # the table lists what the map shows: it follows the pan
+        ss.view = (list(report.center), report.zoom)
+        ss.map_size = report.size
+        ss.map_bounds = report.bounds
+    click = route_click(report.props, catalog)
+    if click is None or report.props == ss.get("last_click"):
+        return
+    ss.last_click = report.props
+    if click.kind == "tile":
+        ss.tile_click = click.props  # its row is looked up for the panel
+    ss.sel = click.selection
 
 
 def _correct(place_id: str) -> None:
-    """Open the 校正位置 page (views/correct.py) on this place."""
+    """Open the 校正位置 page (views/correct.py) on this place (the panel is in the map's fragment: the whole page reruns)."""
     st.query_params.from_dict({"mode": "correct", "sel": place_id})
+    st.session_state.full_rerun = True
 
 
 def _link_buttons(caption: str, links: list[tuple]) -> None:
@@ -125,32 +182,49 @@ def _link_buttons(caption: str, links: list[tuple]) -> None:
 
 
 def _sidebar(catalog: Catalog, plan: Plan) -> str:
-    """Every control of the map page; returns the 天地图 token to use."""
-    st.title("巢湖市制造业规划图")
+    """Every control of the map page, folded in groups so that the layer switches stay in reach; returns the 天地图 token."""
+    st.markdown("#### 巢湖市制造业规划图")
     st.caption("《巢湖市冲刺“高质量千亿制造业”目标实施方案》")
-    st.selectbox("底图", list(BASEMAPS), format_func=lambda b: BASEMAPS[b][0], key="basemap")
-    token = settings.current().tianditu_token
-    if st.session_state.basemap.startswith("tianditu"):
-        token = st.text_input("天地图密钥（tk）", value=token, type="password", help="可在环境变量 TIANDITU_TOKEN 中配置") or token
-        if not token:
-            st.warning("天地图底图需要密钥；未填写时底图不显示。")
-
-    st.subheader("乡镇/街道")
+    _search(catalog, plan)
     st.selectbox("定位到", [""] + catalog.town_names(), format_func=lambda t: t or "全市", key="town",
-                 on_change=_focus_town, args=(catalog,))
+                 on_change=_focus_town, args=(catalog,), placeholder="请选择")
+    with st.expander("图层", expanded=True):
+        _layer_switches()
+    filters = current_state().filters
+    with st.expander("筛选" + ("（已筛选）" if filters.active() else ""), expanded=filters.active()):
+        _filters(catalog, plan)
+    with st.expander("底图"):
+        token = _basemap()
+    with st.expander("我的数据"):
+        _my_data(catalog)
+    return token
 
-    st.subheader("搜索")
-    query = st.text_input("地点或措施", placeholder="如：镁、半岛、治中路", key="q")
+
+def _search(catalog: Catalog, plan: Plan) -> None:
+    """Search places, measures and lead units (Chinese, pinyin or initials, several words)."""
+    query = st.text_input("地点或措施、牵头单位", placeholder="如：镁、半岛 科学城、市经信委、huanglu", key="q")
     hits = search(catalog, plan, query)
     if query and not hits:
-        st.caption("没有找到匹配的地点或措施。")
+        st.caption("没有找到匹配的地点、措施或单位。")
     for i, hit in enumerate(hits):
         if hit["kind"] == "place":
             st.button(hit["label"], key=f"hit{i}", on_click=_select_place, args=(catalog, hit["id"]), use_container_width=True)
+        elif hit["kind"] == "measure":
+            st.button(hit["label"], key=f"hit{i}", on_click=_select_measure, args=(catalog, hit["id"]), use_container_width=True)
         else:
-            st.button(hit["label"], key=f"hit{i}", on_click=_select_measure, args=(hit["id"],), use_container_width=True)
+            st.button(hit["label"], key=f"hit{i}", on_click=_choose_unit, args=(hit["id"],), use_container_width=True)
 
-    st.subheader("筛选")
+
+def _layer_switches() -> None:
+    for group in GROUPS:
+        specs = [s for s in LAYERS if s.group == group]
+        if specs:
+            st.caption(group)
+        for s in specs:
+            st.checkbox(s.title, key=f"layer_{s.id}")
+
+
+def _filters(catalog: Catalog, plan: Plan) -> None:
     units = sorted({u for m in plan.measures for u in m.lead}, key=lambda u: plan.unit(u).name)
     options = {
         "measure": ([m.id for m in plan.measures], lambda m: measure_label(plan, m)),
@@ -162,18 +236,17 @@ def _sidebar(catalog: Catalog, plan: Plan) -> str:
     for key in Filters.keys():
         values, label = options[key]
         st.selectbox(FILTER_LABELS[key], [""] + values, format_func=lambda v, label=label: label(v) if v else "全部",
-                     key=f"f_{key}")
+                     key=f"f_{key}", placeholder="请选择")
 
-    st.subheader("图层")
-    for group in GROUPS:
-        specs = [s for s in LAYERS if s.group == group]
-        if specs:
-            st.caption(group)
-        for s in specs:
-            st.checkbox(s.title, key=f"layer_{s.id}")
 
-    st.subheader("我的数据")
-    _my_data(catalog)
+def _basemap() -> str:
+    """The basemap choice; returns the 天地图 token to use (empty: no 天地图 tiles are requested)."""
+    st.selectbox("底图", list(BASEMAPS), format_func=lambda b: BASEMAPS[b][0], key="basemap", placeholder="请选择")
+    token = settings.current().tianditu_token
+    if st.session_state.basemap.startswith("tianditu"):
+        token = st.text_input("天地图密钥（tk）", value=token, type="password", help="可在环境变量 TIANDITU_TOKEN 中配置") or token
+        if not token:
+            st.warning("天地图底图需要密钥；未填写时不加载底图。")
     return token
 
 
@@ -185,37 +258,57 @@ def _my_data(catalog: Catalog) -> None:
     upload.layer_list()
 
 
-# ---- the map and the panel
+# ---- the map and the panel: one fragment
+
+
+@st.fragment
+def _map_and_panel(catalog: Catalog, plan: Plan, token: str, only: set[str] | None) -> None:
+    """The map beside its panel; a pan, a click or a panel link reruns only this."""
+    if st.session_state.pop("full_rerun", False):
+        st.rerun()
+    col_map, col_panel = st.columns([5, 2], gap="small")
+    with col_map, st.container(key="chaohu-map"):
+        _draw_map(catalog, current_state(), token, only)
+    with col_panel, st.container(key="chaohu-panel"):
+        if only is not None:
+            st.info(f"筛选结果：{len(only)} 处地点符合条件。")
+        _panel(catalog, plan, current_state())
+    _write_url(current_state())
+
+
+def _emphasis(catalog: Catalog, vs: ViewState, gcj02: bool) -> list:
+    """Highlights drawn over the map: the focused town, the selected place or every place of the selected measure,
+    and the rows selected in the attribute table."""
+    groups = []
+    if vs.town:
+        area = catalog.town_area(vs.town)
+        groups.append(emphasis_group(area, catalog.spec(area.iloc[0]["layer"]), gcj02))
+    kind, ident = vs.selection
+    ids: set[str] = set()
+    if kind == "place" and catalog.feature(ident) is not None:
+        ids = {ident}
+    elif kind == "measure":
+        ids = catalog.places_of([ident])
+    ids |= table.selected_ids()
+    rows = catalog.features[catalog.features["id"].isin(ids)]
+    for layer_id in rows["layer"].unique():
+        layer = catalog.layers[layer_id]  # the layer's own rows: every column its tooltip shows
+        groups.append(emphasis_group(layer[layer["id"].isin(ids)], catalog.spec(layer_id), gcj02))
+    return groups
 
 
 def _draw_map(catalog: Catalog, vs: ViewState, token: str, only: set[str] | None) -> None:
-    """The map with the focused town and the selected place emphasised; a click selects what it hit."""
-    if only is not None:
-        st.info(f"筛选结果：{len(only)} 处地点符合条件。")
-    fmap = resources.map_for(vs.layers, vs.basemap, token, only)
-    gcj02 = BASEMAPS[vs.basemap][3]
-    emphasis = []
-    if vs.town:
-        area = catalog.town_area(vs.town)
-        emphasis.append(emphasis_group(area, catalog.spec(area.iloc[0]["layer"]), gcj02))
-    kind, ident = vs.selection
-    if kind == "place" and catalog.feature(ident) is not None:
-        row = catalog.features[catalog.features["id"] == ident]
-        emphasis.append(emphasis_group(row, catalog.spec(row.iloc[0]["layer"]), gcj02))
-    center, zoom = st.session_state.get("view") or (None, None)
-    out = st_folium(fmap, key="map", height=resources.MAP_HEIGHT, use_container_width=True,
-                    returned_objects=["last_active_drawing"], center=center, zoom=zoom,
-                    feature_group_to_add=emphasis or None)
-    props = ((out or {}).get("last_active_drawing") or {}).get("properties")
-    click = route_click(props, catalog)
-    if click is None or click.ident == st.session_state.get("last_click"):
-        return
-    st.session_state.last_click = click.ident
-    if click.kind == "tile":
-        st.session_state.tile_click = click.props  # its row is looked up for the panel
-    if click.selection != st.session_state.get("sel"):
-        st.session_state.sel = click.selection
-        st.rerun()
+    """The map, its highlights, the view the app asked for; its reports come back through `_on_map_report`."""
+    ss = st.session_state
+    strings = resources.map_strings(vs.layers, vs.basemap, token, only)
+    if ss.get("map_key") != strings.key:  # a new map (layers, filter, basemap): it opens where the view is now
+        ss.map_key = strings.key
+        if ss.get("view"):
+            ss.view_sent = (list(ss.view[0]), ss.view[1])
+    sent = ss.get("view_sent")
+    mapframe.show(strings, groups=_emphasis(catalog, vs, BASEMAPS[vs.basemap][3]),
+                  center=sent[0] if sent else None, zoom=sent[1] if sent else None, height=FRAME_HEIGHT,
+                  on_change=lambda: _on_map_report(catalog, strings.key))
 
 
 def _panel(catalog: Catalog, plan: Plan, vs: ViewState) -> None:
@@ -230,41 +323,47 @@ def _panel(catalog: Catalog, plan: Plan, vs: ViewState) -> None:
         st.html(progress_view.measure_section(ident))
         _link_buttons("在地图上查看：", [(f"place_{p}", catalog.feature(p)["name"], _select_place, (catalog, p))
                                       for p in sorted(catalog.places_of([ident])) if catalog.feature(p) is not None])
-        _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u,))
+        _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u, True))
                                           for u in plan.measure(ident).lead])
     elif kind == "place" and catalog.feature(ident) is not None:
         st.html(place_html(catalog, plan, ident))
         st.html(progress_view.place_section(ident, catalog.feature(ident)["name"]))
         measures = catalog.measures_of(ident)
-        _link_buttons("查看措施及其全部地点：", [(f"measure_{m}", f"措施 {m}", _select_measure, (m,)) for m in measures])
+        _link_buttons("查看措施及其全部地点：", [(f"measure_{m}", f"措施 {m}", _select_measure, (catalog, m)) for m in measures])
         lead_units = sorted({u for mid in measures for u in plan.measure(mid).lead})
-        _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u,)) for u in lead_units])
+        _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u, True)) for u in lead_units])
         if catalog.spec(catalog.feature(ident)["layer"]).plan:
             _link_buttons("位置不准？", [("correct_place", "校正此地点的位置", _correct, (ident,))])
     elif vs.town:
         st.html(town_html(catalog, plan, vs.town))
     else:
         st.markdown("#### 使用说明")
-        st.write("点击地图上的地点查看其属性和关联措施；在左侧选择乡镇/街道、筛选或搜索。")
+        st.write("点击地图上的地点查看其属性和关联措施；一处有多个要素时，地图上会列出供选择。"
+                 "在左侧搜索、选择乡镇/街道、筛选或开关图层；地图下方有导出和属性表。")
         st.caption("虚线表示示意或大致位置：规划未给出精确位置，非测绘成果。乡镇/街道范围为近似范围。")
+
+
+# ---- exports
 
 
 def _downloads(catalog: Catalog, plan: Plan, town: str, only: set[str] | None) -> None:
     """Exports of the focused town (or the whole city) and of the current filter, as the command line makes them."""
     scope = town or "全市"
     with st.expander(f"导出：{scope}{'（当前筛选）' if only is not None else ''}"):
-        fmt = st.selectbox("格式", list(FORMATS), format_func=lambda f: FORMATS[f][0], key="export_fmt")
+        fmt = st.selectbox("格式", list(FORMATS), format_func=lambda f: FORMATS[f][0], key="export_fmt", placeholder="请选择")
         encoding = "gbk" if fmt == "shp" and st.checkbox("Shapefile 用 GBK 编码（旧版 ArcGIS）", key="export_gbk") else "utf-8"
+        wanted = (town, fmt, encoding, tuple(sorted(only)) if only is not None else None)
         if st.button("生成文件", key="export_go"):
             source = catalog.subset(only) if only is not None else catalog
             st.session_state.export = None
             with st.spinner("正在生成…"):
                 try:
-                    st.session_state.export = export_bytes(town or None, fmt, source, plan, encoding)
+                    st.session_state.export = (wanted, export_bytes(town or None, fmt, source, plan, encoding))
                 except ChaohuError as exc:  # unknown choice, or no CJK font for a PDF
                     st.error(exc.message)
-        if st.session_state.get("export"):
-            name, data, mime = st.session_state.export
+        made = st.session_state.get("export")
+        if made and made[0] == wanted:  # a file made for other choices is not offered
+            name, data, mime = made[1]
             st.download_button(f"下载 {name}", data=data, file_name=name, mime=mime, key="export_dl")
 
 
@@ -272,16 +371,14 @@ def render() -> None:
     """The planning map page."""
     catalog, plan = resources.catalog(), resources.plan()
     _init_state(catalog)
+    layout.map_page_css()
     with st.sidebar:
         token = _sidebar(catalog, plan)
     vs = current_state()
     only = matching_places(catalog, plan, vs.filters)
-    col_map, col_panel = st.columns([3, 2], gap="small")
-    with col_map:
-        _draw_map(catalog, vs, token, only)
-    with col_panel:
-        _panel(catalog, plan, vs)
+    _map_and_panel(catalog, plan, token, only)
     _downloads(catalog, plan, vs.town, only)
+    table.render(catalog, only, on_zoom=_zoom_to)
     print_view.panel(catalog, plan, vs, only)  # 打印当前视图（专题制图）
     _write_url(current_state())
 

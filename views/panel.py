@@ -115,7 +115,9 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
     ]
     if spec.group == USER_GROUP:
         attrs = {k: v for k, v in catalog.attributes(feature_id).items()
-                 if k not in ("id", "town", "area_km2", "area_mu", "length_km") and v not in (None, "")}
+                 if k not in ("id", "town", "area_km2", "area_mu", "length_km") and not blank(v)}
+        if any(k != "name" and str(v) == str(attrs.get("name")) for k, v in attrs.items()):
+            attrs.pop("name", None)  # the name came from one of the file's columns (名称 …): shown once, under its heading
         body.append("<div><b>属性</b></div>" + _rows([(k, _e(v)) for k, v in attrs.items()]))
     if f["accuracy"] in ("approximate", "schematic") and not f.get("correction"):
         body.append('<div class="note">示意：本地点位置非测绘成果，仅示意规划意图。</div>')

@@ -20,6 +20,7 @@ from layers.userlayers import is_large, tiled_layer
 from loaders.plan import Plan, load_plan
 from loaders.store import open_store
 from loaders.store.base import Store
+from views.mapframe import MapStrings, render_map
 
 MAP_HEIGHT = 720
 
@@ -105,9 +106,14 @@ def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | N
     return m
 
 
-def map_for(visible, basemap: str, token: str, only: set[str] | None) -> folium.Map:
-    """A fresh copy of the cached map for these layers, basemap and filter (st_folium adds to the map it is given)."""
-    return copy.deepcopy(_map(tuple(visible), basemap, token, frozenset(only) if only is not None else None, data_stamp()))
+@st.cache_resource(show_spinner="正在生成地图…", max_entries=32)
+def _map_strings(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None, stamp: tuple) -> MapStrings:
+    return render_map(copy.deepcopy(_map(visible, basemap, token, only, stamp)))
+
+
+def map_strings(visible, basemap: str, token: str, only: set[str] | None) -> MapStrings:
+    """The map for these layers, basemap and filter, rendered once per server process (and data state) for the map frame."""
+    return _map_strings(tuple(visible), basemap, token, frozenset(only) if only is not None else None, data_stamp())
 
 
 def forget_user_layers() -> None:

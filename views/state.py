@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from core.declarations import LAYERS
+from geo.view import screen_size, view_for
 from layers.catalog import Catalog
 from layers.query import Filters
 
@@ -147,3 +148,66 @@ def route_click(props: Mapping | None, catalog: Catalog) -> Click | None:
     if ident and catalog.feature(str(ident)) is not None:
         return Click("place", str(ident), props)
     return None
+
+
+# ---- what the map frame reports, and the views the app asks it for
+
+#: The closest zoom the app moves to by itself (a single point is not shown at street level).
+MAX_FIT_ZOOM = 15
+#: The map's size assumed before the frame has reported one (pixels).
+DEFAULT_SIZE = (900, 700)
+
+
+@dataclass(frozen=True)
+class MapReport:
+    """One report of the map frame: the last clicked feature's properties, the view, the map's size in pixels."""
+
+    props: dict | None = None
+    center: tuple[float, float] | None = None
+    zoom: int | None = None
+    size: tuple[int, int] | None = None
+    bounds: tuple[float, float, float, float] | None = None  # lon/lat: west, south, east, north
+
+    @classmethod
+    def parse(cls, value: Mapping | None) -> MapReport:
+        """The report in st_folium's format ({"last_active_drawing": …, "center": {lat, lng}, "zoom", "bounds"})."""
+        value = dict(value or {})
+        drawing = value.get("last_active_drawing") or {}
+        center, zoom, raw = value.get("center"), value.get("zoom"), value.get("bounds")
+        bounds = size = None
+        try:
+            sw, ne = raw["_southWest"], raw["_northEast"]
+            bounds = (float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"]))
+        except (KeyError, TypeError, ValueError):
+            bounds = None
+        view = None
+        try:
+            view = (float(center["lat"]), float(center["lng"])), int(zoom)
+        except (KeyError, TypeError, ValueError):
+            view = None
+        if bounds and view and bounds[2] > bounds[0]:
+            size = screen_size(bounds, view[1])
+        return cls(props=dict(drawing.get("properties") or {}) or None,
+                   center=view[0] if view else None, zoom=view[1] if view else None, size=size, bounds=bounds)
+
+
+def fit_view(bounds: tuple[float, float, float, float], size: tuple[int, int] | None = None) -> tuple[list[float], int]:
+    """Centre [lat, lon] and zoom showing lon/lat `bounds` on a map of `size` pixels (never closer than MAX_FIT_ZOOM)."""
+    width, height = size or DEFAULT_SIZE
+    return view_for(bounds, max(width, 200), max(height, 200), max_zoom=MAX_FIT_ZOOM)
+
+
+def request(view: tuple[list[float], int], previous: tuple[list[float], float] | None) -> tuple[list[float], float]:
+    """The view to send the frame so that it really moves there, whatever it was sent before.
+
+    The frame applies a centre only when it differs from the last centre it was sent, and a zoom only when it
+    differs from the last zoom (otherwise it keeps the user's zoom). When either equals the previous request,
+    the centre is shifted by 1e-7° (about a centimetre) and the zoom by 1e-6 (Leaflet rounds it away).
+    """
+    center, zoom = [float(view[0][0]), float(view[0][1])], int(view[1])
+    if previous is None:
+        return center, zoom
+    old_center, old_zoom = [float(c) for c in previous[0]], float(previous[1])
+    if center != old_center and zoom != old_zoom:
+        return center, zoom
+    return [center[0] + 1e-7, center[1]], zoom + 1e-6
