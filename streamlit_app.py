@@ -11,7 +11,6 @@ from pathlib import Path
 
 import streamlit as st
 import streamlit.components.v1 as components
-from streamlit_folium import st_folium
 
 from geo.crs import WEB
 from geo.view import view_for
@@ -20,6 +19,7 @@ from layers.catalog import load_catalog
 from layers.mapview import BASEMAPS, build_map, emphasis_group
 from layers.query import Filters, deadline_phrases, matching_places, search, statuses
 from layers.registry import BY_ID, GROUPS, LAYERS
+from layers.tileserver import tile_routes
 from layers.userlayers import clicked_attributes, is_large, tiled_layer
 from loaders.files import LoadError, read_uploads
 from loaders.plan import load_plan
@@ -35,7 +35,17 @@ from reports.tour_pdf import tour_pdf
 ROOT = Path(__file__).resolve().parent
 MAP_HEIGHT = 720
 
-st.set_page_config(page_title="巢湖市制造业规划图", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
+# `streamlit run streamlit_app.py` finds `app` and serves it (Starlette): each session runs this file as
+# __main__, and the large layers' tiles are made on request at /api/tiles/… (layers/tileserver.py).
+# `streamlit run` first imports this module to find `app`: that import must run no page code and import no
+# custom component (st_folium), since a component declared outside a script run is never registered (its
+# iframe would get 404). Hence the __main__ guards.
+app = st.App(__file__, routes=tile_routes())
+if __name__ == "__main__":
+    from streamlit_folium import st_folium
+
+if __name__ == "__main__":
+    st.set_page_config(page_title="巢湖市制造业规划图", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
 
 
 @st.cache_resource(show_spinner="正在准备离线地图资源…")
@@ -57,7 +67,7 @@ def _plan():
 def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | None):
     user = _catalog().user_layers()
     extra = [(spec, gdf) for spec, gdf in user if not is_large(gdf)]
-    tiled = [(spec, tiled_layer(spec, gdf, ROOT / "static")) for spec, gdf in user if is_large(gdf)]
+    tiled = [(spec, tiled_layer(spec, gdf, gcj02=BASEMAPS[basemap][3])) for spec, gdf in user if is_large(gdf)]
     m = build_map(_catalog().layers, list(visible), basemap, token, set(only) if only is not None else None,
                   extra=extra, tiled=tiled, height=MAP_HEIGHT)
     assets.offline(m, mode="static")
@@ -105,27 +115,28 @@ def _qp(name: str, default: str = "") -> str:
     return st.query_params.get(name, default)
 
 
-_vendor()
-catalog, plan = _catalog(), _plan()
-towns = sorted(catalog.layers["township_areas"].query("kind != '水域'")["name"].tolist())
-units = sorted({u for m in plan.measures for u in m.lead}, key=lambda u: plan.unit(u).name)
+if __name__ == "__main__":
+    _vendor()
+    catalog, plan = _catalog(), _plan()
+    towns = sorted(catalog.layers["township_areas"].query("kind != '水域'")["name"].tolist())
+    units = sorted({u for m in plan.measures for u in m.lead}, key=lambda u: plan.unit(u).name)
 
-# ---- state from the URL (a copied link reopens the same view) ----
-if "init" not in st.session_state:
-    st.session_state.init = True
-    st.session_state.sel = _qp("sel")
-    st.session_state.town = _qp("town")
-    st.session_state.basemap = _qp("basemap", "none") if _qp("basemap", "none") in BASEMAPS else "none"
-    layer_qp = _qp("layers")
-    st.session_state.visible = [i for i in layer_qp.split(",") if i in BY_ID] if layer_qp else [s.id for s in LAYERS if s.visible]
-    for key in ("measure", "unit", "industry", "status", "deadline"):
-        st.session_state[f"f_{key}"] = _qp(key)
-    st.session_state.view = None
-    st.session_state.last_click = None
-    if st.session_state.sel and catalog.feature(st.session_state.sel) is not None:
-        st.session_state.view = _view_of(catalog.features[catalog.features["id"] == st.session_state.sel])
-    elif st.session_state.town:
-        st.session_state.view = _view_of(catalog.layers["township_areas"].query("name == @st.session_state.town"))
+    # ---- state from the URL (a copied link reopens the same view) ----
+    if "init" not in st.session_state:
+        st.session_state.init = True
+        st.session_state.sel = _qp("sel")
+        st.session_state.town = _qp("town")
+        st.session_state.basemap = _qp("basemap", "none") if _qp("basemap", "none") in BASEMAPS else "none"
+        layer_qp = _qp("layers")
+        st.session_state.visible = [i for i in layer_qp.split(",") if i in BY_ID] if layer_qp else [s.id for s in LAYERS if s.visible]
+        for key in ("measure", "unit", "industry", "status", "deadline"):
+            st.session_state[f"f_{key}"] = _qp(key)
+        st.session_state.view = None
+        st.session_state.last_click = None
+        if st.session_state.sel and catalog.feature(st.session_state.sel) is not None:
+            st.session_state.view = _view_of(catalog.features[catalog.features["id"] == st.session_state.sel])
+        elif st.session_state.town:
+            st.session_state.view = _view_of(catalog.layers["township_areas"].query("name == @st.session_state.town"))
 
 
 def _focus_town():
@@ -440,11 +451,12 @@ def _save(tour) -> None:
     st.rerun()
 
 
-mode = _qp("mode", "map") if _qp("mode", "map") in PAGES else "map"
-if mode != "present":
-    with st.sidebar:
-        chosen = st.radio("页面", list(PAGES), index=list(PAGES).index(mode), format_func=PAGES.get, horizontal=True)
-    if chosen != mode:
-        st.query_params["mode"] = chosen
-        st.rerun()
-{"map": map_page, "overview": overview_page, "present": present_page, "tour": tour_page}[mode]()
+if __name__ == "__main__":
+    mode = _qp("mode", "map") if _qp("mode", "map") in PAGES else "map"
+    if mode != "present":
+        with st.sidebar:
+            chosen = st.radio("页面", list(PAGES), index=list(PAGES).index(mode), format_func=PAGES.get, horizontal=True)
+        if chosen != mode:
+            st.query_params["mode"] = chosen
+            st.rerun()
+    {"map": map_page, "overview": overview_page, "present": present_page, "tour": tour_page}[mode]()
