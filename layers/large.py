@@ -135,9 +135,10 @@ def source_of(gdf: gpd.GeoDataFrame, layer_id: str):
     return SERVER.sources.get(key) if key else None
 
 
-# Two fixes to Leaflet.VectorGrid 1.3's canvas tiles: its click handler calls L.DomEvent.fakeStop, gone since
-# Leaflet 1.8 (folium 0.20 ships 1.9, so clicks threw); and it hit-tests in the tile's own pixels, wrong once
-# the map zooms past the deepest tiles (maxNativeZoom): the mouse is mapped through the zoom scale instead.
+# Three fixes to Leaflet.VectorGrid 1.3's canvas tiles: its click handler calls L.DomEvent.fakeStop, gone since
+# Leaflet 1.8 (folium 0.20 ships 1.9, so clicks threw); it hit-tests in the tile's own pixels, wrong once the map
+# zooms past the deepest tiles (maxNativeZoom): the mouse is mapped through the zoom scale instead; and its point
+# symbols have no latlng, which Leaflet reads for every small circle it fires an event on (so point clicks threw).
 _PATCH = """
 if (!L.Canvas.Tile.prototype._chaohuOverzoom) {
   L.Canvas.Tile.prototype._chaohuOverzoom = true;
@@ -156,6 +157,16 @@ if (!L.Canvas.Tile.prototype._chaohuOverzoom) {
   L.Canvas.Tile.prototype._onMouseMove = function (e) {
     if (!this._map || this._map.dragging.moving() || this._map._animatingZoom) { return; }
     this._handleMouseHover(e, this._tilePoint(e));
+  };
+  var fire = L.Canvas.Tile.prototype._fireEvent;
+  L.Canvas.Tile.prototype._fireEvent = function (layers, e, type) {
+    for (var i = 0; i < layers.length; i++) {
+      var l = layers[i];
+      if (l.getLatLng && !l._latlng && l._point) {
+        l._latlng = this._map.unproject(this._tileCoord.scaleBy(this._size).add(l._point), this._tileCoord.z);
+      }
+    }
+    return fire.call(this, layers, e, type);
   };
 }
 """
