@@ -173,6 +173,9 @@ async def _tile_endpoint(request):
     from starlette.responses import Response
 
     p = request.path_params
+    source = SERVER.sources.get(p["key"])
+    if source is None or source.format_at(p["z"]) != p["ext"]:  # e.g. a picture asked for at a vector zoom
+        return Response(status_code=404)
     fut = SERVER.future(p["key"], p["style"], p["z"], p["x"], p["y"])
     if fut is None:
         return Response(status_code=404)

@@ -15,17 +15,18 @@ import mapbox_vector_tile
 import numpy as np
 import pandas as pd
 import shapely
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from geo.tiling import (TILE_PX, Shift, lonlat_tile_range, point_cells, rings_in_pixels, tile_geometries,
-                        tile_lonlat_bounds, tile_projector, zoom_for_width)
+from geo.raster import edges_of, is_simple, label_image
+from geo.tiling import (TILE_PX, Shift, lonlat_tile_range, point_cells, tile_geometries, tile_lonlat_bounds,
+                        tile_projector, zoom_for_width)
 
 EXTENT = 4096
 #: Simplification tolerance of vector tiles in screen pixels below the deepest zoom (which keeps every vertex).
 TOLERANCE_PX = 0.5
 #: Tile buffer (tile units) around vector tiles, so strokes and symbols at tile edges are not cut.
 BUFFER = 64
-#: Overview pictures are drawn this many times larger, then reduced: smooth edges, sub-pixel parcels kept.
+#: Overview pictures are drawn this many times larger, then reduced: smooth edges, sub-pixel parcels blended.
 SUPERSAMPLE = 2
 #: The deepest zoom tiles are made for; the map stretches them beyond (clicks still hit the right feature).
 MAXZOOM = 16
@@ -119,9 +120,11 @@ class PolygonSource:
     bounds: tuple[float, float, float, float] = field(init=False)
     _palette: np.ndarray = field(init=False, repr=False)
     _area: np.ndarray = field(init=False, repr=False)
+    _simple: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self):
         self.tree = shapely.STRtree(self.geoms)
+        self._simple = is_simple(self.geoms)
         self.bounds = tuple(float(v) for v in shapely.total_bounds(self.geoms))
         palette = [(0, 0, 0, 0)] + [_rgba(c, self.fill_opacity) for c in self.colours] + [_rgba("#555555", 0.7)]
         self._palette = np.array(palette, dtype=np.float32)
@@ -164,34 +167,18 @@ class PolygonSource:
         return Tile(data, "application/x-protobuf", int(keep.sum()))
 
     def picture(self, z: int, x: int, y: int, shift: CoordShift | None = None) -> Tile:
-        """Tile z/x/y as a PNG: each polygon filled in its class colour (outlines once they are 3 px wide)."""
+        """Tile z/x/y as a PNG: each polygon filled in its class colour (outlined once polygons are 3 px wide)."""
         idx = self.tree.query(_query_box(z, x, y, 1, shift))
         if not len(idx):
             return Tile(b"", "image/png")
+        idx = idx[np.argsort(-self._area[idx], kind="stable")]  # big first: an enclave lands on top
         size = TILE_PX * SUPERSAMPLE
-        coords, start, ring_geom, hole = rings_in_pixels(self.geoms[idx], z, x, y, size,
-                                                         shift.forward if shift else None)
-        # big polygons first: an enclave drawn later lands on top of the polygon around it
-        rank = np.empty(len(idx), dtype=np.int64)
-        rank[np.argsort(-self._area[idx], kind="stable")] = np.arange(len(idx))
-        order = np.lexsort((hole, rank[ring_geom]))
-        colour = self.colour_index[idx][ring_geom]
-        outline_colour = len(self.colours) + 1
-        outline = z >= self.outline_zoom
-        flat = coords.ravel().tolist()
-        img = Image.new("L", (size, size), 0)
-        draw = ImageDraw.Draw(img)
-        for r in order.tolist():
-            ring = flat[2 * start[r]:2 * start[r + 1]]
-            if len(ring) < 6:
-                continue
-            if hole[r]:
-                draw.polygon(ring, fill=0)
-            else:
-                c = int(colour[r])
-                # an outline in the fill colour makes even a sub-pixel polygon leave its pixel
-                draw.polygon(ring, fill=c, outline=outline_colour if outline else c)
-        return Tile(self._png(np.asarray(img)), "image/png", len(idx))
+        label = label_image(self.geoms[idx], z, x, y, size, shift.forward if shift else None,
+                            simple=self._simple[idx])
+        colour = np.concatenate([[0], self.colour_index[idx]]).astype(np.int64)[label]
+        if z >= self.outline_zoom:
+            colour[edges_of(label)] = len(self.colours) + 1
+        return Tile(self._png(colour), "image/png", len(idx))
 
     def _png(self, index: np.ndarray) -> bytes:
         """Palette indices (supersampled) → a smooth RGBA PNG of TILE_PX pixels."""
