@@ -12,7 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.crs import MEASURE, STORAGE
+from geo.crs import STORAGE
 from geo.joins import assign_town
 from geo.measure import MU_PER_KM2, area_km2, length_km
 from layers.registry import ACCURACY, BY_ID, LAYERS, LayerSpec
@@ -101,16 +101,13 @@ def _read(spec: LayerSpec, data_dir: Path) -> gpd.GeoDataFrame:
     return gpd.read_file(data_dir / f"{spec.file}.shp").to_crs(STORAGE)
 
 
-def _measure(gdf: gpd.GeoDataFrame, spec: LayerSpec, measured: gpd.GeoSeries | None = None) -> gpd.GeoDataFrame:
-    """Add area (km², 亩) or length (km), measured in EPSG:4548 (measured: the geometries already projected)."""
-    if gdf.empty or spec.geometry not in ("Polygon", "LineString"):
-        return gdf
-    measured = measured if measured is not None else gdf.geometry.to_crs(MEASURE)
-    if spec.geometry == "Polygon":
-        gdf["area_km2"] = area_km2(measured)
+def _measure(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
+    """Add area (km², 亩) or length (km), measured in EPSG:4548."""
+    if spec.geometry == "Polygon" and not gdf.empty:
+        gdf["area_km2"] = area_km2(gdf)
         gdf["area_mu"] = gdf["area_km2"] * MU_PER_KM2
-    else:
-        gdf["length_km"] = length_km(measured)
+    if spec.geometry == "LineString" and not gdf.empty:
+        gdf["length_km"] = length_km(gdf)
     return gdf
 
 
@@ -125,16 +122,15 @@ def load_layer(spec: LayerSpec, areas: gpd.GeoDataFrame, data_dir: Path = DATA_D
         gdf[col] = gdf[col].fillna("").astype(str)
     if (gdf["id"] == "").any():
         gdf["id"] = [f"{spec.id}_{i}" for i in range(len(gdf))]
-    measured = gdf.geometry.to_crs(MEASURE)  # projected once, for the town join and the measurements
     if spec.id in ("township_areas", "townships"):
         gdf["town"] = gdf["name"]
     elif spec.id in ("city_boundary", "lake"):
         gdf["town"] = ""
     else:
-        gdf["town"] = assign_town(gdf, areas, measured=measured).fillna("").astype(str)
+        gdf["town"] = assign_town(gdf, areas).fillna("").astype(str)
     labels = {a: ACCURACY.get(a, {}).get("label", a) for a in gdf["accuracy"].unique()}
     gdf["accuracy_label"] = gdf["accuracy"].map(labels)
-    return _measure(gdf, spec, measured)
+    return _measure(gdf, spec)
 
 
 def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True) -> Catalog:

@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+import threading
 import time
 
 import geopandas as gpd
@@ -214,7 +215,10 @@ def _get(app, path: str, headers=()) -> tuple[int, dict, bytes]:
     scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
              "headers": [(k.encode(), v.encode()) for k, v in headers], "scheme": "http", "http_version": "1.1",
              "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "root_path": ""}
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: a Playwright fixture of another test may be running an event loop in this one
+    worker = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
+    worker.start()
+    worker.join(60)
     start = next(m for m in messages if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
