@@ -179,20 +179,3 @@ def zoom_for_width(width_m: float, lat: float, min_px: float, lo: int, hi: int) 
         if width_m / (resolution(z) * math.cos(math.radians(lat))) >= min_px:
             return z
     return hi
-
-
-def rings_in_pixels(geoms: np.ndarray, z: int, x: int, y: int, size: int, shift: Shift | None = None):
-    """Every ring of lon/lat polygons in pixel coordinates of a size×size image of tile z/x/y.
-
-    Returns (coords (N, 2) float, ring_start (R+1,) offsets into coords, ring_geom (R,) input index,
-    ring_is_hole (R,) bool), for drawing with any rasteriser.
-    """
-    parts, part_of = shapely.get_parts(geoms, return_index=True)
-    rings, ring_of_part = shapely.get_rings(parts, return_index=True)
-    exterior = np.ones(len(rings), dtype=bool)
-    exterior[1:] = ring_of_part[1:] != ring_of_part[:-1]  # get_rings gives the exterior first, then the holes
-    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-    project = tile_projector(z, x, y, size, shift)
-    px, py = project(coords[:, 0], coords[:, 1])
-    start = np.searchsorted(coord_ring, np.arange(len(rings) + 1))
-    return np.column_stack([px, py]), start, part_of[ring_of_part], ~exterior

@@ -30,7 +30,7 @@ from folium.template import Template
 
 from geo.chinacoords import gcj02_to_wgs84
 from layers.tileserver import SERVER, url_template
-from layers.tilesources import MAXZOOM, MINZOOM, PointSource, PolygonSource
+from layers.tilesources import PointSource, PolygonSource
 
 #: 三调 class colours by the first two characters of 地类编码 (GB/T 21010 first-level classes).
 LANDUSE_COLORS = {
@@ -336,21 +336,3 @@ def parcel_attributes(gdf: gpd.GeoDataFrame, props: dict, layer_id: str | None =
     elif int(props.get("n", 1)) > 1:
         out["说明"] = f"此处约 {int(props['n'])} 个点重叠显示，放大可逐个点选。"
     return out
-
-
-def clicked_parcel(st_folium_result: dict | None, layer_id: str = "parcels") -> dict | None:
-    """The clicked parcel's properties from st_folium's result (``last_active_drawing``), or None."""
-    drawing = (st_folium_result or {}).get("last_active_drawing") or {}
-    props = drawing.get("properties") or {}
-    return props if props.get("layer") == layer_id else None
-
-
-def large_layer_for_app(gdf: gpd.GeoDataFrame, layer_id: str = "parcels", name: str = "土地利用图斑（三调）",
-                        gcj02: bool = False):
-    """One call: (folium layer to add to the map, lookup(props) → panel attributes)."""
-    return large_layer(gdf, layer_id, name, gcj02=gcj02), (lambda props: parcel_attributes(gdf, props, layer_id))
-
-
-__all__ = ["LANDUSE_CLASSES", "LANDUSE_COLORS", "MAXZOOM", "MINZOOM", "TILES_DRAWN_JS", "TiledLayer",
-           "clicked_parcel", "large_layer", "large_layer_for_app", "landuse_fields", "parcel_attributes",
-           "register", "source_of"]

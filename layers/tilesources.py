@@ -142,6 +142,7 @@ class PolygonSource:
 
     @property
     def kind(self) -> str:
+        """What the layer holds: "polygon"."""
         return "polygon"
 
     def format_at(self, z: int) -> str:
@@ -234,13 +235,16 @@ class PointSource:
 
     @property
     def kind(self) -> str:
+        """What the layer holds: "point"."""
         return "point"
 
     @property
     def detail_zoom(self) -> int:
+        """Points are vectors from the first zoom on."""
         return self.minzoom
 
     def format_at(self, z: int) -> str:
+        """Always 'pbf' (vector tiles)."""
         return "pbf"
 
     def tile(self, z: int, x: int, y: int, shift: CoordShift | None = None) -> Tile:
@@ -265,5 +269,6 @@ class PointSource:
                     len(keep))
 
     def first_tiles(self, z: int) -> list[tuple[int, int, int]]:
+        """The tiles of zoom z covering the layer."""
         x0, y0, x1, y1 = lonlat_tile_range(self.bounds, z)
         return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
