@@ -29,6 +29,7 @@ from folium.plugins import VectorGridProtobuf
 from folium.template import Template
 
 from geo.chinacoords import gcj02_to_wgs84
+from layers.mapview import esc
 from layers.tileserver import SERVER, url_template
 from layers.tilesources import PointSource, PolygonSource
 
@@ -71,6 +72,16 @@ def landuse_fields(gdf: gpd.GeoDataFrame) -> tuple[str, str] | None:
     code = next((f for f in LANDUSE_CODE_FIELDS if f in gdf.columns), None)
     name = next((f for f in LANDUSE_NAME_FIELDS if f in gdf.columns), None)
     return (code, name) if code and name else None
+
+
+def tiled_kind(gdf: gpd.GeoDataFrame) -> str | None:
+    """"polygon" or "point" when every (present) geometry is one, else None: the layers tiles can draw."""
+    kinds = gdf.geom_type.dropna()
+    if len(kinds) and kinds.isin(["Polygon", "MultiPolygon"]).all():
+        return "polygon"
+    if len(kinds) and kinds.isin(["Point", "MultiPoint"]).all():
+        return "point"
+    return None
 
 
 def _geometries(gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -116,8 +127,7 @@ def register(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR) -
     key = _REGISTERED.get(ident)
     if key is not None:
         return key
-    points = bool(gdf.geom_type.isin(["Point", "MultiPoint"]).all())
-    source = point_source(gdf, layer_id) if points else polygon_source(gdf, layer_id, color)
+    source = point_source(gdf, layer_id) if tiled_kind(gdf) == "point" else polygon_source(gdf, layer_id, color)
     key = SERVER.register(source)
     _REGISTERED[ident] = key
 
@@ -241,7 +251,7 @@ class TiledLayer(JSCSSMixin, folium.map.Layer):
 
     def __init__(self, key: str, source, name: str, style_js: str, gcj02: bool = False, max_zoom: int = 18,
                  show: bool = True):
-        super().__init__(name=name, overlay=True, show=show)
+        super().__init__(name=esc(name), overlay=True, show=show)  # a layer control would put it in innerHTML
         self._name = "TiledLayer"
         style = "gcj02" if gcj02 else "wgs84"
         self.layer_id = source.layer_id

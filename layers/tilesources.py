@@ -230,7 +230,7 @@ class PointSource:
         """A source from point (or multipoint: its first point) geometries in lon/lat."""
         first = shapely.get_point(geoms, 0)
         single = shapely.get_type_id(geoms) == 0
-        pts = np.where(single, geoms, first)
+        pts = np.where(single, geoms, first)  # missing geometries give NaN coordinates: never in a tile
         return cls(layer_id, shapely.get_x(pts), shapely.get_y(pts), columns, **kw)
 
     @property

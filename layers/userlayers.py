@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from layers.large import large_layer, parcel_attributes
+from layers.large import large_layer, parcel_attributes, tiled_kind
 from layers.registry import LayerSpec
 from loaders.workspace import read_user_layers
 
@@ -18,10 +18,7 @@ LARGE_FEATURES = 5000
 
 def is_large(gdf: gpd.GeoDataFrame) -> bool:
     """Whether a planner's layer is big enough to be drawn from tiles: > LARGE_FEATURES polygons or points."""
-    if len(gdf) <= LARGE_FEATURES:
-        return False
-    kinds = gdf.geom_type
-    return bool(kinds.isin(["Polygon", "MultiPolygon"]).all() or kinds.isin(["Point", "MultiPoint"]).all())
+    return int(gdf.geometry.notna().sum()) > LARGE_FEATURES and tiled_kind(gdf) is not None
 
 
 def tiled_layer(spec: LayerSpec, gdf: gpd.GeoDataFrame, gcj02: bool = False):
