@@ -12,8 +12,8 @@ import shapely
 
 from geo.tiling import Shift, tile_projector
 
-#: Polygons rasterised per batch (bounds the memory of one picture).
-BATCH = 60_000
+#: Polygons rasterised per batch: bounds the memory of one picture (~40 MB of arrays per batch).
+BATCH = 20_000
 
 
 def _ring_edges(geoms: np.ndarray):
