@@ -16,7 +16,7 @@ from geo.crs import STORAGE
 from geo.joins import assign_town
 from geo.measure import MU_PER_KM2, area_km2, length_km
 from layers.registry import ACCURACY, BY_ID, LAYERS, LayerSpec
-from layers.userlayers import user_layers
+from layers.userlayers import start_tiles, user_layers
 from loaders import base
 from loaders.places import load_place_links, load_places_yaml
 
@@ -112,9 +112,9 @@ def _measure(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
 
 
 def load_layer(spec: LayerSpec, areas: gpd.GeoDataFrame, data_dir: Path = DATA_DIR,
-               gdf: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+               gdf: gpd.GeoDataFrame | None = None, copy: bool = True) -> gpd.GeoDataFrame:
     """One layer (read from its file unless given), measured and assigned to townships, common columns filled."""
-    gdf = _read(spec, data_dir) if gdf is None else gdf.copy()
+    gdf = _read(spec, data_dir) if gdf is None else gdf.copy() if copy else gdf
     gdf["layer"] = spec.id
     for col in ("id", "name", "status", "accuracy", "source", "parent", "note"):
         if col not in gdf:
@@ -139,7 +139,8 @@ def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True) -> Catalog:
     layers = {spec.id: load_layer(spec, areas, data_dir) for spec in LAYERS}
     user_specs = {}
     for spec, gdf in (user_layers() if workspace else []):
-        layers[spec.id] = load_layer(spec, areas, data_dir, gdf)
+        start_tiles(spec, gdf)  # a large layer's first tiles are made while its towns are joined
+        layers[spec.id] = load_layer(spec, areas, data_dir, gdf, copy=False)  # the same frame the tiles serve
         user_specs[spec.id] = spec
     places = pd.DataFrame(load_places_yaml())
     return Catalog(layers=layers, links=load_place_links(), places=places, user_specs=user_specs)

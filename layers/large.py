@@ -282,12 +282,18 @@ def _point_style(layer_id: str, color: str) -> str:
             f"fillColor: {json.dumps(color)}, fillOpacity: 0.85, color: '#ffffff', weight: 1, opacity: 0.9}}; }}}}")
 
 
+def start(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR, gcj02: bool = False) -> str:
+    """Register a layer (see register) and start making the tiles of the map's first view; its key."""
+    key = register(gdf, layer_id, color)
+    SERVER.prewarm(key, "gcj02" if gcj02 else "wgs84", max(SERVER.sources[key].minzoom, FIRST_VIEW_ZOOM))
+    return key
+
+
 def large_layer(gdf: gpd.GeoDataFrame, layer_id: str, name: str, color: str = DEFAULT_COLOR,
                 gcj02: bool = False, show: bool = True) -> TiledLayer:
     """The folium layer drawing a large layer from tiles made on request; the first view's tiles start now."""
-    key = register(gdf, layer_id, color)
+    key = start(gdf, layer_id, color, gcj02)
     source = SERVER.sources[key]
-    SERVER.prewarm(key, "gcj02" if gcj02 else "wgs84", max(source.minzoom, FIRST_VIEW_ZOOM))
     if source.kind == "point":
         style = _point_style(layer_id, color)
     else:

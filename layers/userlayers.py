@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from layers.large import large_layer, parcel_attributes, tiled_kind
+from layers.large import large_layer, parcel_attributes, start, tiled_kind
 from layers.registry import LayerSpec
 from loaders.workspace import read_user_layers
 
@@ -27,6 +27,12 @@ def tiled_layer(spec: LayerSpec, gdf: gpd.GeoDataFrame, gcj02: bool = False):
     gcj02: the basemap is in GCJ-02 (高德), so the tiles are shifted onto it like the GeoJSON overlays.
     """
     return large_layer(gdf, spec.id, spec.title, color=spec.color, gcj02=gcj02)
+
+
+def start_tiles(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> None:
+    """For a large layer: register it with the tile server and start making its first view's tiles now."""
+    if is_large(gdf):
+        start(gdf, spec.id, spec.color)
 
 
 def clicked_attributes(gdf: gpd.GeoDataFrame, props: dict) -> dict[str, str]:
