@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
 import gzip
 import os
 import threading
@@ -93,6 +94,7 @@ class TileServer:
         self.cache.drop(key)
 
     def _make(self, cache_key: tuple, source, shift) -> Tile:
+        """Make one tile (in a worker), gzip vector tiles once, keep it in the cache."""
         _, _, z, x, y = cache_key
         try:
             tile = source.tile(z, x, y, shift)
@@ -158,9 +160,15 @@ def _release_memory() -> None:
     for a moment; without this the app's RSS would grow by that much per worker for good.
     """
     try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        _libc().malloc_trim(0)
     except (OSError, AttributeError):
         pass
+
+
+@functools.cache
+def _libc():
+    """The C library (glibc on the Debian machines this runs on)."""
+    return ctypes.CDLL("libc.so.6")
 
 
 #: Tiles with more features than this are followed by _release_memory.

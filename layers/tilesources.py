@@ -133,9 +133,9 @@ class PolygonSource:
     @classmethod
     def for_layer(cls, layer_id, geoms, columns, colour_index, colours, **kw) -> "PolygonSource":
         """A source whose detail zoom is where a typical polygon is 5 px wide, and outlines from 3 px."""
-        area = shapely.area(geoms)
+        area = shapely.area(geoms)  # degrees² (missing geometries: NaN)
         lat = float(np.mean(shapely.total_bounds(geoms)[[1, 3]]))
-        width_m = math.sqrt(float(np.median(area))) * 111_320 * math.sqrt(math.cos(math.radians(lat)))
+        width_m = math.sqrt(float(np.nanmedian(area))) * 111_320 * math.sqrt(math.cos(math.radians(lat)))
         detail = zoom_for_width(width_m, lat, 5, 10, 15)
         outline = zoom_for_width(width_m, lat, 3, MINZOOM, detail)
         return cls(layer_id, geoms, columns, colour_index, colours, detail_zoom=detail, outline_zoom=outline, **kw)
