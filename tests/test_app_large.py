@@ -16,6 +16,7 @@ import browser as bh
 sys.path.insert(0, str(bh.REPO / "benchmarks"))
 from synthetic import parcels, points  # noqa: E402
 
+from benchmarks.large_layers import body_bytes  # noqa: E402
 from layers.large import TILES_DRAWN_JS  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -106,7 +107,7 @@ def test_twenty_thousand_points_arrive_as_tiles_far_smaller_than_their_geojson(p
         ws.on("framereceived", lambda payload: received.__setitem__("websocket", received["websocket"] + len(payload)))
 
     page.on("websocket", on_websocket)
-    page.on("requestfinished", lambda r: received.__setitem__("tiles", received["tiles"] + r.sizes()["responseBodySize"])
+    page.on("requestfinished", lambda r: received.__setitem__("tiles", received["tiles"] + body_bytes(r))
             if "/api/tiles/" in r.url else None)
     page.goto(url)
     frame = _drawn_frame(page)
