@@ -205,10 +205,9 @@ def _tile_stats(url: str, key: str | None) -> dict:
         return json.loads(r.read())
 
 
-def body_bytes(request) -> int:
-    """Bytes of a finished request's response body as sent (its Content-Length: gzip-encoded when it was)."""
-    response = request.response()
-    return int((response.headers.get("content-length") if response else None) or 0)
+def body_bytes(response) -> int:
+    """Bytes of a response body as sent (its Content-Length: gzip-encoded when it was)."""
+    return int(response.headers.get("content-length") or 0)
 
 
 def _open_until_drawn(browser, url: str, proxy: ByteProxy, timeout_s: float, drawn_js: str, parts: dict | None = None):
@@ -225,7 +224,7 @@ def _open_until_drawn(browser, url: str, proxy: ByteProxy, timeout_s: float, dra
             ws.on("framereceived", lambda payload: parts.__setitem__("websocket", parts["websocket"] + len(payload)))
 
         page.on("websocket", on_websocket)
-        page.on("requestfinished", lambda r: parts.__setitem__("tiles", parts["tiles"] + body_bytes(r))
+        page.on("response", lambda r: parts.__setitem__("tiles", parts["tiles"] + body_bytes(r))
                 if "/api/tiles/" in r.url else None)
     start_bytes, t = proxy.received, time.perf_counter()
     page.goto(url, timeout=timeout_s * 1000)
@@ -269,6 +268,7 @@ def ours_run(root: Path, label: str, gdf, timeout_s: float, playwright, click: d
         parts: dict = {}
         page, frame, seconds, received = _open_until_drawn(browser, purl, proxy, timeout_s, TILES_DRAWN_JS, parts)
         out["drawn_warm_s"], out["bytes_warm"] = seconds, received
+        page.wait_for_timeout(300)  # let the browser's last events reach us
         out["map_bytes_warm"] = parts["websocket"] + parts["tiles"]
         out["tile_bytes_warm"] = parts["tiles"]
         if click:

@@ -107,10 +107,11 @@ def test_twenty_thousand_points_arrive_as_tiles_far_smaller_than_their_geojson(p
         ws.on("framereceived", lambda payload: received.__setitem__("websocket", received["websocket"] + len(payload)))
 
     page.on("websocket", on_websocket)
-    page.on("requestfinished", lambda r: received.__setitem__("tiles", received["tiles"] + body_bytes(r))
+    page.on("response", lambda r: received.__setitem__("tiles", received["tiles"] + body_bytes(r))
             if "/api/tiles/" in r.url else None)
     page.goto(url)
     frame = _drawn_frame(page)
+    page.wait_for_timeout(300)  # let the browser's last events reach us
     geojson = len(pts.to_json().encode())
     layer_bytes = received["websocket"] + received["tiles"]  # the map page and everything drawn on it
     assert received["tiles"] > 0 and layer_bytes < geojson / 4, (received, geojson)
