@@ -44,7 +44,6 @@ app = st.App(__file__, routes=tile_routes())
 if __name__ == "__main__":
     from streamlit_folium import st_folium
 
-if __name__ == "__main__":
     st.set_page_config(page_title="巢湖市制造业规划图", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
 
 
