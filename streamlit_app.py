@@ -1,26 +1,36 @@
 """巢湖市制造业规划图: routes a request to its page (views/); everything else lives below.
 
 Run: streamlit run streamlit_app.py
+
+`streamlit run` first imports this module to find `app` (Starlette, with the large layers' tile route
+/api/tiles/…, layers/tileserver.py), then runs it as __main__ for each session. That first import must run no
+page code and declare no custom component (a component declared outside a script run is never registered and its
+frame gets 404): hence everything else under the __main__ guard.
 """
 
 import streamlit as st
 
-st.set_page_config(page_title="巢湖市制造业规划图", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
+from layers.tileserver import tile_routes
 
-from views import FULL_SCREEN, allowed_pages, errors, login, render, resources  # noqa: E402
+app = st.App(__file__, routes=tile_routes())
 
-with errors.reported():
-    resources.vendor()
-    resources.plan()  # a broken plan file stops here with its Chinese message
-    user = login.signed_in()  # with accounts configured: the login page, and the run ends, until someone logs in
-    pages = allowed_pages(user)
-    mode = st.query_params.get("mode", "map")
-    mode = mode if mode in pages else "map"
-    if mode not in FULL_SCREEN:
-        with st.sidebar:
-            chosen = st.radio("页面", list(pages), index=list(pages).index(mode), format_func=pages.get, horizontal=True)
-            login.account_box(user)
-        if chosen != mode:
-            st.query_params["mode"] = chosen
-            st.rerun()
-    render(mode)
+if __name__ == "__main__":
+    st.set_page_config(page_title="巢湖市制造业规划图", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
+
+    from views import FULL_SCREEN, allowed_pages, errors, login, render, resources
+
+    with errors.reported():
+        resources.vendor()
+        resources.plan()  # a broken plan file stops here with its Chinese message
+        user = login.signed_in()  # with accounts configured: the login page, and the run ends, until someone logs in
+        pages = allowed_pages(user)
+        mode = st.query_params.get("mode", "map")
+        mode = mode if mode in pages else "map"
+        if mode not in FULL_SCREEN:
+            with st.sidebar:
+                chosen = st.radio("页面", list(pages), index=list(pages).index(mode), format_func=pages.get, horizontal=True)
+                login.account_box(user)
+            if chosen != mode:
+                st.query_params["mode"] = chosen
+                st.rerun()
+        render(mode)

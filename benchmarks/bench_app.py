@@ -1,7 +1,8 @@
-"""The Streamlit app the large-layer benchmark opens: one parcel layer drawn the naive way or ours.
+"""The naive side of the large-layer benchmark: a Streamlit page drawing one layer as a plain folium.GeoJson.
 
-Environment: BENCH_REPO (repo root), BENCH_MODE (naive|ours), BENCH_DATA (pickled GeoDataFrame),
-BENCH_STATS (JSON-lines file this app appends one line per script run to).
+This is what tutorials do (the whole GeoDataFrame in one GeoJson, points as circle markers); the benchmark
+sets it beside the real app (streamlit_app.py) on the same data. Environment: BENCH_REPO (repo root),
+BENCH_DATA (pickled GeoDataFrame), BENCH_STATS (JSON-lines file this app appends one line per script run to).
 """
 
 import json
@@ -22,16 +23,12 @@ from folium.template import Template  # noqa: E402
 import streamlit as st  # noqa: E402
 from streamlit_folium import st_folium  # noqa: E402
 
-from benchmarks.large_layers import BEACON, DRAWN_JS  # noqa: E402
+from benchmarks.large_layers import BEACON, NAIVE_DRAWN_JS  # noqa: E402
 from layers.assets import offline  # noqa: E402
-from layers.large import landuse_tiles, parcel_attributes, vector_layer  # noqa: E402
 from layers.mapview import CENTER, DEFAULT_ZOOM  # noqa: E402
 
-MODE = os.environ["BENCH_MODE"]
-ROOT = Path(__file__).resolve().parent
 
-
-def _rss() -> int:
+def _rss() -> tuple[int, int]:
     """Resident and peak-resident bytes of this process (from /proc)."""
     status = Path("/proc/self/status").read_text()
     get = lambda k: int(status.split(k + ":")[1].split()[0]) * 1024  # noqa: E731
@@ -47,11 +44,11 @@ def _data():
 
 
 class Beacon(MacroElement):
-    """Once the parcel layer is drawn (and painted), request app/static/__layer_drawn__ so the benchmark can time it."""
+    """Once the layer is drawn (and painted), request app/static/__layer_drawn__ so the benchmark can time it."""
 
     _template = Template(
-        "{% macro script(this, kwargs) %}(function () { var drawn = " + DRAWN_JS + ";"
-        "var check = function () { try { if (window.map && drawn(" + json.dumps(MODE) + ")) {"
+        "{% macro script(this, kwargs) %}(function () { var drawn = " + NAIVE_DRAWN_JS + ";"
+        "var check = function () { try { if (window.map && drawn()) {"
         " requestAnimationFrame(function () { requestAnimationFrame(function () {"
         " fetch('../../app/static/" + BEACON + "?' + Date.now()).catch(function () {}); }); }); return; } }"
         " catch (e) {} setTimeout(check, 100); }; setTimeout(check, 0); })();{% endmacro %}"
@@ -62,26 +59,19 @@ class Beacon(MacroElement):
 def _map():
     gdf = _data()[0]
     m = folium.Map(location=CENTER, zoom_start=DEFAULT_ZOOM, tiles=None)
-    if MODE == "naive":
-        folium.GeoJson(gdf, name="土地利用图斑", tooltip=folium.GeoJsonTooltip(["地类名称"])).add_to(m)
-        lookup = None
-    else:
-        vector_layer(landuse_tiles(gdf, ROOT / "static", "parcels"), name="土地利用图斑（三调）").add_to(m)
-        lookup = lambda props: parcel_attributes(gdf, props)  # noqa: E731
+    fields = [c for c in gdf.columns if c != gdf.geometry.name][:2]
+    points = bool(gdf.geom_type.isin(["Point"]).all())
+    folium.GeoJson(gdf, name="图层", tooltip=folium.GeoJsonTooltip(fields),
+                   marker=folium.CircleMarker(radius=3) if points else None).add_to(m)
     Beacon().add_to(m)
     offline(m, mode="static")
-    return m, lookup
+    return m
 
 
 gdf, rss_before_data, rss_after_data = _data()
-cached, lookup = _map()
-fmap = copy.deepcopy(cached)  # st_folium renames the map it is given; the app does the same
-st.button("刷新（不改变图斑图层）", key="other")
-out = st_folium(fmap, key="map", height=600, use_container_width=True, returned_objects=["last_active_drawing"])
-props = ((out or {}).get("last_active_drawing") or {}).get("properties") or {}
-if lookup and props.get("layer") == "parcels":
-    st.markdown("#### 图斑属性")
-    st.table({"属性": list(lookup(props)), "值": list(lookup(props).values())})
+fmap = copy.deepcopy(_map())  # st_folium renames the map it is given; the app does the same
+st.button("刷新（不改变图层）", key="other")
+st_folium(fmap, key="map", height=600, use_container_width=True, returned_objects=["last_active_drawing"])
 rss, hwm = _rss()
 with open(os.environ["BENCH_STATS"], "a", encoding="utf-8") as fh:
     fh.write(json.dumps({"script_seconds": time.perf_counter() - T0, "rss": rss, "hwm": hwm,

@@ -80,29 +80,65 @@ def _classes(centroids: np.ndarray, rng) -> np.ndarray:
     return (u[:, None] > cum[:, regime].T).sum(axis=1).clip(0, len(CLASSES) - 1)
 
 
-def parcels(count: int, seed: int = 2024, area=None) -> gpd.GeoDataFrame:
-    """About ``count`` irregular parcels tiling the land, with 图斑编号, 地类编码, 地类名称, 面积 (m²); EPSG:4490."""
+#: Field names of the parcels: Chinese, or the 国土调查 database standard's (as a county's 三调 GDB has them).
+FIELDS = {
+    "zh": ("图斑编号", "地类编码", "地类名称", "面积"),
+    "standard": ("TBBH", "DLBM", "DLMC", "TBMJ"),
+}
+
+
+def parcels(count: int, seed: int = 2024, area=None, fields: str = "zh") -> gpd.GeoDataFrame:
+    """About ``count`` irregular parcels tiling the land, with 图斑编号, 地类编码, 地类名称, 面积 (m²); EPSG:4490.
+
+    fields="standard" names them TBBH, DLBM, DLMC, TBMJ instead.
+    """
     rng = np.random.default_rng(seed)
     area = land() if area is None else area
     seeds = _seeds(area, count, rng)
     edges = shapely.voronoi_polygons(shapely.multipoints(seeds), only_edges=True, extend_to=area.envelope)
     segs = shapely.get_coordinates(shapely.get_parts(edges)).reshape(-1, 2, 2)
+    del edges
     lines = _wiggle(segs, rng)
     inside = shapely.intersects(lines, area)
     noded = shapely.union_all(np.concatenate([lines[inside], [area.boundary]]))
+    del lines
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     keep = shapely.contains_xy(area, *shapely.get_coordinates(shapely.point_on_surface(faces)).T)
     faces = faces[keep]
     faces = faces[shapely.area(faces) > 1.0]
     cls = _classes(shapely.get_coordinates(shapely.centroid(faces)), rng)
+    number, code, name, size = FIELDS[fields]
     gdf = gpd.GeoDataFrame(
         {
-            "图斑编号": [f"340181{i:08d}" for i in range(1, len(faces) + 1)],
-            "地类编码": [CLASSES[c][0] for c in cls],
-            "地类名称": [CLASSES[c][1] for c in cls],
-            "面积": np.round(shapely.area(faces), 2),
+            number: [f"340181{i:08d}" for i in range(1, len(faces) + 1)],
+            code: [CLASSES[c][0] for c in cls],
+            name: [CLASSES[c][1] for c in cls],
+            size: np.round(shapely.area(faces), 2),
         },
         geometry=faces,
+        crs=MEASURE,
+    )
+    return gdf.to_crs(STORAGE)
+
+
+#: Kinds of point a planner might load by the ten thousand (enterprises, wells, survey marks …).
+POINT_KINDS = ("规上企业", "个体工商户", "农村宅基地", "机井", "界桩", "监测点")
+
+
+def points(count: int, seed: int = 2025, area=None) -> gpd.GeoDataFrame:
+    """``count`` points on the land, clustered around towns like enterprises are, with 名称 and 类别; EPSG:4490."""
+    rng = np.random.default_rng(seed)
+    area = land() if area is None else area
+    centres = _seeds(area, 40, rng)
+    spread = rng.uniform(800, 4000, len(centres))
+    pick = rng.integers(0, len(centres), 2 * count)
+    xy = centres[pick] + rng.normal(size=(2 * count, 2)) * spread[pick, None]
+    inside = shapely.contains_xy(area, xy[:, 0], xy[:, 1])
+    xy = np.vstack([xy[inside], _seeds(area, count, rng)])[:count]
+    kinds = rng.choice(POINT_KINDS, size=count)
+    gdf = gpd.GeoDataFrame(
+        {"名称": [f"{k}{i:06d}" for i, k in enumerate(kinds, 1)], "类别": kinds},
+        geometry=shapely.points(xy),
         crs=MEASURE,
     )
     return gdf.to_crs(STORAGE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from geo.tiling import TILE_PX, mercator_y
+from geo.tiling import EARTH_RADIUS, TILE_PX, mercator_xy
 
 #: The map's size in pixels when the page does not say (the map page's map is about this big on an office screen).
 NOMINAL_PX = (900, 700)
@@ -15,7 +15,7 @@ def screen_size(bounds: tuple[float, float, float, float], zoom: int) -> tuple[i
     minx, miny, maxx, maxy = bounds
     scale = TILE_PX * 2**zoom
     w = (maxx - minx) / 360 * scale
-    h = float(mercator_y(maxy) - mercator_y(miny)) / (2 * math.pi) * scale
+    h = float(mercator_xy(0, maxy)[1] - mercator_xy(0, miny)[1]) / EARTH_RADIUS / (2 * math.pi) * scale
     return round(w), round(h)
 
 
@@ -37,7 +37,7 @@ def view_bounds(center: tuple[float, float], zoom: float, width_px: int = NOMINA
     lat, lon = center
     world = TILE_PX * 2**zoom  # pixels around the world at this zoom
     half_lon = width_px / 2 / world * 360
-    y = float(mercator_y(lat))
+    y = float(mercator_xy(0, lat)[1]) / EARTH_RADIUS
     half_y = height_px / 2 / world * 2 * math.pi
     south = math.degrees(2 * math.atan(math.exp(y - half_y)) - math.pi / 2)
     north = math.degrees(2 * math.atan(math.exp(y + half_y)) - math.pi / 2)

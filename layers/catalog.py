@@ -20,8 +20,8 @@ from core.formatting import accuracy_label, measure_key
 from core.settings import SHAPEFILE_DIR
 from geo.crs import STORAGE
 from geo.joins import assign_town, split_by_town
-from geo.measure import area_km2, area_mu, length_km
-from layers.userlayers import user_layers
+from geo.measure import MU_PER_KM2, area_km2, area_mu, length_km
+from layers.userlayers import start_tiles, user_layers
 from loaders import base
 from loaders.enterprises import load_enterprises
 from loaders.correction_overlay import MARK, Corrections
@@ -201,16 +201,16 @@ def _measure(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
     """Add area (km², 亩) or length (km), measured in EPSG:4548."""
     if spec.geometry == "Polygon" and not gdf.empty:
         gdf["area_km2"] = area_km2(gdf)
-        gdf["area_mu"] = area_mu(gdf)
+        gdf["area_mu"] = gdf["area_km2"] * MU_PER_KM2
     if spec.geometry == "LineString" and not gdf.empty:
         gdf["length_km"] = length_km(gdf)
     return gdf
 
 
 def load_layer(spec: LayerSpec, areas: gpd.GeoDataFrame, data_dir: Path = DATA_DIR,
-               gdf: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+               gdf: gpd.GeoDataFrame | None = None, copy: bool = True) -> gpd.GeoDataFrame:
     """One layer (read from its file unless given), measured and assigned to townships, common columns filled."""
-    gdf = base.read_layer(spec, data_dir) if gdf is None else gdf.copy()
+    gdf = base.read_layer(spec, data_dir) if gdf is None else gdf.copy() if copy else gdf
     gdf["layer"] = spec.id
     for col in ("id", "name", "status", "deadline", "accuracy", "source", "parent", "note", MARK):
         if col not in gdf:
@@ -253,7 +253,8 @@ def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True, store=None) 
         found = user_layers()
         problems += found.problems
         for spec, gdf in found.layers:
-            layers[spec.id] = load_layer(spec, areas, data_dir, gdf)
+            start_tiles(spec, gdf)  # a large layer's first tiles are made while its towns are joined
+            layers[spec.id] = load_layer(spec, areas, data_dir, gdf, copy=False)  # the same frame the tiles serve
             user_specs[spec.id] = spec
     return Catalog(layers=layers, links=load_place_links(), places=pd.DataFrame(places), user_specs=user_specs,
                    problems=problems, corrections=corrections, enterprises=load_enterprises())

@@ -1,194 +1,154 @@
-"""Large polygon layers (e.g. 200,000 三调 land parcels) as vector tiles written once and served by Streamlit.
+"""Large layers (a county's 200,000–1,000,000 三调 parcels, 100,000 points) drawn from tiles the app makes on request.
 
-``prepare_tiles`` writes Mapbox Vector Tiles under ``static/tiles/<layer>-<content hash>/{z}/{x}/{y}.pbf``
-(idempotent: a second call with the same data only reads a small manifest); ``vector_layer`` draws them
-with Leaflet.VectorGrid on canvas. A parcel click reaches st_folium as ``last_active_drawing``:
-``{"type": "Feature", "properties": {<fields>, "fid": row position, "layer": layer id}, "geometry": Point}``.
+``large_layer`` registers a loaded GeoDataFrame with the app's tile server (``layers/tileserver.py``) — no
+tile is written ahead — and returns the folium layer drawing it: zoomed out, pictures of the parcels in
+their class colours (a tile is drawn from exactly the parcels in it, in well under a second); zoomed in,
+Mapbox Vector Tiles of every parcel (Leaflet.VectorGrid, canvas), simplified by half a pixel as a coverage
+(shared edges stay shared), every vertex at the deepest zoom. Points are vector tiles at every zoom,
+thinned to one per few pixels (with the count) below the deepest zoom.
+
+A click reaches st_folium as ``last_active_drawing``: ``{"type": "Feature", "properties": {"fid": row
+position, "layer": layer id, "地类编码"/"地类名称" for 三调 parcels}, "geometry": Point}``; on an overview
+picture, ``{"layer", "generalised": 1, "lng", "lat", "zoom", "crs"}``. ``parcel_attributes`` turns either into
+the panel's rows, looking the full row up on the server.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import os
-import shutil
-import tempfile
-from dataclasses import asdict, dataclass
-from pathlib import Path
+import weakref
 
+import folium
 import geopandas as gpd
-import mapbox_vector_tile
 import numpy as np
 import pandas as pd
 import shapely
+from folium.elements import JSCSSMixin
 from folium.plugins import VectorGridProtobuf
 from folium.template import Template
 
-from geo.crs import WEB
+from core.formatting import esc
+from geo.chinacoords import gcj02_to_wgs84
 from geo.measure import M2_PER_MU
-from geo.tiling import is_coverage, resolution, simplify_coverage, tile_bounds, tile_geometries, tile_range, to_mercator
-
-#: Bump when the tile format or the simplification changes: old tile folders are then ignored.
-FORMAT = 1
-TILES = "tiles"
-#: ``static/`` as seen from inside the st_folium component iframe (see layers/assets.py).
-COMPONENT_STATIC_URL = "../../app/static"
-EXTENT = 4096
-#: Simplification tolerance in screen pixels below the deepest zoom (the deepest zoom keeps every vertex).
-TOLERANCE_PX = 0.5
+from layers.tileserver import SERVER, url_template
+from layers.tilesources import PointSource, PolygonSource
 
 #: 三调 class colours by the first two characters of 地类编码 (GB/T 21010 first-level classes).
 LANDUSE_COLORS = {
     "01": "#f3e9a0", "02": "#e8b86a", "03": "#6fb46f", "04": "#b9dd8c", "05": "#e97d7d", "06": "#c9728f",
     "07": "#f0a0a0", "08": "#e49bd0", "09": "#b5869f", "10": "#b0b0b0", "11": "#86c5e8", "12": "#d8c9a6",
 }
+DEFAULT_COLOR = "#cccccc"
+#: 三调 first-level classes (GB/T 21010-2017).
+LANDUSE_CLASSES = {
+    "01": "耕地", "02": "园地", "03": "林地", "04": "草地", "05": "商业服务业用地", "06": "工矿用地",
+    "07": "住宅用地", "08": "公共管理与公共服务用地", "09": "特殊用地", "10": "交通运输用地",
+    "11": "水域及水利设施用地", "12": "其他土地",
+}
+#: Where a 三调 layer keeps 地类编码 / 地类名称: Chinese field names, or the database standard's (DLBM, DLMC).
+LANDUSE_CODE_FIELDS = ("地类编码", "DLBM")
+LANDUSE_NAME_FIELDS = ("地类名称", "DLMC")
+#: Chinese names of the 国土调查 database's standard parcel fields, for the panel.
+FIELD_LABELS = {
+    "BSM": "标识码", "YSDM": "要素代码", "TBYBH": "图斑预编号", "TBBH": "图斑编号", "DLBM": "地类编码",
+    "DLMC": "地类名称", "QSXZ": "权属性质", "QSDWDM": "权属单位代码", "QSDWMC": "权属单位名称",
+    "ZLDWDM": "坐落单位代码", "ZLDWMC": "坐落单位名称", "TBMJ": "图斑面积", "KCDLBM": "扣除地类编码",
+    "KCXS": "扣除系数", "KCMJ": "扣除地类面积", "TBDLMJ": "图斑地类面积", "GDLX": "耕地类型", "GDPDJB": "耕地坡度级别",
+    "XZDWKD": "线状地物宽度", "TBXHDM": "图斑细化代码", "TBXHMC": "图斑细化名称", "ZZSXDM": "种植属性代码",
+    "ZZSXMC": "种植属性名称", "GDDB": "耕地等别", "FRDBS": "飞入地标识", "CZCSXM": "城镇村属性码",
+    "SJNF": "数据年份", "MSSM": "描述说明", "HDMC": "海岛名称", "BZ": "备注",
+}
+#: Fields holding an area in square metres (shown with 亩 too).
+AREA_FIELDS = ("面积", "TBMJ", "TBDLMJ", "KCMJ")
+#: Parcel attributes the panel shows first, in order, when present.
+PARCEL_FIELDS = ("图斑编号", "TBBH", "地类编码", "DLBM", "地类名称", "DLMC", "面积", "TBMJ")
+#: The zoom the map opens at (layers.mapview.DEFAULT_ZOOM): its tiles are made while the page loads.
+FIRST_VIEW_ZOOM = 10
 
 
-@dataclass(frozen=True)
-class TileSet:
-    """Where a prepared layer's tiles are and what they hold."""
-
-    layer_id: str
-    key: str
-    directory: str
-    minzoom: int
-    maxzoom: int
-    fields: tuple[str, ...]
-    bounds: tuple[float, float, float, float]  # lon/lat: west, south, east, north
-    tiles: int
-    bytes: int
-    coverage: bool  # True when neighbours shared edges exactly and were simplified together
-
-    @property
-    def folder(self) -> str:
-        """The tile folder's name under static/tiles."""
-        return Path(self.directory).name
-
-    def url(self, static_url: str = COMPONENT_STATIC_URL) -> str:
-        """The tile URL template for VectorGrid."""
-        return f"{static_url.rstrip('/')}/{TILES}/{self.folder}/{{z}}/{{x}}/{{y}}.pbf"
+def landuse_fields(gdf: gpd.GeoDataFrame) -> tuple[str, str] | None:
+    """(code field, name field) when the layer holds 三调 parcels, else None."""
+    code = next((f for f in LANDUSE_CODE_FIELDS if f in gdf.columns), None)
+    name = next((f for f in LANDUSE_NAME_FIELDS if f in gdf.columns), None)
+    return (code, name) if code and name else None
 
 
-def content_key(gdf: gpd.GeoDataFrame, fields: tuple[str, ...], params: str) -> str:
-    """A hash of the geometries, the columns the tiles use and the tiling parameters."""
-    h = hashlib.sha1(f"{FORMAT}|{EXTENT}|{TOLERANCE_PX}|{gdf.crs}|{fields}|{params}".encode())
-    h.update(b"".join(shapely.to_wkb(gdf.geometry.values, hex=False)))
-    h.update(pd.util.hash_pandas_object(pd.DataFrame(gdf[list(fields)]), index=False).values.tobytes())
-    return h.hexdigest()[:16]
+def tiled_kind(gdf: gpd.GeoDataFrame) -> str | None:
+    """"polygon" or "point" when every (present) geometry is one, else None: the layers tiles can draw."""
+    kinds = gdf.geom_type.dropna()
+    if len(kinds) and kinds.isin(["Polygon", "MultiPolygon"]).all():
+        return "polygon"
+    if len(kinds) and kinds.isin(["Point", "MultiPoint"]).all():
+        return "point"
+    return None
 
 
-def _properties(gdf: gpd.GeoDataFrame, fields: tuple[str, ...], layer_id: str) -> list[dict]:
-    """Per row, the tile properties: the shown fields (numbers rounded), the row position and the layer id."""
-    cols = {}
-    for f in fields:
-        s = gdf[f]
-        if pd.api.types.is_float_dtype(s):
-            cols[f] = [None if math.isnan(v) else round(float(v), 2) for v in s]
-        elif pd.api.types.is_integer_dtype(s):
-            cols[f] = [int(v) for v in s]
-        else:
-            cols[f] = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in s]
-    out = []
-    for i in range(len(gdf)):
-        p = {f: cols[f][i] for f in fields if cols[f][i] is not None}
-        p["fid"] = i
-        p["layer"] = layer_id
-        out.append(p)
-    return out
+def _geometries(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """The layer's geometries in lon/lat as an array (the frame's own objects when it is already lon/lat)."""
+    if gdf.crs is not None and not gdf.crs.is_geographic:
+        gdf = gdf.to_crs(4490)
+    return np.asarray(gdf.geometry.values)
 
 
-def _write_zoom(geoms: np.ndarray, props: list[dict], z: int, layer_id: str, out: Path) -> tuple[int, int]:
-    """Encode and write every non-empty tile of zoom z; returns (tiles, bytes)."""
-    tree = shapely.STRtree(geoms)
-    merc = shapely.total_bounds(geoms)
-    x0, y0, x1, y1 = tile_range(tuple(merc), z)
-    count = size = 0
-    opts = {"extents": EXTENT, "y_coord_down": True, "check_winding_order": False}
-    for x in range(x0, x1 + 1):
-        for y in range(y0, y1 + 1):
-            idx = tree.query(shapely.box(*tile_bounds(z, x, y)))
-            if not len(idx):
-                continue
-            idx.sort()
-            local = tile_geometries(geoms[idx], z, x, y, EXTENT)
-            keep = ~shapely.is_empty(local)
-            feats = [{"geometry": g, "properties": props[i]} for g, i in zip(local[keep], idx[keep])]
-            if not feats:
-                continue
-            data = mapbox_vector_tile.encode({"name": layer_id, "features": feats}, default_options=opts)
-            path = out / str(z) / str(x) / f"{y}.pbf"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            count += 1
-            size += len(data)
-    return count, size
+def polygon_source(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR) -> PolygonSource:
+    """Tiles of a polygon layer: 三调 parcels coloured by first-level class, anything else in one colour."""
+    geoms = _geometries(gdf)
+    fields = landuse_fields(gdf)
+    if fields:
+        code, name = fields
+        classes = list(LANDUSE_COLORS)
+        index = gdf[code].astype(str).str[:2].map({c: i + 2 for i, c in enumerate(classes)})
+        colour_index = index.fillna(1).astype(np.uint8).to_numpy()
+        colours = [DEFAULT_COLOR] + [LANDUSE_COLORS[c] for c in classes]
+        columns = {"地类编码": gdf[code], "地类名称": gdf[name]}
+    else:
+        colour_index = np.ones(len(gdf), dtype=np.uint8)
+        colours, columns = [color], {}
+    return PolygonSource.for_layer(layer_id, geoms, columns, colour_index, colours)
 
 
-def _overview(gdf: gpd.GeoDataFrame, geoms: np.ndarray, group_by: dict[str, str], layer_id: str):
-    """Neighbours with the same group values merged (shared edges stay shared): (geometries, properties)."""
-    cols = list(dict.fromkeys(group_by.values()))
-    frame = gpd.GeoDataFrame(gdf[cols].astype(str).reset_index(drop=True), geometry=geoms)
-    merged = frame.dissolve(cols, method="coverage", as_index=False).explode(index_parts=False)
-    props = [{**{f: str(row[c]) for f, c in group_by.items()}, "layer": layer_id, "generalised": 1}
-             for _, row in merged[cols].iterrows()]
-    return merged.geometry.values, props
+def point_source(gdf: gpd.GeoDataFrame, layer_id: str) -> PointSource:
+    """Tiles of a point layer."""
+    return PointSource.from_geometries(layer_id, _geometries(gdf), {})
 
 
-def prepare_tiles(gdf: gpd.GeoDataFrame, static_dir: Path, layer_id: str, fields: tuple[str, ...] | list[str],
-                  minzoom: int = 10, maxzoom: int = 16, detail_zoom: int = 13,
-                  group_by: dict[str, str] | None = None) -> TileSet:
-    """Write the layer's vector tiles once under static_dir/tiles (keyed by content); later calls just read them.
+#: (id of the frame, layer id) → tile server key, for as long as the frame lives.
+_REGISTERED: dict[tuple[int, str], str] = {}
 
-    Tiles from detail_zoom on hold every parcel with ``fields`` + ``fid`` (row position); below it, when
-    group_by (tile field → coarser column) is given, neighbours of the same group are merged first.
+
+def register(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR) -> str:
+    """The tile server key of a layer, registering it the first time (points or polygons by geometry type).
+
+    The registration ends when the frame is garbage-collected (e.g. the workspace changed and the app
+    reloaded its layers), so the server never holds on to a layer nobody shows.
     """
-    fields = tuple(fields)
-    group_by = dict(group_by or {})
-    used = tuple(dict.fromkeys(fields + tuple(group_by.values())))
-    key = content_key(gdf, used, f"{minzoom}|{maxzoom}|{detail_zoom}|{sorted(group_by.items())}")
-    root = Path(static_dir) / TILES
-    target = root / f"{layer_id}-{key}"
-    manifest = target / "tileset.json"
-    if manifest.exists():
-        meta = json.loads(manifest.read_text(encoding="utf-8"))
-        return TileSet(**{**meta, "fields": tuple(meta["fields"]), "bounds": tuple(meta["bounds"]),
-                          "directory": str(target)})
-    web = gdf.to_crs(WEB)
-    geoms = to_mercator(shapely.make_valid(web.geometry.values))
-    coverage = is_coverage(geoms)
-    props = _properties(gdf, fields, layer_id)
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{layer_id}-"))
-    tiles = size = 0
-    try:
-        overview = _overview(gdf, geoms, group_by, layer_id) if group_by and coverage and minzoom < detail_zoom else None
-        for z in range(minzoom, maxzoom + 1):
-            tol = 0.0 if z == maxzoom else resolution(z) * TOLERANCE_PX
-            src, src_props = overview if overview is not None and z < detail_zoom else (geoms, props)
-            if coverage:
-                simple = simplify_coverage(src, tol)
-            else:
-                simple = shapely.simplify(src, tol, preserve_topology=True)
-            n, b = _write_zoom(simple, src_props, z, layer_id, tmp)
-            tiles, size = tiles + n, size + b
-        meta = TileSet(layer_id, key, str(target), minzoom, maxzoom, fields, tuple(map(float, web.total_bounds)),
-                       tiles, size, coverage)
-        (tmp / "tileset.json").write_text(json.dumps(asdict(meta), ensure_ascii=False), encoding="utf-8")
-        os.chmod(tmp, 0o755)
-        try:
-            os.replace(tmp, target)
-        except OSError:  # another process finished the same tiles first
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return meta
+    ident = (id(gdf), layer_id)
+    key = _REGISTERED.get(ident)
+    if key is not None:
+        return key
+    source = point_source(gdf, layer_id) if tiled_kind(gdf) == "point" else polygon_source(gdf, layer_id, color)
+    key = SERVER.register(source)
+    _REGISTERED[ident] = key
+
+    def forget(ident=ident, key=key):
+        _REGISTERED.pop(ident, None)
+        SERVER.unregister(key)
+
+    weakref.finalize(gdf, forget)
+    return key
 
 
-# Two fixes to Leaflet.VectorGrid 1.3's canvas tiles: its click handler calls L.DomEvent.fakeStop, gone since
-# Leaflet 1.8 (folium 0.20 ships 1.9, so clicks threw); and it hit-tests in the tile's own pixels, wrong once
-# the map zooms past the deepest tiles (maxNativeZoom): the mouse is mapped through the zoom scale instead.
+def source_of(gdf: gpd.GeoDataFrame, layer_id: str):
+    """The registered tile source of a layer, or None."""
+    key = _REGISTERED.get((id(gdf), layer_id))
+    return SERVER.sources.get(key) if key else None
+
+
+# Three fixes to Leaflet.VectorGrid 1.3's canvas tiles: its click handler calls L.DomEvent.fakeStop, gone since
+# Leaflet 1.8 (folium 0.20 ships 1.9, so clicks threw); it hit-tests in the tile's own pixels, wrong once the map
+# zooms past the deepest tiles (maxNativeZoom): the mouse is mapped through the zoom scale instead; and its point
+# symbols have no latlng, which Leaflet reads for every small circle it fires an event on (so point clicks threw).
 _PATCH = """
 if (!L.Canvas.Tile.prototype._chaohuOverzoom) {
   L.Canvas.Tile.prototype._chaohuOverzoom = true;
@@ -208,85 +168,187 @@ if (!L.Canvas.Tile.prototype._chaohuOverzoom) {
     if (!this._map || this._map.dragging.moving() || this._map._animatingZoom) { return; }
     this._handleMouseHover(e, this._tilePoint(e));
   };
+  var fire = L.Canvas.Tile.prototype._fireEvent;
+  L.Canvas.Tile.prototype._fireEvent = function (layers, e, type) {
+    for (var i = 0; i < layers.length; i++) {
+      var l = layers[i];
+      if (l.getLatLng && !l._latlng && l._point) {
+        l._latlng = this._map.unproject(this._tileCoord.scaleBy(this._size).add(l._point), this._tileCoord.z);
+      }
+    }
+    return fire.call(this, layers, e, type);
+  };
+}
+"""
+
+#: JS predicate (for tests and benchmarks, evaluated in the map frame): every tiled layer showing at the
+#: current zoom has at least one tile and all its current tiles are loaded and drawn.
+TILES_DRAWN_JS = """
+() => {
+  if (!window.map) return false;
+  const z = window.map.getZoom();
+  const grids = Object.values(window.map._layers).filter(l => l.options && l.options.chaohuTiles
+      && z >= l.options.minZoom && z <= l.options.maxZoom);
+  if (!grids.length) return false;
+  return grids.every(l => l._tiles && Object.keys(l._tiles).length
+      && Object.values(l._tiles).every(t => !t.current || t.loaded));
 }
 """
 
 
-class ParcelTiles(VectorGridProtobuf):
-    """VectorGrid.Protobuf whose feature clicks reach st_folium (``last_active_drawing``) with the feature's properties."""
+class TiledLayer(JSCSSMixin, folium.map.Layer):
+    """One large layer on the map: overview pictures below detail_zoom (polygons), vector tiles from it on.
+
+    Both go into one Leaflet layer group (one entry in a layer control). Clicks on vectors give the
+    feature's properties; clicks on an overview picture give the clicked position (see module docstring).
+    """
+
+    default_js = VectorGridProtobuf.default_js  # Leaflet.VectorGrid, served locally (layers/assets.py)
 
     _template = Template(
         """
         {% macro script(this, kwargs) -%}
         """ + _PATCH + """
-        var {{ this.get_name() }} = L.vectorGrid.protobuf('{{ this.url }}', {{ this.options }});
-        {{ this.get_name() }}.on('click', function (e) {
-          var p = e.layer && e.layer.properties, ll = e.latlng;
-          if (!p) { return; }
-          e.layer.toGeoJSON = function () {
-            return {type: 'Feature', properties: Object.assign({}, p), geometry: {type: 'Point', coordinates: [ll.lng, ll.lat]}};
+        var {{ this.get_name() }} = (function () {
+          var bounds = L.latLngBounds({{ this.bounds|tojson }});
+          var detail = L.vectorGrid.protobuf({{ this.pbf_url|tojson }}, {
+            vectorTileLayerStyles: {{ this.style_js }},
+            rendererFactory: L.canvas.tile, interactive: true, chaohuTiles: true,
+            minZoom: {{ this.detail_zoom }}, maxNativeZoom: {{ this.maxzoom }}, maxZoom: {{ this.max_zoom }},
+            bounds: bounds, attribution: ''
+          });
+          detail.on('click', function (e) {
+            var p = e.layer && e.layer.properties, ll = e.latlng;
+            if (!p) { return; }
+            e.layer.toGeoJSON = function () {
+              return {type: 'Feature', properties: Object.assign({}, p), geometry: {type: 'Point', coordinates: [ll.lng, ll.lat]}};
+            };
+          });
+          var layers = [detail];
+          {% if this.png_url %}
+          var overview = L.tileLayer({{ this.png_url|tojson }}, {
+            minZoom: {{ this.minzoom }}, maxZoom: {{ this.detail_zoom - 1 }}, bounds: bounds, chaohuTiles: true,
+            attribution: ''
+          });
+          var onMapClick = function (e) {
+            var m = overview._map, z = m && m.getZoom();
+            if (!m || e.sourceTarget !== m || z < {{ this.minzoom }} || z >= {{ this.detail_zoom }} || !bounds.contains(e.latlng)) { return; }
+            var ll = e.latlng, props = {layer: {{ this.layer_id|tojson }}, generalised: 1, lng: ll.lng, lat: ll.lat,
+                                        zoom: z, detail_zoom: {{ this.detail_zoom }}, crs: {{ this.crs|tojson }}};
+            overview.fire('click', {latlng: ll, layer: {toGeoJSON: function () {
+              return {type: 'Feature', properties: props, geometry: {type: 'Point', coordinates: [ll.lng, ll.lat]}};
+            }}});
           };
-        });
+          overview.on('add', function () { this._map.on('click', onMapClick); });
+          overview.on('remove', function () { var m = this._mapToRemoveFrom || this._map; if (m) { m.off('click', onMapClick); } });
+          layers.unshift(overview);
+          {% endif %}
+          return L.layerGroup(layers);
+        })();
         {%- endmacro %}
         """
     )
 
+    def __init__(self, key: str, source, name: str, style_js: str, gcj02: bool = False, max_zoom: int = 18,
+                 show: bool = True):
+        super().__init__(name=esc(name), overlay=True, show=show)  # a layer control would put it in innerHTML
+        self._name = "TiledLayer"
+        style = "gcj02" if gcj02 else "wgs84"
+        self.layer_id = source.layer_id
+        self.crs = style
+        self.pbf_url = url_template(key, style, "pbf")
+        self.png_url = url_template(key, style, "png") if source.kind == "polygon" else ""
+        west, south, east, north = source.bounds
+        pad = 0.01  # ≈ 1 km: room for the GCJ-02 shift and for symbols at the edge
+        self.bounds = [[south - pad, west - pad], [north + pad, east + pad]]
+        self.minzoom, self.detail_zoom, self.maxzoom, self.max_zoom = (source.minzoom, source.detail_zoom,
+                                                                       source.maxzoom, max_zoom)
+        self.style_js = style_js
 
-def _style_js(layer_id: str, color_field: str | None, colors: dict[str, str], default: str) -> str:
-    """The VectorGrid style function: fill by the first characters of color_field, thin grey outline."""
-    table = json.dumps(colors)
-    width = len(next(iter(colors), "")) or 1
-    pick = (f"({table})[String(p[{json.dumps(color_field)}] || '').slice(0, {width})] || {json.dumps(default)}"
-            if color_field else json.dumps(default))
+
+def _polygon_style(layer_id: str, color: str | None, landuse: bool) -> str:
+    """The VectorGrid style function of polygons: fill by first-level class (三调) or one colour, thin outline."""
+    if landuse:
+        pick = f"({json.dumps(LANDUSE_COLORS)})[String(p['地类编码'] || '').slice(0, 2)] || {json.dumps(DEFAULT_COLOR)}"
+    else:
+        pick = json.dumps(color or DEFAULT_COLOR)
     return (f"{{{json.dumps(layer_id)}: function (p, z) {{ return {{fill: true, fillColor: {pick}, fillOpacity: 0.75, "
-            f"color: '#555', weight: z >= 14 ? 0.6 : 0.25, opacity: 0.7}}; }}}}")
+            f"color: '#555', weight: z >= 15 ? 0.6 : 0.3, opacity: 0.7}}; }}}}")
 
 
-def vector_layer(tileset: TileSet, name: str = "土地利用图斑", static_url: str = COMPONENT_STATIC_URL,
-                 color_field: str | None = "地类编码", colors: dict[str, str] | None = None,
-                 max_zoom: int = 18, show: bool = True) -> ParcelTiles:
-    """The folium layer drawing a TileSet on canvas; clicks return the parcel's fields (see module docstring)."""
-    colors = LANDUSE_COLORS if colors is None else colors
-    west, south, east, north = tileset.bounds
-    options = (
-        "{"
-        f"vectorTileLayerStyles: {_style_js(tileset.layer_id, color_field, colors, '#cccccc')}, "
-        "rendererFactory: L.canvas.tile, interactive: true, "
-        f"minZoom: {tileset.minzoom}, maxZoom: {max_zoom}, maxNativeZoom: {tileset.maxzoom}, "
-        f"bounds: L.latLngBounds([{south}, {west}], [{north}, {east}]), attribution: ''"
-        "}"
-    )
-    return ParcelTiles(tileset.url(static_url), name=name, options=options, show=show)
+def _point_style(layer_id: str, color: str) -> str:
+    """The VectorGrid style function of points: a filled circle, a little larger where points were thinned."""
+    return (f"{{{json.dumps(layer_id)}: function (p, z) {{ return {{radius: p.n > 1 ? 4.5 : 3.5, fill: true, "
+            f"fillColor: {json.dumps(color)}, fillOpacity: 0.85, color: '#ffffff', weight: 1, opacity: 0.9}}; }}}}")
 
 
-#: 三调 first-level classes (GB/T 21010-2017), shown when zoomed out.
-LANDUSE_CLASSES = {
-    "01": "耕地", "02": "园地", "03": "林地", "04": "草地", "05": "商业服务业用地", "06": "工矿用地",
-    "07": "住宅用地", "08": "公共管理与公共服务用地", "09": "特殊用地", "10": "交通运输用地",
-    "11": "水域及水利设施用地", "12": "其他土地",
-}
-#: Parcel attributes the panel shows, in order, when present.
-PARCEL_FIELDS = ("图斑编号", "地类编码", "地类名称", "面积")
+def start(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR, gcj02: bool = False) -> str:
+    """Register a layer (see register) and start making the tiles of the map's first view; its key."""
+    key = register(gdf, layer_id, color)
+    SERVER.prewarm(key, "gcj02" if gcj02 else "wgs84", max(SERVER.sources[key].minzoom, FIRST_VIEW_ZOOM))
+    return key
 
 
-def landuse_tiles(gdf: gpd.GeoDataFrame, static_dir: Path, layer_id: str = "parcels") -> TileSet:
-    """Tiles of a 三调 parcel layer (地类编码/地类名称): parcels from zoom 13, first-level classes below."""
-    code = gdf["地类编码"].astype(str)
-    frame = gdf[["地类编码", "地类名称", gdf.geometry.name]].assign(
-        一级类编码=code.str[:2], 一级类名称=code.str[:2].map(LANDUSE_CLASSES).fillna("其他"))
-    return prepare_tiles(frame, static_dir, layer_id, ("地类编码", "地类名称"),
-                         group_by={"地类编码": "一级类编码", "地类名称": "一级类名称"})
+def large_layer(gdf: gpd.GeoDataFrame, layer_id: str, name: str, color: str = DEFAULT_COLOR,
+                gcj02: bool = False, show: bool = True) -> TiledLayer:
+    """The folium layer drawing a large layer from tiles made on request; the first view's tiles start now."""
+    key = start(gdf, layer_id, color, gcj02)
+    source = SERVER.sources[key]
+    if source.kind == "point":
+        style = _point_style(layer_id, color)
+    else:
+        style = _polygon_style(layer_id, color, landuse="地类编码" in source.columns)
+    return TiledLayer(key, source, name, style, gcj02=gcj02, show=show)
 
 
-def parcel_attributes(gdf: gpd.GeoDataFrame, props: dict) -> dict[str, str]:
-    """Chinese label → text for the panel, from the clicked feature's properties and the full row."""
-    if props.get("generalised") or "fid" not in props:
-        return {"地类（一级类）": str(props.get("地类名称", "")), "说明": "放大到 13 级以上可查看单个图斑"}
-    row = gdf.iloc[int(props["fid"])]
+def _clicked_row(gdf: gpd.GeoDataFrame, layer_id: str, props: dict) -> int | None:
+    """The row a click means: its fid, or on an overview picture the feature under the clicked point."""
+    if not props.get("generalised"):
+        return int(props["fid"]) if "fid" in props else None
+    lon, lat = float(props["lng"]), float(props["lat"])
+    if props.get("crs") == "gcj02":
+        lon, lat = (float(v) for v in gcj02_to_wgs84(lon, lat))
+    source = source_of(gdf, layer_id)
+    if source is not None and hasattr(source, "feature_at"):
+        return source.feature_at(lon, lat)
+    hits = gdf.sindex.query(shapely.Point(lon, lat), predicate="intersects")
+    return int(hits.min()) if len(hits) else None
+
+
+def _shown(field: str, value) -> str:
+    """A value as the panel shows it: areas in 平方米 and 亩, numbers without noise, missing as empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    if field in AREA_FIELDS:
+        try:
+            v = float(value)
+            return f"{v:,.2f} 平方米（{v / M2_PER_MU:,.2f} 亩）"
+        except (TypeError, ValueError):
+            return str(value)
+    return str(value)
+
+
+def parcel_attributes(gdf: gpd.GeoDataFrame, props: dict, layer_id: str | None = None) -> dict[str, str]:
+    """Chinese label → text for the panel: the clicked feature's own fields, looked up in the full row."""
+    row_no = _clicked_row(gdf, layer_id or str(props.get("layer", "")), props)
+    if row_no is None or not 0 <= row_no < len(gdf):
+        return {"说明": "此处没有该图层的要素。"}
+    row = gdf.iloc[row_no]
     out = {}
-    for f in [c for c in PARCEL_FIELDS if c in gdf.columns] + [c for c in gdf.columns if c not in PARCEL_FIELDS]:
+    ordered = [c for c in PARCEL_FIELDS if c in gdf.columns] + [c for c in gdf.columns if c not in PARCEL_FIELDS]
+    for f in ordered:
         if f == gdf.geometry.name:
             continue
-        v = row[f]
-        out[f] = f"{v:,.2f} 平方米（{v / M2_PER_MU:,.2f} 亩）" if f == "面积" else str(v)
+        label = FIELD_LABELS.get(f, f)
+        out[label if label not in out else f] = _shown(f, row[f])
+    fields = landuse_fields(gdf)
+    if props.get("generalised"):
+        if fields:
+            code = str(row[fields[0]])[:2]
+            out = {"地类（一级类）": LANDUSE_CLASSES.get(code, "其他"), **out}
+        detail = props.get("detail_zoom", "")
+        out["说明"] = (f"概览级别下按点击位置查找，可能落在相邻图斑；放大到第 {detail} 级以上可准确点选单个图斑。"
+                     if detail else "概览级别下按点击位置查找，可能落在相邻图斑；放大后可准确点选。")
+    elif int(props.get("n", 1)) > 1:
+        out["说明"] = f"此处约 {int(props['n'])} 个点重叠显示，放大可逐个点选。"
     return out

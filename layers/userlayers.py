@@ -3,34 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from core.declarations import USER_GROUP, LayerSpec
-from layers.large import landuse_tiles, parcel_attributes, prepare_tiles, vector_layer
+from layers.large import large_layer, parcel_attributes, start, tiled_kind
 from loaders.workspace import read_user_layers
 
 USER_COLORS = ("#e8590c", "#5f3dc4", "#087f5b", "#c2255c")
-#: Fields a tiled layer's tiles carry (its panel reads the full row on the server).
-MAX_TILE_FIELDS = 8
-#: Above this many polygons a layer is drawn from vector tiles written once (layers/large.py), not as GeoJSON.
+#: Above this many polygons or points a layer is drawn from tiles the app makes on request (layers/large.py),
+#: not sent to the browser whole as GeoJSON.
 LARGE_FEATURES = 5000
 
 
 def is_large(gdf: gpd.GeoDataFrame) -> bool:
-    """Whether a planner's layer is big enough to be drawn from vector tiles."""
-    return len(gdf) > LARGE_FEATURES and bool(gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all())
+    """Whether a planner's layer is big enough to be drawn from tiles: > LARGE_FEATURES polygons or points."""
+    return int(gdf.geometry.notna().sum()) > LARGE_FEATURES and tiled_kind(gdf) is not None
 
 
-def tiled_layer(spec: LayerSpec, gdf: gpd.GeoDataFrame, static_dir: Path):
-    """The folium layer drawing a large layer from its tiles (三调 parcels coloured by 地类编码)."""
-    if {"地类编码", "地类名称"} <= set(gdf.columns):
-        return vector_layer(landuse_tiles(gdf, static_dir, spec.id), name=spec.title)
-    fields = [f for f, _ in spec.popup_fields if f in gdf.columns][:MAX_TILE_FIELDS]
-    tiles = prepare_tiles(gdf[fields + [gdf.geometry.name]], static_dir, spec.id, fields)
-    return vector_layer(tiles, name=spec.title, color_field=None, colors={})
+def tiled_layer(spec: LayerSpec, gdf: gpd.GeoDataFrame, gcj02: bool = False):
+    """The folium layer drawing a large layer from tiles (三调 parcels coloured by 地类编码, others in the layer colour).
+
+    gcj02: the basemap is in GCJ-02 (高德), so the tiles are shifted onto it like the GeoJSON overlays.
+    """
+    return large_layer(gdf, spec.id, spec.title, color=spec.color, gcj02=gcj02)
+
+
+def start_tiles(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> None:
+    """For a large layer: register it with the tile server and start making its first view's tiles now."""
+    if is_large(gdf):
+        start(gdf, spec.id, spec.color)
 
 
 def clicked_attributes(gdf: gpd.GeoDataFrame, props: dict) -> dict[str, str]:

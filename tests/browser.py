@@ -68,6 +68,7 @@ def start_streamlit(script: Path, cwd: Path, log_path: Path | None = None, timeo
                 proc.wait()
         log.close()
 
+    stop.pid = proc.pid  # the server process (for memory figures in benchmarks)
     deadline = time.monotonic() + timeout
     while not _healthy(url):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -244,6 +245,26 @@ def choose_listed(frame, name: str) -> bool:
                 button.click()
             return True
     return False
+
+
+_MAP_POINT_JS = """
+([lat, lng, zoom, drawn]) => new Promise(resolve => {
+  const map = window.map;
+  map.setView([lat, lng], zoom, {animate: false});
+  const ready = new Function('return (' + drawn + ')();');
+  const check = () => ready() ? resolve(map.latLngToContainerPoint([lat, lng])) : setTimeout(check, 100);
+  setTimeout(check, 100);
+})
+"""
+
+
+def click_map_at(page, lat: float, lng: float, zoom: int, drawn_js: str = "() => true"):
+    """Centre the map on lat/lng at zoom, wait until drawn_js (a JS predicate) holds, then mouse-click there."""
+    handle = page.wait_for_selector(f'iframe[title*="{FOLIUM_FRAME_TITLE}"]', state="attached")
+    handle.scroll_into_view_if_needed()
+    point = handle.content_frame().evaluate(_MAP_POINT_JS, [lat, lng, zoom, drawn_js])
+    box = handle.bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
 
 
 def screenshot(page, name: str) -> Path:

@@ -15,7 +15,7 @@ from core import settings
 from core.errors import ChaohuError
 from layers import assets
 from layers.catalog import Catalog, load_catalog
-from layers.mapview import build_map
+from layers.mapview import BASEMAPS, build_map
 from layers.userlayers import is_large, tiled_layer
 from loaders.plan import Plan, load_plan
 from loaders.store import open_store
@@ -99,7 +99,7 @@ def _map(visible: tuple[str, ...], basemap: str, token: str, only: frozenset | N
     cat = _catalog(stamp)
     user = cat.user_layers()
     extra = [(spec, gdf) for spec, gdf in user if not is_large(gdf)]
-    tiled = [(spec, tiled_layer(spec, gdf, settings.STATIC_DIR)) for spec, gdf in user if is_large(gdf)]
+    tiled = [(spec, tiled_layer(spec, gdf, gcj02=BASEMAPS[basemap][3])) for spec, gdf in user if is_large(gdf)]
     m = build_map(cat.layers, list(visible), basemap, token, set(only) if only is not None else None,
                   extra=extra, tiled=tiled, height=MAP_HEIGHT)
     assets.offline(m, mode="static")
