@@ -30,7 +30,8 @@ if __name__ == "__main__":
             with st.sidebar:
                 chosen = st.radio("页面", list(pages), index=list(pages).index(mode), format_func=pages.get, horizontal=True)
                 login.account_box(user)
-            if chosen != mode:
-                st.query_params["mode"] = chosen
-                st.rerun()
+            if chosen != mode:  # drawn in this same run: a rerun here leaves the new page's widgets deaf to a first click
+                st.query_params["mode"] = mode = chosen
+                if mode in FULL_SCREEN:
+                    st.rerun()  # without the sidebar
         render(mode)

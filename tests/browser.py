@@ -169,6 +169,24 @@ def open_group(page, title: str = "我的数据"):
     page.wait_for_function("(el) => el.open", arg=details.element_handle(), timeout=10_000)
 
 
+def open_expander(page, expander, timeout: float = 30_000):
+    """Open an st.expander and wait until it stays open.
+
+    Streamlit (1.67) re-mounts a page's expanders once shortly after the first run of a page drawn after the map
+    page, undoing a click made in between; a planner clicks again, and so does this.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    details = expander.locator("details")
+    while True:
+        if details.get_attribute("open") is None:
+            expander.locator("summary").click()
+        page.wait_for_timeout(1500)
+        if details.get_attribute("open") is not None:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("the expander did not stay open")
+
+
 def map_eval(page, js: str, arg=None):
     """Evaluate JS in the map frame (``window.map`` is the Leaflet map)."""
     return map_frame(page).evaluate(js, arg)

@@ -69,6 +69,7 @@ def test_uploaded_parcels_are_drawn_without_a_full_tile_set_and_a_click_shows_la
     gdf.to_file(path, layer="三调图斑", driver="GPKG")
     page.goto(upload_app)
     bh.wait_for_app(page, timeout=180_000)
+    bh.open_group(page, "我的数据")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     page.get_by_role("button", name="添加到地图").click()
     frame = _drawn_frame(page)

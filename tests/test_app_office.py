@@ -11,6 +11,7 @@ from shapely.geometry import Point, Polygon
 
 import browser as bh
 from loaders.store.gpkg import GpkgStore
+from presentation.tour import DEFAULT_TOUR, load_tour, tour_from_yaml
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -256,31 +257,64 @@ def test_the_change_log_shows_who_added_renamed_and_removed_and_a_restore_brings
 def test_two_editors_of_the_tour_never_overwrite_each_other(office, browser):
     url, ws = office
     first, second = bh.new_page(browser), bh.new_page(browser)
+
+    def slide(pg, n):
+        return pg.locator('[data-testid="stExpander"]').nth(n)
+
+    def stored():
+        store = GpkgStore(ws / "workspace.gpkg")
+        try:
+            return tour_from_yaml(store.document("tour").content)
+        finally:
+            store.engine.dispose()
+
+    def save(pg, n, title):
+        slide(pg, n).get_by_label("标题").fill(title)
+        slide(pg, n).get_by_role("button", name="保存修改").click()  # typed and saved at once: no rerun in between
+        pg.get_by_text(f"{n + 1}. {title}").wait_for(timeout=60_000)
+        bh._wait_idle(pg)
+
     try:
         for pg in (first, second):
             login(pg, url, "编辑员", wait_map=False)
             go(pg, "编辑汇报")
             pg.get_by_role("heading", name="编辑汇报").wait_for(timeout=60_000)
             bh._wait_idle(pg)
-            pg.locator('[data-testid="stExpander"]').first.locator("summary").click()
-            pg.locator('[data-testid="stExpander"]').first.get_by_label("标题").wait_for(timeout=30_000)
-        first.locator('[data-testid="stExpander"]').first.get_by_label("标题").fill("甲改的标题")
-        first.locator('[data-testid="stExpander"]').first.get_by_role("button", name="保存修改").click()
-        first.get_by_text("1. 甲改的标题").wait_for(timeout=60_000)
-        # the second editor still shows the version before; their save is refused, not written over the first's
-        second.locator('[data-testid="stExpander"]').nth(1).locator("summary").click()
-        second.locator('[data-testid="stExpander"]').nth(1).get_by_label("标题").fill("乙改的标题")
-        second.locator('[data-testid="stExpander"]').nth(1).get_by_role("button", name="保存修改").click()
+            bh.open_expander(pg, slide(pg, 0))
+            bh._wait_idle(pg)
+        original = [s.title for s in load_tour(DEFAULT_TOUR).slides]
+        save(first, 0, "甲改的标题")
+        # the second editor's page still shows the version before: moving a slide there is refused, not applied
+        slide(second, 0).get_by_role("button", name="下移").click()
         alert = second.locator('[data-testid="stAlertContentError"]')
         alert.wait_for(timeout=60_000)
         assert "已被编辑员" in alert.inner_text() and "尚未保存" in alert.inner_text()
-        assert second.get_by_text("1. 甲改的标题").count() == 1  # and it now shows the first editor's version
-        store = GpkgStore(ws / "workspace.gpkg")
-        try:
-            doc = store.document("tour")
-            assert "甲改的标题" in doc.content and "乙改的标题" not in doc.content
-        finally:
-            store.engine.dispose()
+        second.get_by_text("1. 甲改的标题").wait_for(timeout=60_000)  # and it now shows the first editor's version
+        assert [s.title for s in stored().slides][:2] == ["甲改的标题", original[1]]
+
+        # typing into a slide someone else changed meanwhile: the typed text is named, not dropped silently
+        bh._wait_idle(second)
+        save(first, 0, "甲再改的标题")
+        box = slide(second, 0).get_by_label("标题")
+        box.fill("乙改的标题")
+        box.press("Enter")
+        warning = second.locator('[data-testid="stAlertContentWarning"]')
+        warning.wait_for(timeout=60_000)
+        assert "乙改的标题" in warning.inner_text() and "尚未保存" in warning.inner_text()
+        second.get_by_text("1. 甲再改的标题").wait_for(timeout=60_000)
+        assert stored().slides[0].title == "甲再改的标题"
+
+        # different slides edited on two pages: both saves are kept
+        bh._wait_idle(second)
+        bh.open_expander(second, slide(second, 1))
+        bh._wait_idle(second)
+        bh.open_expander(first, slide(first, 2))
+        bh._wait_idle(first)
+        save(first, 2, "甲改的第三页")
+        save(second, 1, "乙改的第二页")  # on a page drawn before the first editor's save
+        titles = [s.title for s in stored().slides]
+        assert titles[:3] == ["甲再改的标题", "乙改的第二页", "甲改的第三页"]
+        assert titles[3:] == original[3:]
     finally:
         first.context.close()
         second.context.close()

@@ -93,6 +93,8 @@ def test_tour_edits_are_kept_after_a_reload(start_app, page, tmp_path):
     first = load_tour(DEFAULT_TOUR).slides[0].title
     page.get_by_text(f"1. {first}").click()
     page.get_by_label("标题").first.fill("新的第一页标题")
+    page.get_by_label("标题").first.press("Enter")  # committed before the click (see bh.open_expander on re-mounts)
+    bh._wait_idle(page)
     page.get_by_role("button", name="保存修改").first.click()
     page.wait_for_selector("text=1. 新的第一页标题", timeout=30_000)
     saved = saved_tour(tmp_path)  # kept in this app's own store, nowhere else
