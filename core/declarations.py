@@ -63,6 +63,9 @@ class LayerSpec(BaseModel):
     clickable: bool = True
     status_colors: dict[str, str] = {}
     popup_fields: tuple[tuple[str, str], ...] = DEFAULT_POPUP
+    #: Plan targets (measures.yaml target id → status counted, "" for all) whose figure counts this layer's features:
+    #: once some are corrected, their measured total is shown beside the plan's figure (layers/measured.py).
+    counted_by: dict[str, str] = {}
 
     def color_for(self, status: str | None) -> str:
         """The stroke colour of a feature, by status where the layer distinguishes it."""
@@ -119,6 +122,7 @@ LAYERS: tuple[LayerSpec, ...] = (
         file="peninsula_roads", color="#1971c2", weight=4,
         status_colors={"续建": "#495057", "新建": "#e03131"}, near_labels=True, label_priority=30, label_minzoom=13,
         popup_fields=(("name", "名称"), ("status", "规划要求"), ("length_km", "长度（公里）"), ("accuracy", "位置精度")),
+        counted_by={"4.2-t3": "新建"},  # 新建主次干道 9 条 25.85 公里
     ),
     LayerSpec(
         id="hechao_new_city", title="合巢产业新城", group="规划平台", geometry="Polygon",

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.declarations import BY_ID
+from core.declarations import BY_ID, LAYERS
 from layers.catalog import Catalog
 from loaders.correction_overlay import MARK
 
-#: Plan targets (measures.yaml target id) → the features they count: (layer id, status or "" for all).
-MEASURED_BESIDE = {"4.2-t3": ("peninsula_roads", "新建")}
+#: Plan targets (measures.yaml target id) → the features they count: (layer id, status or "" for all), as declared.
+MEASURED_BESIDE = {target: (spec.id, status) for spec in LAYERS for target, status in spec.counted_by.items()}
 _UNITS = {"LineString": ("条", "公里"), "Polygon": ("处", "平方公里"), "Point": ("处", "")}
 
 

@@ -16,7 +16,7 @@ from shapely.geometry import LineString, box
 
 from core.declarations import BY_ID
 from layers.catalog import load_catalog
-from layers.mapview import build_map, feature_collection
+from layers.mapview import MapClient, build_map, feature_collection
 from layers.measured import measured_beside
 from loaders.corrections import adopt_file, revert
 from presentation.tour import load_tour
@@ -118,8 +118,8 @@ def test_adopted_park_and_road_follow_into_summaries_exports_panel_map_and_tour(
     panel = place_html(now, plan, PARK)
     assert "位置有出处（已校准）" in panel and "✓ 已校准" in panel and "校准记录（1 条）" in panel
     assert "张三" in panel and "采用文件「园区范围.geojson」第 2 个要素" in panel and "3.00 平方公里（约 4,500 亩）" in panel
-    html = build_map(now.layers, ["industrial_parks", "peninsula_roads"]).get_root().render()
-    assert "✓ 已校准 2 处" in html
+    fmap = build_map(now.layers, ["industrial_parks", "peninsula_roads"])
+    assert "✓ 已校准 2 处" in next(c for c in fmap._children.values() if isinstance(c, MapClient)).config["legend"]
     drawn = {f["id"]: f["properties"] for lid in ("industrial_parks", "peninsula_roads")
              for f in feature_collection(now.layers[lid], BY_ID[lid])["features"]}
     assert (drawn[PARK]["_corrected"], drawn[PARK]["_dash"]) == (True, None)
