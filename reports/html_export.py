@@ -13,7 +13,6 @@ from core.declarations import LAYERS
 from geo.crs import WEB
 from layers.assets import offline
 from layers.catalog import Catalog
-from layers.declutter import Declutter
 from layers.mapview import build_map
 from reports.summary import AREA_CAVEAT, CITY_LABEL, plan_specs, town_area, town_names, town_pieces
 
@@ -60,7 +59,6 @@ def town_map(catalog: Catalog, town: str | None) -> folium.Map:
     ).add_to(m)
     minx, miny, maxx, maxy = area.total_bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    Declutter().add_to(m)  # labels by priority, none overlapping, more as one zooms in
     label = town or CITY_LABEL
     root = m.get_root()
     root.title = f"{label} · 规划要素图（示意）"
