@@ -96,7 +96,10 @@ def test_tour_edits_are_kept_after_a_reload(start_app, page, tmp_path):
     page.get_by_label("标题").first.press("Enter")  # committed before the click (see bh.open_expander on re-mounts)
     bh._wait_idle(page)
     page.get_by_role("button", name="保存修改").first.click()
-    page.wait_for_selector("text=1. 新的第一页标题", timeout=30_000)
+    try:
+        page.wait_for_selector("text=1. 新的第一页标题", timeout=120_000)  # a cold app on a busy machine
+    finally:
+        bh.screenshot(page, "tour_saved")
     saved = saved_tour(tmp_path)  # kept in this app's own store, nowhere else
     assert saved.slides[0].title == "新的第一页标题"
     assert [s.title for s in saved.slides[1:]] == [s.title for s in load_tour(DEFAULT_TOUR).slides[1:]]

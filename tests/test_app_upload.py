@@ -61,7 +61,7 @@ def test_uploaded_zip_is_drawn_named_and_kept(app_url, page, tmp_path):
     bh.open_group(page, "我的数据")  # the sidebar group holding the uploader
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     page.get_by_role("button", name="添加到地图").click()
-    page.wait_for_selector('.upload-report[data-kind="success"]', timeout=60_000)
+    page.wait_for_selector('.upload-report[data-kind="success"]', timeout=180_000)
     assert "GB18030" in page.locator('.upload-report').inner_text()  # detected, and said so
     _wait_for_names(page)
     bh.click_feature(page, NAMES[0])
@@ -99,7 +99,7 @@ def test_a_point_table_is_stored_only_once_its_coordinate_source_is_said(start_a
     assert Workspace(workspace / "workspace.gpkg").layers() == []  # nothing stored before the planner answers
     page.get_by_text("高德/腾讯（GCJ-02）").click()
     page.get_by_role("button", name="添加到地图").click()
-    page.wait_for_selector('.upload-report[data-kind="success"]', timeout=60_000)
+    page.wait_for_selector('.upload-report[data-kind="success"]', timeout=180_000)
     stored = Workspace(workspace / "workspace.gpkg")
     (name,) = stored.layers()
     points = stored.read(name).to_crs("EPSG:4548").set_index("名称").geometry
