@@ -141,9 +141,9 @@ def _unsaved_in_replaced(before: Tour, ids: list[str], kept: set[str]) -> list[s
     """The typed but unsaved titles and texts of slides that were replaced by someone else's version, in words."""
     out = []
     for i, (slide, key) in enumerate(zip(before.slides, ids)):
-        typed = _typed(key)
         if key in kept:
             continue
+        typed = _typed(key)
         parts = [f"{label}「{typed[name]}」" for name, label in (("title", "标题"), ("text", "说明"))
                  if typed[name] is not None and typed[name] != getattr(slide, name)]
         if parts:
@@ -192,16 +192,15 @@ def _save_slide(i: int, key: str, version: int, base: str) -> None:
     """
     latest = stored_tour()
     ids = list(st.session_state.tour_ids[1])
+    typed = _typed(key)
     if latest.version != version:
         current = [s.model_dump_json() for s in latest.tour.slides]
         if base not in current:
-            typed = _typed(key)
             _stale(latest, f"其中第 {i + 1} 页也被修改，您对这一页的修改（标题「{typed['title']}」）", i)
             return
         i = current.index(base)
         ids = slide_keys(latest.tour)
         ids[i] = key  # the boxes just saved stay this slide's
-    typed = _typed(key)
     try:
         edited = update_slide(latest.tour, i, title=typed["title"], text=typed["text"], places=tuple(typed["places"]),
                               layers=tuple(typed["layers"]))
@@ -211,6 +210,10 @@ def _save_slide(i: int, key: str, version: int, base: str) -> None:
     _store(edited, ids, latest.version, key)
 
 
+#: The actions that move or remove a slide, as their buttons say.
+ACTIONS = {"up": "上移", "down": "下移", "delete": "删除本页"}
+
+
 def _restructure(action: str, i: int, key: str, version: int) -> None:
     """上移 / 下移 / 删除本页 (callback): only on the version this page shows, since positions may have changed."""
     latest = stored_tour()
@@ -218,17 +221,12 @@ def _restructure(action: str, i: int, key: str, version: int) -> None:
         _stale(latest, f"「{ACTIONS[action]}」", i)
         return
     ids = list(st.session_state.tour_ids[1])
-    if action == "up":
-        _store(move_slide(latest.tour, i, i - 1), moved(ids, i, i - 1), version, key)
-    elif action == "down":
-        _store(move_slide(latest.tour, i, i + 1), moved(ids, i, i + 1), version, key)
+    if action in ("up", "down"):
+        j = i - 1 if action == "up" else i + 1
+        _store(move_slide(latest.tour, i, j), moved(ids, i, j), version, key)
     else:
         st.session_state.tour_open.discard(key)
         _store(remove_slide(latest.tour, i), removed(ids, i), version)
-
-
-#: The actions that move or remove a slide, as their buttons say.
-ACTIONS = {"up": "上移", "down": "下移", "delete": "删除本页"}
 
 
 def _slide(tour: Tour, ids: list[str], i: int, options: dict[str, str], version: int) -> None:
