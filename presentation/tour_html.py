@@ -344,6 +344,7 @@ _SCRIPT = """
   function frame(i, animate) {
     const token = {};
     tour.moving = token;
+    size = mapEl.clientWidth + 'x' + mapEl.clientHeight;  // the size this frame fits
     const settle = function () { if (tour.moving === token) { tour.declutter(); tour.moving = false; } };
     const b = placesBounds(i);
     map.once('moveend', function () { setTimeout(settle, 50); });
@@ -379,11 +380,14 @@ _SCRIPT = """
   // the presenter zooms or pans: labels follow; the window or frame is resized: the slide is fitted again
   map.on('zoomend moveend', function () { if (!tour.moving) tour.declutter(); });
   map.on('dragstart', function () { tour.userMoved = true; });
-  let resizing = null;
+  map.on('zoomstart', function () { if (!tour.moving) tour.userMoved = true; });  // the presenter's own zoom
+  let resizing = null, size = '';
   new ResizeObserver(function () {
     clearTimeout(resizing);
     resizing = setTimeout(function () {
-      if (tour.index < 0) return;
+      const now = mapEl.clientWidth + 'x' + mapEl.clientHeight;
+      if (tour.index < 0 || now === size) return;  // the observer's first call or no real change: the view stays
+      size = now;
       tour.fitPanel();
       map.invalidateSize(false);
       if (!tour.userMoved) frame(tour.index, false); else tour.declutter();

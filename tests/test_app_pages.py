@@ -91,11 +91,13 @@ def test_tour_edits_are_kept_after_a_reload(start_app, page, tmp_path):
     url = start_app(tmp_path)
     page.goto(url + "/?mode=tour")
     first = load_tour(DEFAULT_TOUR).slides[0].title
-    page.get_by_text(f"1. {first}").click()
-    page.get_by_label("标题").first.fill("新的第一页标题")
-    page.get_by_label("标题").first.press("Enter")  # committed before the click (see bh.open_expander on re-mounts)
+    slide = page.locator('[data-testid="stExpander"]', has_text=f"1. {first}").first
+    bh.open_expander(page, slide)
+    box = slide.get_by_label("标题", exact=True)  # not 「新页标题」 below, which a closed slide would leave first
+    box.fill("新的第一页标题")
+    box.press("Enter")  # committed before the click
     bh._wait_idle(page)
-    page.get_by_role("button", name="保存修改").first.click()
+    slide.get_by_role("button", name="保存修改").click()
     try:
         page.wait_for_selector("text=1. 新的第一页标题", timeout=120_000)  # a cold app on a busy machine
     finally:

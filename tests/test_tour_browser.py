@@ -162,3 +162,20 @@ def test_zooming_in_shows_more_labels_and_still_none_overlap(offline_page, expor
             break
     assert after["pairs"] == [] and before["pairs"] == []
     assert len(urban & set(after["shown"])) > len(urban & set(before["shown"]))  # the dense centre opens up
+
+
+def test_a_resized_window_keeps_the_presenters_zoom_and_refits_an_untouched_slide(offline_page, exported):
+    page = offline_page
+    page.goto(exported.as_uri() + "#3")
+    _settled(page)
+    page.set_viewport_size({"width": 1366, "height": 768})  # the projector's resolution is switched
+    page.wait_for_function("() => !window.tour.moving && window.tour.placesInView()", timeout=15_000)
+    fitted = page.evaluate("window.tour.map.getZoom()")
+    page.evaluate("window.tour.map.setZoom(window.tour.map.getZoom() + 2, {animate: false})")  # the presenter zooms in
+    page.set_viewport_size({"width": 1600, "height": 900})
+    page.wait_for_timeout(1500)  # the resize is handled 100 ms after it settles
+    assert page.evaluate("window.tour.map.getZoom()") == fitted + 2  # not thrown back to the slide's frame
+    page.keyboard.press("ArrowRight")  # the next slide is framed again
+    page.wait_for_function("() => window.tour.index === 3")
+    _settled(page)
+    assert page.evaluate("window.tour.placesInView()")
