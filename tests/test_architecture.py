@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import ast
 import builtins
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from layers import warmup
 
 REPO = Path(__file__).resolve().parent.parent
 #: Each top-level package (and the app script) with its rank: a module may import only ranks at or below its own.
@@ -87,4 +92,18 @@ def test_the_app_script_only_routes():
     defined = [n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
     assert defined == [], f"streamlit_app.py defines {defined}: pages and logic belong in views/ and below"
     imported = {name for _, name in _imported(tree)}
-    assert imported <= {"streamlit", "views", "layers"}, imported  # layers: only the tile route the app serves
+    assert imported <= {"streamlit", "views", "layers"}, imported  # layers: the tile route and the import warm-up
+
+
+def test_the_warm_up_declares_no_component_before_the_server_runs():
+    """The warm-up runs while the server starts: a Streamlit component declared then is never registered, and the
+    map frame would answer 404. Importing everything it imports must leave streamlit_folium and the pages alone."""
+    code = ("import json, sys; from layers import warmup; warmup.start(); warmup.wait(); print(json.dumps(["
+            "sorted(m for m in sys.modules if m.split('.')[0] in ('views', 'streamlit_folium')),"
+            "[m for m in warmup.MODULES if m not in sys.modules]]))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    pages, not_imported = json.loads(out.stdout.strip().splitlines()[-1])
+    assert pages == []
+    assert not_imported == []  # a misspelt or broken module would be skipped silently
+    assert "layers.catalog" in warmup.MODULES  # the app's data layers are imported ahead too

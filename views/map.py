@@ -181,8 +181,8 @@ def _link_buttons(caption: str, links: list[tuple]) -> None:
 # ---- the sidebar
 
 
-def _sidebar(catalog: Catalog, plan: Plan) -> str:
-    """Every control of the map page, folded in groups so that the layer switches stay in reach; returns the 天地图 token."""
+def _sidebar(catalog: Catalog, plan: Plan) -> None:
+    """Every control of the map page, folded in groups so that the layer switches stay in reach."""
     st.markdown("#### 巢湖市制造业规划图")
     st.caption("《巢湖市冲刺“高质量千亿制造业”目标实施方案》")
     _search(catalog, plan)
@@ -194,10 +194,9 @@ def _sidebar(catalog: Catalog, plan: Plan) -> str:
     with st.expander("筛选" + ("（已筛选）" if filters.active() else ""), expanded=filters.active()):
         _filters(catalog, plan)
     with st.expander("底图"):
-        token = _basemap()
+        _basemap()
     with st.expander("我的数据"):
         _my_data(catalog)
-    return token
 
 
 def _search(catalog: Catalog, plan: Plan) -> None:
@@ -239,15 +238,20 @@ def _filters(catalog: Catalog, plan: Plan) -> None:
                      key=f"f_{key}", placeholder="请选择")
 
 
-def _basemap() -> str:
-    """The basemap choice; returns the 天地图 token to use (empty: no 天地图 tiles are requested)."""
+def _basemap() -> None:
+    """The basemap choice, and the 天地图 key box when a 天地图 basemap is chosen."""
     st.selectbox("底图", list(BASEMAPS), format_func=lambda b: BASEMAPS[b][0], key="basemap", placeholder="请选择")
-    token = settings.current().tianditu_token
     if st.session_state.basemap.startswith("tianditu"):
-        token = st.text_input("天地图密钥（tk）", value=token, type="password", help="可在环境变量 TIANDITU_TOKEN 中配置") or token
-        if not token:
+        st.text_input("天地图密钥（tk）", value=settings.current().tianditu_token, type="password", key="tianditu_tk",
+                      help="可在环境变量 TIANDITU_TOKEN 中配置")
+        if not _token():
             st.warning("天地图底图需要密钥；未填写时不加载底图。")
-    return token
+
+
+def _token() -> str:
+    """The 天地图 key to use: the one typed in the sidebar, else the settings' (empty: no 天地图 tiles are requested)."""
+    typed = st.session_state.get("tianditu_tk") if st.session_state.get("basemap", "none").startswith("tianditu") else ""
+    return typed or settings.current().tianditu_token
 
 
 def _my_data(catalog: Catalog) -> None:
@@ -373,10 +377,12 @@ def render() -> None:
     _init_state(catalog)
     layout.map_page_css()
     with st.sidebar:
-        token = _sidebar(catalog, plan)
-    vs = current_state()
+        controls = st.container()  # filled after the map: the map's frame reaches the browser first
+    vs = current_state()  # the controls' values are in the session before they are drawn
     only = matching_places(catalog, plan, vs.filters)
-    _map_and_panel(catalog, plan, token, only)
+    _map_and_panel(catalog, plan, _token(), only)
+    with controls:
+        _sidebar(catalog, plan)
     _downloads(catalog, plan, vs.town, only)
     table.render(catalog, only, on_zoom=_zoom_to)
     print_view.panel(catalog, plan, vs, only)  # 打印当前视图（专题制图）

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
-from sqlalchemy import Boolean, Column, DateTime, Float, Integer, MetaData, Table, Text, insert, text
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, MetaData, Table, Text, text
 from sqlalchemy.types import UserDefinedType
 
 from geo.crs import STORAGE
@@ -25,6 +25,8 @@ SRS_ID = 4490
 #: Bytes of the envelope after the 8-byte header, by the envelope indicator in the flags (GeoPackage 2.1.3).
 _ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _BATCH = 20_000
+#: How SQLAlchemy's SQLite dialect stores a DATETIME (rows go to the driver directly, so this is done here).
+_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class GpkgGeometry(UserDefinedType):
@@ -83,8 +85,10 @@ def _python(values: pd.Series) -> list:
     """Plain Python values for the driver, missing as None."""
     if pd.api.types.is_datetime64_any_dtype(values):
         values = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values
-        return [None if pd.isna(v) else v.to_pydatetime() for v in values]
-    arr = values.astype(object).to_numpy()
+        return [None if pd.isna(v) else v.to_pydatetime().strftime(_DATETIME) for v in values]
+    if values.dtype != object:  # typed columns: pandas gives Python values, missing ones become None
+        return values.astype(object).where(values.notna(), None).tolist()
+    arr = values.to_numpy()
     return [None if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else
             (v.item() if isinstance(v, np.generic) else v) for v in arr]
 
@@ -106,11 +110,13 @@ def write_table(conn, table: str, stored: gpd.GeoDataFrame) -> None:
                      Column("geom", GpkgGeometry()), *[Column(c, _sql_type(stored[c])) for c in values])
     sa_table.create(conn)
     ensure_srs(conn)
-    blobs = encode(np.asarray(geoms))
-    columns = {"fid": stored["fid"].astype(int).tolist(), "geom": blobs, **{c: _python(stored[c]) for c in values}}
-    rows = [dict(zip(columns, vals)) for vals in zip(*columns.values())]
-    for start in range(0, len(rows), _BATCH):
-        conn.execute(insert(sa_table), rows[start:start + _BATCH])
+    columns = [stored["fid"].astype(int).tolist(), encode(np.asarray(geoms)), *(_python(stored[c]) for c in values)]
+    rows = list(zip(*columns))
+    q = conn.dialect.identifier_preparer.quote
+    names = ", ".join(q(c) for c in ["fid", "geom", *values])
+    sql = f"INSERT INTO {q(table)} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    for start in range(0, len(rows), _BATCH):  # tuples straight to the driver: no per-row statement compiling
+        conn.exec_driver_sql(sql, rows[start:start + _BATCH])
     minx, miny, maxx, maxy = stored.total_bounds if len(stored) else (None,) * 4
     conn.execute(text("INSERT INTO gpkg_contents (table_name, data_type, identifier, min_x, min_y, max_x, max_y, srs_id) "
                       "VALUES (:t, 'features', :t, :a, :b, :c, :d, :s)"),
@@ -138,8 +144,12 @@ def read_table(conn, table: str) -> gpd.GeoDataFrame:
     q = conn.dialect.identifier_preparer.quote
     columns, pk, geom_col = _columns(conn, table)
     order = f" ORDER BY {q(pk)}" if pk else ""
-    rows = conn.exec_driver_sql(f"SELECT {', '.join(q(c) for c, _ in columns)} FROM {q(table)}{order}").all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=[c for c, _ in columns])
+    cursor = conn.connection.cursor()  # the driver's own tuples, in this connection's transaction
+    try:
+        cursor.execute(f"SELECT {', '.join(q(c) for c, _ in columns)} FROM {q(table)}{order}")
+        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=[c for c, _ in columns])
+    finally:
+        cursor.close()
     for name, kind in columns:
         if name in (geom_col, pk):
             continue
