@@ -319,15 +319,20 @@ function chaohuClient(map, cfg) {
     if (!items.length) { return; }
     if (!items[0].w) { measure(); }
     var size = map.getSize(), zoom = map.getZoom(), origin = map._getMapPanePos();
-    var placed = obstacles().concat(markers()).map(boxQuad), shown = [];
+    var placed = obstacles().map(boxQuad), marks = markers().map(boxQuad), shown = [];
+    var clear = function (q, boxes) { return !boxes.some(function (b) { return overlap(b, q, 2); }); };
     items.forEach(function (it) {
       var spot = null;
       if (zoom >= (it.z || 0) && it.w) {
         var cands = candidates(it);
-        for (var i = 0; i < cands.length && !spot; i++) {
-          var c = cands[i];
-          if (inside(c.q, size) && !placed.some(function (q) { return overlap(q, c.q, 2); })) { spot = c; }
-        }
+        // a label keeps off the place markers; an area's name may lie over markers inside it when nothing else is
+        // free (a platform full of projects keeps its name at the city view; labels let clicks through)
+        (it.k === 'area' ? [marks, []] : [marks]).forEach(function (under) {
+          for (var i = 0; i < cands.length && !spot; i++) {
+            var c = cands[i];
+            if (inside(c.q, size) && clear(c.q, placed) && clear(c.q, under)) { spot = c; }
+          }
+        });
       }
       if (!spot) { it.el.style.display = 'none'; it.q = null; return; }
       placed.push(spot.q);

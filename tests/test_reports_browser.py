@@ -95,6 +95,7 @@ def test_exported_city_map_labels_never_overlap_and_more_appear_when_zooming_in(
         assert first["pairs"] == [] and first["under"] == []
         assert len(first["names"]) >= 12, first["names"]  # the city view names the platforms' small towns and the towns
         assert {"中垾体育小镇", "槐林渔乐小镇"} <= set(first["names"])  # 特色小镇 are named at the city view
+        assert {"巢湖半岛科学城", "柘皋产业新城", "居巢经开区"} <= set(first["names"])  # and the platforms
         page.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map);
                                  m.setZoomAround(L.latLng(31.60, 117.86), m.getZoom() + 2, {animate: false}); }""")
         page.wait_for_timeout(500)
