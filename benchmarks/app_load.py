@@ -260,6 +260,17 @@ async def idle(page) -> None:
 ADDED = re.compile(r"已添加「(.+?)」(\d+) 个要素")
 
 
+async def open_my_data(page) -> None:
+    """Unfold the sidebar's 我的数据 group (folded by default), again if Streamlit re-mounted it just after a first run."""
+    group = page.locator('[data-testid="stSidebar"] details', has=page.locator("summary", has_text="我的数据")).first
+    await group.wait_for(timeout=RENDER_TIMEOUT * 1000)
+    for _ in range(10):
+        if await group.get_attribute("open") is not None:
+            return
+        await group.locator("summary").click()
+        await page.wait_for_timeout(1500)
+
+
 async def uploader(index: int, browser, url: str, until: float, figures: Figures, folder: Path) -> None:
     """Log in as 上传N in Chromium and add files through the form until the deadline."""
     import browser as bh
@@ -277,6 +288,7 @@ async def uploader(index: int, browser, url: str, until: float, figures: Figures
             if time.monotonic() >= until:
                 break
             tag = f"u{index}-{i}"
+            await open_my_data(page)
             report = page.locator(".upload-report")
             before = await report.inner_text() if await report.count() else ""
             chips = page.locator('[data-testid="stFileChip"]')
