@@ -55,13 +55,19 @@ def sidebar(page) -> str:
     return page.inner_text('[data-testid="stSidebar"]')
 
 
+def page_switch(page):
+    """The sidebar's page switch (by its label 页面: a stale copy left by a run being replaced has none)."""
+    return page.locator('[data-testid="stSidebar"]').get_by_role("radiogroup", name="页面")
+
+
 def pages_offered(page) -> list[str]:
-    return page.locator('[data-testid="stSidebar"] [role="radiogroup"] label').all_inner_texts()
+    return page_switch(page).locator("label").all_inner_texts()
 
 
 def go(page, name: str):
     """Switch page with the sidebar's page switch (the login lives in this browser tab's session)."""
-    page.locator('[data-testid="stSidebar"] [role="radiogroup"] label').filter(has_text=name).click()
+    bh._wait_idle(page)  # the last action's run has finished drawing
+    page_switch(page).locator("label").filter(has_text=name).click()
     bh._wait_idle(page)
 
 
