@@ -6,7 +6,6 @@ Run: python benchmarks/app_render.py   (starts the app on a free port, drives he
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import tempfile
 import time
@@ -17,7 +16,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
 import browser as bh  # noqa: E402
-from layers.assets import materialise_vendor  # noqa: E402
+from benchmarks.pages import page_dir  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 
@@ -70,12 +69,8 @@ def _visits(app: Path, env: dict | None = None, cwd: Path = REPO) -> dict:
 def main() -> None:
     """The naive page (benchmarks/naive_map_app.py) and the app, one after the other, and naive/ours ratios."""
     with tempfile.TemporaryDirectory(prefix="naive-map-") as tmp:  # a page of its own, with its static/ and config
-        root = Path(tmp)
-        shutil.copy(REPO / "benchmarks" / "naive_map_app.py", root / "naive_map_app.py")
-        materialise_vendor(root / "static")
-        (root / ".streamlit").mkdir()
-        shutil.copy(REPO / ".streamlit" / "config.toml", root / ".streamlit" / "config.toml")
-        naive = _visits(root / "naive_map_app.py", {"BENCH_REPO": str(REPO)}, cwd=root)
+        naive_app = page_dir(REPO / "benchmarks" / "naive_map_app.py", Path(tmp))
+        naive = _visits(naive_app, {"BENCH_REPO": str(REPO)}, cwd=Path(tmp))
     ours = _visits(REPO / "streamlit_app.py")
     ratios = {run: {k: round(naive[run][k] / ours[run][k], 1) if ours[run][k] else None for k in ours[run]}
               for run in ours}

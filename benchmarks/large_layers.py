@@ -45,8 +45,8 @@ import numpy as np  # noqa: E402
 import shapely  # noqa: E402
 
 import browser as bh  # noqa: E402
+from benchmarks.pages import page_dir  # noqa: E402
 from benchmarks.synthetic import land, parcels, points  # noqa: E402
-from layers.assets import materialise_vendor  # noqa: E402
 from layers.large import TILES_DRAWN_JS  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -463,10 +463,7 @@ def main(argv=None):
 
     area = land()
     root = Path(tempfile.mkdtemp(prefix="large-layers-"))
-    shutil.copy(HERE / "bench_app.py", root / "bench_app.py")
-    materialise_vendor(root / "static")
-    (root / ".streamlit").mkdir()
-    shutil.copy(REPO / ".streamlit" / "config.toml", root / ".streamlit" / "config.toml")
+    page_dir(HERE / "bench_app.py", root)
     stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     load_before = os.getloadavg()[0]
