@@ -373,7 +373,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import browser as bh
-    from loaders.store.postgis import PostgisStore
+    from store.postgis import PostgisStore
     from pgcluster import PgCluster
 
     places = plan_places()

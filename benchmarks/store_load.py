@@ -42,7 +42,7 @@ def layer(tag: str, n: int = FEATURES):
 
 def writer(where: str, index: int, until: float, out) -> None:
     """Upload layers named 上传 until the deadline; report (tag, name told, features) and errors."""
-    from loaders.store import open_target
+    from store import open_target
 
     store = open_target(where)
     told, errors, i = [], [], 0
@@ -59,7 +59,7 @@ def writer(where: str, index: int, until: float, out) -> None:
 
 def reader_process(where: str, index: int, until: float, out) -> None:
     """THREADS_PER_READER threads each listing the layers and reading a random one, timed, until the deadline."""
-    from loaders.store import open_target
+    from store import open_target
 
     store = open_target(where)
     latencies, errors, lock = [], [], threading.Lock()
@@ -90,7 +90,7 @@ def reader_process(where: str, index: int, until: float, out) -> None:
 
 def run(where: str, seconds: float) -> dict:
     """One engine under load; its figures."""
-    from loaders.store import open_target
+    from store import open_target
 
     store = open_target(where)
     for i in range(5):  # something to read from the start

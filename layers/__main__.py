@@ -12,9 +12,9 @@ from core.errors import ChaohuError, user_message
 from core.formatting import accuracy_label, blank
 from core.settings import REPO
 from layers.catalog import DATA_DIR, Catalog, load_catalog
-from loaders.corrections import plan_place
-from loaders.store.base import local_iso
-from loaders.store.corrections import entry_geojson
+from corrections.checks import plan_place
+from core.clock import local_iso
+from store.corrections import entry_geojson
 
 
 def layer_rows() -> list[dict]:

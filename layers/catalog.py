@@ -24,7 +24,7 @@ from geo.measure import MU_PER_KM2, area_km2, area_mu, length_km
 from layers.userlayers import start_tiles, user_layers
 from loaders import base
 from loaders.enterprises import load_enterprises
-from loaders.correction_overlay import MARK, Corrections
+from corrections.overlay import MARK, Corrections
 from loaders.errors import LoadError
 from loaders.places import load_place_links, load_places_yaml
 
@@ -240,7 +240,7 @@ def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True, store=None) 
     places = load_places_yaml()
     corrections = Corrections()
     if workspace:
-        from loaders.store import open_store
+        from store import open_store
 
         try:
             corrections = Corrections.from_store(store or open_store())

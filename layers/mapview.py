@@ -19,7 +19,7 @@ from core.declarations import ACCURACY, GROUPS, LAYERS, LayerSpec, by_role
 from core.formatting import accuracy_dash, accuracy_label, blank, esc, map_note, requirement_text
 from geo.chinacoords import to_gcj02
 from geo.crs import WEB
-from loaders.correction_overlay import MARK
+from corrections.overlay import MARK
 
 CENTER = (31.60, 117.75)  # lat, lon: the middle of 巢湖市
 DEFAULT_ZOOM = 10

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from core.declarations import BY_ID, LAYERS
 from layers.catalog import Catalog
-from loaders.correction_overlay import MARK
+from corrections.overlay import MARK
 
 #: Plan targets (measures.yaml target id) → the features they count: (layer id, status or "" for all), as declared.
 MEASURED_BESIDE = {target: (spec.id, status) for spec in LAYERS for target, status in spec.counted_by.items()}

@@ -14,7 +14,7 @@ import threading
 #: Imported ahead: libraries and the layers below the pages. Never views/ — a Streamlit component declared
 #: before the server runs is never registered (its frame then gets 404).
 MODULES = ("pandas", "geopandas", "pyproj", "sqlalchemy", "folium", "folium.plugins", "pypinyin", "openpyxl",
-           "matplotlib.backends.backend_pdf", "mapbox_vector_tile", "loaders.store", "loaders.plan", "layers.catalog",
+           "matplotlib.backends.backend_pdf", "mapbox_vector_tile", "store", "loaders.plan", "layers.catalog",
            "layers.mapview", "layers.large", "layers.query")
 #: Longest a page waits for the warm-up (it then imports what is left itself).
 WAIT_S = 60.0

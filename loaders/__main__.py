@@ -1,5 +1,5 @@
 """Command line: `python -m loaders inspect PATH`, `… convert PATH OUT`, and the store's `… workspace …` / `… accounts …`
-(loaders/store/cli.py); exit 2 with one Chinese message on bad input."""
+(store/cli.py); exit 2 with one Chinese message on bad input."""
 
 from __future__ import annotations
 
@@ -9,32 +9,14 @@ import sys
 import warnings
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
-import pyogrio
 
 from core.errors import ChaohuError
-from core.settings import SHAPEFILE_DIR as SHIPPED_DIR
-from geo.crs import STORAGE
 from loaders.coordsource import NAMES
 from loaders.datum import DatumShift
 from loaders.errors import LoadError
 from loaders.files import DEFAULT_MAX_BYTES, ReadResult, read_any
+from loaders.shipped import shipped_points
 from loaders.writing import write_layers
-
-
-def shipped_points(directory: Path = SHIPPED_DIR) -> gpd.GeoSeries | None:
-    """Every point of the shipped layers (EPSG:4490): the known features the GCJ-02 check compares against."""
-    parts = []
-    for shp in sorted(directory.glob("*.shp")):
-        try:
-            gdf = pyogrio.read_dataframe(shp, encoding="UTF-8", columns=[])
-        except Exception:
-            continue
-        points = gdf[gdf.geom_type == "Point"]
-        if len(points):
-            parts.append(points.to_crs(STORAGE).geometry)
-    return gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs=STORAGE) if parts else None
 
 
 def text_bar(fraction: float, message: str) -> None:
@@ -74,8 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--quiet", action="store_true", help="不显示进度条")
         if name == "inspect":
             cmd.add_argument("--json", action="store_true", help="以 JSON 输出")
-    from loaders import correction_cli
-    from loaders.store.cli import add_commands
+    from corrections import cli as correction_cli
+    from store.cli import add_commands
 
     add_commands(sub)
     correction_cli.add_commands(sub)
@@ -87,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     warnings.simplefilter("ignore")
     if args.command in ("workspace", "accounts", "adopt", "corrections"):
-        from loaders import correction_cli
-        from loaders.store.cli import default_user, run
+        from corrections import cli as correction_cli
+        from store.cli import default_user, run
 
         try:
             if args.command in ("adopt", "corrections"):

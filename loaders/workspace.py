@@ -1,7 +1,7 @@
-"""The planner's own layers: a thin facade over the shared store (``loaders.store``), plus loose files in `<workspace>/layers/`.
+"""The planner's own layers: a thin facade over the shared store (``store``), plus loose files in `<workspace>/layers/`.
 
 Kept for the callers written before the store existed (the app's upload and layer list, layers/userlayers.py);
-new code uses ``loaders.store.open_store()`` directly.
+new code uses ``store.open_store()`` directly.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import geopandas as gpd
 from core import settings
 from loaders.errors import LoadError
 from loaders.files import read_any
-from loaders.store import LOCAL_USER, open_store
+from store import LOCAL_USER, open_store
 
 SUFFIXES = (".geojson", ".gpkg", ".shp")
 

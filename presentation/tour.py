@@ -20,8 +20,8 @@ from core.formatting import number, value_text
 from core.progress import NOT_REPORTED
 from layers.query import Filters, matching_places
 from loaders.plan import Deadline, Measure, Plan, target_phrase
-from loaders.progress.load import load_board
-from loaders.store import LOCAL_USER, open_store
+from tracking.load import load_board
+from store import LOCAL_USER, open_store
 
 #: The shipped default tour; the office's edited tour is the store's document `TOUR_DOCUMENT`.
 DEFAULT_TOUR = settings.PLAN_DIR / "tour.yaml"

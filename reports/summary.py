@@ -18,7 +18,7 @@ from core.declarations import LAYERS, UNSURE, LayerSpec
 from core.formatting import accuracy_label, measure_key, requirement_text
 from layers.catalog import Catalog
 from layers.measured import measured_beside
-from loaders.correction_overlay import MARK
+from corrections.overlay import MARK
 from loaders.plan import Measure, Plan
 
 CITY = "巢湖市"

@@ -19,4 +19,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 python3 -m ruff check .
+lint-imports
 exec python3 -m pytest "$@"

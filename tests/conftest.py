@@ -102,8 +102,8 @@ def pg_cluster():
 @pytest.fixture(params=["gpkg", "postgis"])
 def store(request, tmp_path):
     """An empty store on each engine: a GeoPackage in tmp_path, a fresh PostGIS database."""
-    from loaders.store.gpkg import GpkgStore
-    from loaders.store.postgis import PostgisStore
+    from store.gpkg import GpkgStore
+    from store.postgis import PostgisStore
 
     if request.param == "gpkg":
         st = GpkgStore(tmp_path / "workspace.gpkg")

@@ -18,8 +18,8 @@ import pytest
 from shapely.geometry import Point
 
 import browser as bh
-from loaders.store.gpkg import GpkgStore
-from loaders.store.postgis import PostgisStore
+from store.gpkg import GpkgStore
+from store.postgis import PostgisStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 #: Points in the large upload: enough that writing it into the store takes seconds on this machine.

@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 import browser as bh
-from loaders.store.gpkg import GpkgStore
+from store.gpkg import GpkgStore
 from presentation.tour import DEFAULT_TOUR, load_tour, tour_from_yaml
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -12,7 +12,7 @@ from presentation.tour import DEFAULT_TOUR, load_tour, tour_from_yaml
 
 def saved_tour(workspace):
     """The tour the app saved in the store of its workspace (the GeoPackage); None before the first save."""
-    from loaders.store.gpkg import GpkgStore
+    from store.gpkg import GpkgStore
 
     if not (workspace / "workspace.gpkg").exists():
         return None

@@ -14,13 +14,13 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPoint, Point, box
 
-from loaders import corrections as c
-from loaders.correction_share import export_gpkg, import_gpkg
+from corrections import checks as c
+from corrections.share import export_gpkg, import_gpkg
 from loaders.places import load_places_yaml
-from loaders.store import ConflictError, StoreError
-from loaders.store.gpkg import GpkgStore
-from loaders.store.migrate import migrate
-from loaders.store.postgis import PostgisStore
+from store import ConflictError, StoreError
+from store.gpkg import GpkgStore
+from store.migrate import migrate
+from store.postgis import PostgisStore
 
 REPO = Path(__file__).resolve().parent.parent
 CITY = gpd.read_file(REPO / "data/shapefiles/city_boundary.shp").query("is_city == 1").to_crs("EPSG:4548").geometry.iloc[0]
@@ -192,7 +192,7 @@ def test_moving_a_workspace_to_postgis_carries_its_corrections(tmp_path, pg_clus
 def _entry(place_id: str, layer: str, geometry, uid: str = "u1", action: str = "correct", reverts=None):
     from datetime import datetime
 
-    from loaders.store.corrections import CorrectionEntry
+    from store.corrections import CorrectionEntry
 
     return CorrectionEntry(id=1, uid=uid, place_id=place_id, layer=layer, action=action, geometry=geometry,
                            accuracy="located", source="管委会图", source_date="2025", before_geometry=None,
@@ -203,7 +203,7 @@ def _entry(place_id: str, layer: str, geometry, uid: str = "u1", action: str = "
 def test_the_overlay_changes_copies_rederives_a_parent_and_reports_a_vanished_place():
     from core.declarations import LAYERS
     from loaders.base import read_layer
-    from loaders.correction_overlay import Corrections
+    from corrections.overlay import Corrections
 
     frames = {s.id: read_layer(s) for s in LAYERS}
     places = load_places_yaml()

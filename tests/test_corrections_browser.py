@@ -9,7 +9,7 @@ from shapely.geometry import Polygon
 
 import browser as bh
 from core.formatting import accuracy_label
-from loaders.store.gpkg import GpkgStore
+from store.gpkg import GpkgStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PLACE, NAME = "ip_jinjiang", "锦江产业园"

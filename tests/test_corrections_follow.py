@@ -18,7 +18,7 @@ from core.declarations import BY_ID
 from layers.catalog import load_catalog
 from layers.mapview import MapClient, build_map, feature_collection
 from layers.measured import measured_beside
-from loaders.corrections import adopt_file, revert
+from corrections.checks import adopt_file, revert
 from presentation.tour import load_tour
 from presentation.tour_html import tour_html
 from reports.export import export_town

@@ -11,8 +11,8 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 from loaders.errors import LoadError
-from loaders.store import ConflictError, StoreError
-from loaders.store.base import RECYCLE_DAYS
+from store import ConflictError, StoreError
+from store.base import RECYCLE_DAYS
 
 
 def towns(tag: str = "a") -> gpd.GeoDataFrame:
@@ -158,7 +158,7 @@ def test_polygons_and_mixed_geometries_round_trip(store):
 
 
 def test_an_old_workspace_geopackage_is_adopted_as_it_is(tmp_path):
-    from loaders.store.gpkg import GpkgStore
+    from store.gpkg import GpkgStore
 
     path = tmp_path / "workspace.gpkg"
     pyogrio.write_dataframe(towns("legacy"), path, layer="我的点位", driver="GPKG")  # as the old Workspace wrote it
@@ -187,7 +187,7 @@ def test_value_types_round_trip(store):
 
 
 def test_the_geopackage_stays_a_geopackage_that_gdal_reads(tmp_path):
-    from loaders.store.gpkg import GpkgStore
+    from store.gpkg import GpkgStore
 
     store = GpkgStore(tmp_path / "w.gpkg")
     info = store.add_layer("点位", towns(), "张三")

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from core import roles
-from loaders.store import LoginError, StoreError
-from loaders.store import schema as t
-from loaders.store.accounts import FAILURE_WINDOW, MAX_ACCOUNT_FAILURES, MAX_CLIENT_FAILURES, SESSION_HOURS
+from store import LoginError, StoreError
+from store import schema as t
+from store.accounts import FAILURE_WINDOW, MAX_ACCOUNT_FAILURES, MAX_CLIENT_FAILURES, SESSION_HOURS
 
 
 def test_without_accounts_the_store_runs_open(store):

@@ -13,9 +13,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from loaders.store.gpkg import GpkgStore
-from loaders.store.migrate import migrate
-from loaders.store.postgis import PostgisStore
+from store.gpkg import GpkgStore
+from store.migrate import migrate
+from store.postgis import PostgisStore
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -135,7 +135,7 @@ def test_migrate_from_geopackage_to_postgis_keeps_everything(tmp_path, pg_cluste
 
 
 def test_migrate_refuses_a_target_that_holds_data(tmp_path, pg_cluster):
-    from loaders.store import StoreError
+    from store import StoreError
 
     source = filled_gpkg(tmp_path / "workspace.gpkg")
     target = PostgisStore(pg_cluster.new_database())

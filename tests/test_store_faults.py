@@ -19,9 +19,9 @@ import pytest
 from shapely.geometry import Point
 
 from loaders.errors import LoadError
-from loaders.store import StoreUnavailable
-from loaders.store.gpkg import GpkgStore
-from loaders.store.postgis import PostgisStore
+from store import StoreUnavailable
+from store.gpkg import GpkgStore
+from store.postgis import PostgisStore
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -67,7 +67,7 @@ RACER = textwrap.dedent("""
     sys.path.insert(0, {repo!r})
     import geopandas as gpd
     from shapely.geometry import Point
-    from loaders.store import StoreError, open_target
+    from store import StoreError, open_target
     p, rounds, go = {p}, {rounds}, {go!r}
     store = open_target({where!r})
     def small(tag, n):
@@ -132,7 +132,7 @@ WRITER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {repo!r})
     import geopandas as gpd
-    from loaders.store import open_target
+    from store import open_target
     n = {n}
     big = gpd.GeoDataFrame({{"名称": ["点"] * n}}, geometry=gpd.points_from_xy([117.8] * n, [31.6] * n), crs="EPSG:4490")
     store = open_target({where!r})

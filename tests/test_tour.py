@@ -108,7 +108,7 @@ def test_deadline_slide_lists_every_deadline_under_its_lead_unit(tour, plan, cat
 @pytest.fixture(params=["gpkg", "postgis"])
 def office(request, tmp_path, monkeypatch):
     """The settings point at an empty store: the workspace GeoPackage, or a fresh PostGIS database."""
-    from loaders.store import forget_stores
+    from store import forget_stores
 
     monkeypatch.setenv("CHAOHU_WORKSPACE", str(tmp_path))
     if request.param == "postgis":
@@ -133,7 +133,7 @@ def test_edited_tour_is_kept_in_the_store(office, tour):
 
 
 def test_two_editors_never_overwrite_each_other(office, tour):
-    from loaders.store import ConflictError, open_store
+    from store import ConflictError, open_store
 
     first, second = stored_tour(), stored_tour()  # both open the editor at version 0
     store_tour(update_slide(first.tour, 0, title="甲的标题"), "甲", expected_version=first.version)

@@ -13,10 +13,10 @@ import pytest
 
 import browser as bh
 from core.progress import CATEGORY_COLORS, DONE, NOT_REPORTED
-from loaders.progress.dates import today
-from loaders.progress.records import ProgressInput
-from loaders.progress.workbook import COLUMNS, HEADER_ROW, SHEET
-from loaders.store.gpkg import GpkgStore
+from core.clock import today
+from tracking.records import ProgressInput
+from tracking.workbook import COLUMNS, HEADER_ROW, SHEET
+from store.gpkg import GpkgStore
 from tracking.service import Tracking
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -11,11 +11,11 @@ import pytest
 from core.progress import CATEGORY_COLORS, DONE, NO_ITEMS, NOT_REPORTED, OVERDUE
 from loaders.places import load_place_links, load_places_yaml
 from loaders.plan import DUE_PHRASES
-from loaders.progress.board import Board, place_category
-from loaders.progress.dates import check_year, due_date, due_text, month_bounds
-from loaders.progress.errors import ProgressError
-from loaders.progress.items import NO_LEAD, derive_items
-from loaders.progress.records import ProgressRecord, problems_of
+from tracking.board import Board, place_category
+from tracking.dates import check_year, due_date, due_text, month_bounds
+from tracking.errors import ProgressError
+from tracking.items import NO_LEAD, derive_items
+from tracking.records import ProgressRecord, problems_of
 
 TODAY = date(2026, 11, 26)
 

@@ -16,14 +16,14 @@ import openpyxl
 import pytest
 
 from core.progress import NOT_REPORTED
-from loaders.progress.board import COUNT_KEYS
-from loaders.progress.dates import today
-from loaders.progress.records import ProgressInput
-from loaders.progress.workbook import COLUMNS, HEADER_ROW, SHEET
-from loaders.store import forget_stores
-from loaders.store.gpkg import GpkgStore
-from reports.progress.bulletin import make_bulletin
-from reports.progress.bulletin_xlsx import workbook as bulletin_workbook
+from tracking.board import COUNT_KEYS
+from core.clock import today
+from tracking.records import ProgressInput
+from tracking.workbook import COLUMNS, HEADER_ROW, SHEET
+from store import forget_stores
+from store.gpkg import GpkgStore
+from tracking.bulletin import make_bulletin
+from tracking.bulletin_xlsx import workbook as bulletin_workbook
 from tracking.service import Tracking
 
 REPO = Path(__file__).resolve().parent.parent

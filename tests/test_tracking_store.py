@@ -9,10 +9,10 @@ import pytest
 
 from core import roles
 from core.progress import YEAR_SETTING
-from loaders.progress.errors import ProgressError
-from loaders.progress.load import load_board, plan_year, set_plan_year
-from loaders.progress.records import ProgressInput
-from loaders.store import StoreError
+from tracking.errors import ProgressError
+from tracking.load import load_board, plan_year, set_plan_year
+from tracking.records import ProgressInput
+from store import StoreError
 
 
 def report(item_id: str = "4.2-t3", status: str = "推进中", value=12.3, on=date(2026, 11, 20), note="") -> ProgressInput:
@@ -76,9 +76,9 @@ def test_the_plan_year_is_a_setting_only_an_administrator_changes(store):
 
 @pytest.mark.slow
 def test_migrating_the_workspace_to_postgis_keeps_progress_and_withdrawals(tmp_path, pg_cluster, plan):
-    from loaders.store.gpkg import GpkgStore
-    from loaders.store.migrate import migrate
-    from loaders.store.postgis import PostgisStore
+    from store.gpkg import GpkgStore
+    from store.migrate import migrate
+    from store.postgis import PostgisStore
 
     source = GpkgStore(tmp_path / "ws.gpkg")
     kept = source.add_progress([report()], "市半岛建设办", "张三")

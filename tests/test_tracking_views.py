@@ -13,9 +13,9 @@ from core.declarations import BY_ID
 from core.progress import CATEGORY_COLORS, DONE, NO_ITEMS, NOT_REPORTED
 from layers.mapview import MapClient, feature_collection, legend_html
 from layers.progressmap import progress_map
-from loaders.progress.board import Board
-from loaders.progress.load import plan_items
-from loaders.progress.records import ProgressRecord
+from tracking.board import Board
+from tracking.load import plan_items
+from tracking.records import ProgressRecord
 from presentation.tour import Slide, Tour, TourError, resolve_figure
 from presentation.tour_html import tour_html
 from reports.summary import summarize

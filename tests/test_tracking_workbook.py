@@ -11,10 +11,10 @@ import pytest
 
 from core import roles
 from core.progress import STATUSES
-from loaders.progress.dates import today
-from loaders.progress.errors import ProgressError
-from loaders.progress.workbook import COLUMNS, HEADER_ROW, MARKER_SHEET, SHEET
-from loaders.store import forget_stores
+from core.clock import today
+from tracking.errors import ProgressError
+from tracking.workbook import COLUMNS, HEADER_ROW, MARKER_SHEET, SHEET
+from store import forget_stores
 from tracking.__main__ import main
 from tracking.service import Tracking
 

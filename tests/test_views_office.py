@@ -9,7 +9,7 @@ import geopandas as gpd
 from shapely.geometry import Point
 
 from core import roles
-from loaders.store.base import ChangeRecord
+from store.base import ChangeRecord
 from views import PAGES, allowed_pages
 from views.admin import parse_value
 from views.changes import delta_text, log_table, undo_permission, utc_bounds
@@ -61,7 +61,7 @@ def test_names_from_files_are_escaped_in_the_log():
 
 
 def test_a_layer_says_who_added_it_when_and_from_which_file(tmp_path):
-    from loaders.store.gpkg import GpkgStore
+    from store.gpkg import GpkgStore
 
     store = GpkgStore(tmp_path / "workspace.gpkg")
     try:

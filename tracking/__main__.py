@@ -15,8 +15,8 @@ from pathlib import Path
 from core import roles
 from core.errors import ChaohuError
 from core.progress import YEAR_LABEL
-from loaders.store.base import local_text
-from loaders.store.cli import default_user
+from core.clock import local_text
+from store.cli import default_user
 from tracking.service import REPORT_FORMATS, Tracking
 
 #: The command line runs with the machine's access to the store: every permission (as the app with no accounts).

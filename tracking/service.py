@@ -11,17 +11,17 @@ from pathlib import Path
 
 from core import roles
 from loaders.plan import Plan, load_plan
-from loaders.progress.board import Board
-from loaders.progress.dates import today
-from loaders.progress.errors import ProgressError
-from loaders.progress.items import TrackItems
-from loaders.progress.load import load_board, plan_items, set_plan_year
-from loaders.progress.workbook import FilledWorkbook, read_workbook
-from loaders.store import open_store
-from loaders.store.base import Store
-from loaders.store.progress import ProgressBatch
-from reports.progress import bulletin_xlsx, template
-from reports.progress.bulletin import Bulletin, make_bulletin
+from tracking.board import Board
+from core.clock import today
+from tracking.errors import ProgressError
+from tracking.items import TrackItems
+from tracking.load import load_board, plan_items, set_plan_year
+from tracking.workbook import FilledWorkbook, read_workbook
+from store import open_store
+from store.base import Store
+from store.progress import ProgressBatch
+from tracking import bulletin_xlsx, template
+from tracking.bulletin import Bulletin, make_bulletin
 
 #: 通报 formats → (Chinese label, MIME type).
 REPORT_FORMATS = {"xlsx": ("Excel", template.XLSX_MIME), "pdf": ("PDF", "application/pdf")}
@@ -112,7 +112,7 @@ class Tracking:
         if fmt == "xlsx":
             return name, bulletin_xlsx.xlsx_bytes(bulletin), REPORT_FORMATS[fmt][1]
         from layers.catalog import load_catalog
-        from reports.progress.bulletin_pdf import pdf_bytes
+        from tracking.bulletin_pdf import pdf_bytes
 
         return name, pdf_bytes(bulletin, catalog or load_catalog()), REPORT_FORMATS[fmt][1]
 

@@ -14,7 +14,7 @@ import streamlit as st
 from core import roles
 from core.errors import ChaohuError
 from core.formatting import esc
-from loaders.store.base import local_text
+from core.clock import local_text
 from views import login, resources
 
 ROLES = list(roles.ROLE_NAMES)

@@ -14,8 +14,9 @@ import streamlit as st
 from core import roles
 from core.errors import ChaohuError
 from core.formatting import esc
-from loaders.store.base import BEIJING, RECYCLE_DAYS, ChangeRecord, LayerInfo, local_text
-from loaders.store.labels import DOCUMENT_NAMES, KINDS
+from core.clock import BEIJING, local_text
+from store.base import RECYCLE_DAYS, ChangeRecord, LayerInfo
+from store.labels import DOCUMENT_NAMES, KINDS
 from views import login, resources
 
 #: How many log lines the page shows at most (newest first).

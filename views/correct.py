@@ -27,9 +27,9 @@ from layers import assets
 from layers.catalog import Catalog
 from layers.editmap import edit_map
 from layers.userlayers import NAME_COLUMNS
-from loaders.corrections import CHOICES, DRAWN, EDITED, CorrectionError, check_inside, correct, geometry_from_drawings, \
+from corrections.checks import CHOICES, DRAWN, EDITED, CorrectionError, check_inside, correct, geometry_from_drawings, \
     pick_feature, plan_place, revert, shaped, size_words
-from loaders.store import open_store
+from store import open_store
 from views import login, resources
 from views.correction_panel import correction_html
 from views.panel import PANEL_CSS
@@ -124,7 +124,7 @@ def _to_map(catalog: Catalog, place_id: str) -> None:
 
 def _share() -> None:
     """Export every correction as one GeoPackage; import another installation's, conflicts listed and not written."""
-    from loaders.correction_share import export_gpkg, import_gpkg
+    from corrections.share import export_gpkg, import_gpkg
 
     with st.expander("共享校正记录：导出 / 导入 GeoPackage"):
         st.caption("导出全部校正（含来源、日期、校正人和历史、撤销）为一个 GeoPackage，可在另一套系统导入；"

@@ -9,10 +9,10 @@ from core.formatting import accuracy_label, esc as _e
 from geo.crs import MEASURE, STORAGE
 from layers.catalog import Catalog
 from layers.measured import measured_beside, targets_of_layer
-from loaders.corrections import size_words
+from corrections.checks import size_words
 from loaders.plan import Plan
-from loaders.store.base import local_text
-from loaders.store.corrections import REVERT, CorrectionEntry
+from core.clock import local_text
+from store.corrections import REVERT, CorrectionEntry
 
 CORRECTION_CSS = """
 <style>

@@ -15,8 +15,8 @@ from datetime import datetime
 import streamlit as st
 
 from core import roles
-from loaders.store import LOCAL_USER, LoginError, open_store
-from loaders.store.base import local_text
+from store import LOCAL_USER, LoginError, open_store
+from core.clock import local_text
 from views import resources
 
 TOKEN_KEY = "auth_token"

@@ -7,7 +7,7 @@ import streamlit.components.v1 as components
 
 from presentation.tour import load_tour, tour_from_yaml, tour_yaml
 from presentation.tour_html import tour_html
-from loaders.store import open_store
+from store import open_store
 from views import resources
 
 FULL_SCREEN_CSS = """<style>

@@ -21,11 +21,11 @@ from core.progress import NOT_REPORTED, STATUSES, YEAR_LABEL
 from layers import assets
 from layers.mapview import emphasis_group
 from layers.progressmap import progress_map
-from loaders.progress.board import Board
-from loaders.progress.dates import today
-from loaders.store import open_store
-from reports.progress.bulletin import by_section, by_unit, item_table
-from reports.progress.template import XLSX_MIME
+from tracking.board import Board
+from core.clock import today
+from store import open_store
+from tracking.bulletin import by_section, by_unit, item_table
+from tracking.template import XLSX_MIME
 from tracking.service import REPORT_FORMATS, Tracking
 from views import login, resources
 from views.panel import place_html

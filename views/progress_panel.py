@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from core.formatting import esc as _e, number
 from core.progress import CATEGORY_COLORS, NOT_REPORTED, OVERDUE
-from loaders.progress.board import Board, ItemState, place_category
+from tracking.board import Board, ItemState, place_category
 
 PROGRESS_CSS = """
 <style>

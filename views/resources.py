@@ -18,8 +18,8 @@ from layers.catalog import Catalog, load_catalog
 from layers.mapview import BASEMAPS, build_map
 from layers.userlayers import is_large, tiled_layer
 from loaders.plan import Plan, load_plan
-from loaders.store import open_store
-from loaders.store.base import Store
+from store import open_store
+from store.base import Store
 from views.mapframe import MapStrings, render_map
 
 MAP_HEIGHT = 720

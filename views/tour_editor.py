@@ -22,8 +22,8 @@ from core.errors import ChaohuError
 from geo.view import view_bounds
 from layers.catalog import Catalog
 from loaders.plan import Plan
-from loaders.store import ConflictError
-from loaders.store.base import local_text
+from store import ConflictError
+from core.clock import local_text
 from presentation.tour import (Slide, StoredTour, Tour, add_slide, check_tour, move_slide, remove_slide, slide_from_view,
                                store_tour, stored_tour, tour_from_yaml, tour_yaml, update_slide)
 from presentation.tour_pdf import tour_pdf

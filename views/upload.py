@@ -16,7 +16,8 @@ from core.formatting import esc
 from layers.catalog import Catalog
 from loaders.files import read_uploads
 from loaders.options import COORD_SOURCES, CRS_CHOICES, MAX_UPLOAD_MB, UPLOAD_TYPES, UPLOADER_HELP, UPLOADER_LABEL, too_large
-from loaders.store.base import RECYCLE_DAYS, LayerInfo, local_text
+from core.clock import local_text
+from store.base import RECYCLE_DAYS, LayerInfo
 from views import errors, login, resources
 
 NOT_SAID = ""

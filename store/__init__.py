@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core import settings as app_settings
-from loaders.store.errors import ConflictError, LoginError, StoreError, StoreUnavailable
-from loaders.store.labels import LOCAL_USER
+from store.errors import ConflictError, LoginError, StoreError, StoreUnavailable
+from store.labels import LOCAL_USER
 
 if TYPE_CHECKING:  # the engines import GeoPandas and SQLAlchemy: loaded when a store is opened, not before
-    from loaders.store.base import Store
+    from store.base import Store
 
 _OPEN: dict[tuple[str, str], Store] = {}
 _LOCK = threading.Lock()
@@ -32,11 +32,11 @@ def open_store(url: str | None = None, gpkg: str | Path | None = None) -> Store:
         store = _OPEN.get(key)
         if store is None:
             if url:
-                from loaders.store.postgis import PostgisStore
+                from store.postgis import PostgisStore
 
                 store = PostgisStore(url)
             else:
-                from loaders.store.gpkg import GpkgStore
+                from store.gpkg import GpkgStore
 
                 store = GpkgStore(gpkg)
             _OPEN[key] = store

@@ -10,10 +10,10 @@ import json
 
 from core.declarations import BY_ID
 from core.formatting import accuracy_label
-from loaders.corrections import CHOICES, CorrectionError, adopt_file, plan_place, revert, size_words
-from loaders.store import open_store
-from loaders.store.base import local_iso, local_text
-from loaders.store.corrections import REVERT, entry_geojson
+from corrections.checks import CHOICES, CorrectionError, adopt_file, plan_place, revert, size_words
+from store import open_store
+from core.clock import local_iso, local_text
+from store.corrections import REVERT, entry_geojson
 
 
 def add_commands(sub) -> None:
@@ -71,11 +71,11 @@ def run(args, user: str) -> int:
             print(f"{e.place_id}\t{local_text(e.made_at)}\t{e.made_by}\t{what}")
         return 0
     if args.action == "export":
-        from loaders.correction_share import export_gpkg
+        from corrections.share import export_gpkg
 
         print(f"已导出 {export_gpkg(store, args.out)} 条校正记录到 {args.out}")
         return 0
-    from loaders.correction_share import import_gpkg
+    from corrections.share import import_gpkg
 
     report = import_gpkg(store, args.path, user, take=args.take)
     print(f"已导入 {len(report.places) + len(report.taken)} 个地点的 {report.entries} 条校正记录"

@@ -17,8 +17,9 @@ import shapely
 from shapely.geometry import mapping
 from sqlalchemy import func, insert, select, text
 
-from loaders.store import schema as t
-from loaders.store.errors import ConflictError, StoreError
+from core.clock import local_text
+from store import schema as t
+from store.errors import ConflictError, StoreError
 
 CORRECT, REVERT = "correct", "revert"
 #: Serialises correction writes on PostGIS (the GeoPackage engine holds its file lock already).
@@ -214,6 +215,4 @@ def _revert_of(entry: CorrectionEntry) -> CorrectionEntry:
 
 
 def _local(value: datetime) -> str:
-    from loaders.store.base import local_text  # base imports this module's mixin
-
     return local_text(value)

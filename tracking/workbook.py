@@ -1,5 +1,5 @@
 """Reading a unit's filled progress workbook back: every row checked, all or nothing, one Chinese message naming
-each bad row and column. The layout (sheet, columns, marker) is declared here once; reports/progress/template.py
+each bad row and column. The layout (sheet, columns, marker) is declared here once; tracking/template.py
 writes it.
 """
 
@@ -16,9 +16,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from core.formatting import number
-from loaders.progress.errors import WorkbookError
-from loaders.progress.items import TrackItems
-from loaders.progress.records import DATE_COL, NOTE_COL, STATUS_COL, VALUE_COL, ProgressInput, problems_of
+from tracking.errors import WorkbookError
+from tracking.items import TrackItems
+from tracking.records import DATE_COL, NOTE_COL, STATUS_COL, VALUE_COL, ProgressInput, problems_of
 
 #: The sheet a unit fills, its header row and columns (the first five are locked, the last four are the unit's).
 SHEET = "进展填报"

@@ -17,7 +17,7 @@ import shapely
 from core.declarations import BY_ID
 from loaders.errors import LoadError
 from loaders.places import COLUMNS, DERIVED_FROM_CHILDREN
-from loaders.store.corrections import CorrectionEntry, in_effect
+from store.corrections import CorrectionEntry, in_effect
 
 #: The column a corrected feature's 已校准 text is kept in (empty for every other feature).
 MARK = "correction"

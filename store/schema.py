@@ -90,7 +90,7 @@ changes = Table(
     Column("user", Text, nullable=False),
     #: What kind of thing changed: layer, document, setting, account, store.
     Column("kind", Text, nullable=False),
-    #: The action id (see ``loaders.store.base.ACTIONS``).
+    #: The action id (see ``store.base.ACTIONS``).
     Column("action", Text, nullable=False),
     #: What was changed, e.g. the layer's name at the time or the document's name.
     Column("target", Text, nullable=False),
@@ -103,7 +103,7 @@ changes = Table(
 progress = Table(
     "chaohu_progress", METADATA,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    #: The trackable item (loaders/progress/items.py): 4.2, 4.1-d1, 4.2-t3 or a place id.
+    #: The trackable item (tracking/items.py): 4.2, 4.1-d1, 4.2-t3 or a place id.
     Column("item_id", Text, nullable=False, index=True),
     #: 进展状态: one of core.progress.STATUSES.
     Column("status", Text, nullable=False),

@@ -23,7 +23,7 @@ from layers.catalog import Catalog  # noqa: E402
 from reports.excel import display_width  # noqa: E402
 from reports.fonts import cjk_font  # noqa: E402
 from reports.pdf import DASH  # noqa: E402
-from reports.progress.bulletin import TITLE, Bulletin, headline, sections  # noqa: E402
+from tracking.bulletin import TITLE, Bulletin, headline, sections  # noqa: E402
 
 A4 = (8.27, 11.69)
 LEFT, RIGHT, TOP, BOTTOM = 0.06, 0.94, 0.95, 0.07

@@ -14,16 +14,61 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, select
 
+from core.formatting import number
 from core.progress import STATUSES
-from loaders.progress.records import MAX_NOTE, ProgressInput, ProgressRecord
-from loaders.store import schema as t
-from loaders.store.errors import StoreError
+from store import schema as t
+from store.errors import StoreError
 
 #: Action id → Chinese label of the progress changes (added to the change log's labels by base.py).
 PROGRESS_ACTIONS = {"progress.report": "填报进展", "progress.withdraw": "撤回进展填报", "progress.reinstate": "恢复进展填报"}
 PROGRESS_KINDS = {"progress": "实施进展"}
 #: How many item ids a change-log summary names before it says 等.
 SUMMARY_ITEMS = 8
+
+
+#: The longest 进展说明 kept (a paragraph; longer text belongs in a document).
+MAX_NOTE = 500
+
+
+@dataclass(frozen=True)
+class ProgressInput:
+    """One report before it is stored: the item, its 进展状态, 完成值 (targets only), 进展说明 and 填报日期."""
+
+    item_id: str
+    status: str
+    value: float | None
+    note: str
+    reported_on: date
+
+
+@dataclass(frozen=True)
+class ProgressRecord:
+    """One stored report: the input plus who reported it for which unit, the import it came in and its state."""
+
+    id: int
+    item_id: str
+    status: str
+    value: float | None
+    note: str
+    #: 填报单位 (the unit the workbook was made for) and 填报人 (who imported or entered it).
+    unit: str
+    reporter: str
+    reported_on: date
+    #: The import (one workbook or one form) the record came in; a whole batch is withdrawn together.
+    batch: str
+    source: str
+    recorded_at: datetime
+    withdrawn: bool = False
+
+    def value_text(self, unit: str = "") -> str:
+        """`12.3 公里`, or "" without a value."""
+        return "" if self.value is None else f"{number(self.value)} {unit}".strip()
+
+    def to_dict(self) -> dict:
+        """JSON-ready."""
+        return {"id": self.id, "item_id": self.item_id, "status": self.status, "value": self.value, "note": self.note,
+                "unit": self.unit, "reporter": self.reporter, "reported_on": self.reported_on.isoformat(),
+                "batch": self.batch, "source": self.source, "withdrawn": self.withdrawn}
 
 
 @dataclass(frozen=True)

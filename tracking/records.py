@@ -7,63 +7,20 @@ Records are append-only: a new report adds a record, the current state is the la
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 from core.formatting import number
 from core.progress import DONE, EARLIEST_YEAR, STATUSES
+from store.progress import MAX_NOTE, ProgressInput, ProgressRecord  # noqa: F401  (the row types live with the store that persists them)
 
 if TYPE_CHECKING:  # the store imports this module; it needs no plan
-    from loaders.progress.items import TrackItem
+    from tracking.items import TrackItem
 
-#: The longest 进展说明 kept (a paragraph; longer text belongs in a document).
-MAX_NOTE = 500
 #: The earliest 填报日期 that makes sense: the plan cites a 2017 document.
 EARLIEST_REPORT = date(EARLIEST_YEAR, 1, 1)
 #: Column names as the workbook and messages use them.
 STATUS_COL, VALUE_COL, NOTE_COL, DATE_COL = "进展状态", "完成值", "进展说明", "填报日期"
-
-
-@dataclass(frozen=True)
-class ProgressInput:
-    """One report before it is stored: the item, its 进展状态, 完成值 (targets only), 进展说明 and 填报日期."""
-
-    item_id: str
-    status: str
-    value: float | None
-    note: str
-    reported_on: date
-
-
-@dataclass(frozen=True)
-class ProgressRecord:
-    """One stored report: the input plus who reported it for which unit, the import it came in and its state."""
-
-    id: int
-    item_id: str
-    status: str
-    value: float | None
-    note: str
-    #: 填报单位 (the unit the workbook was made for) and 填报人 (who imported or entered it).
-    unit: str
-    reporter: str
-    reported_on: date
-    #: The import (one workbook or one form) the record came in; a whole batch is withdrawn together.
-    batch: str
-    source: str
-    recorded_at: datetime
-    withdrawn: bool = False
-
-    def value_text(self, unit: str = "") -> str:
-        """`12.3 公里`, or "" without a value."""
-        return "" if self.value is None else f"{number(self.value)} {unit}".strip()
-
-    def to_dict(self) -> dict:
-        """JSON-ready."""
-        return {"id": self.id, "item_id": self.item_id, "status": self.status, "value": self.value, "note": self.note,
-                "unit": self.unit, "reporter": self.reporter, "reported_on": self.reported_on.isoformat(),
-                "batch": self.batch, "source": self.source, "withdrawn": self.withdrawn}
 
 
 def problems_of(item: TrackItem, status: str, value, note: str, reported_on, today: date) -> list[tuple[str, str]]:

@@ -15,9 +15,9 @@ from functools import cached_property
 
 from core.formatting import number, value_text
 from core.progress import CATEGORY_COLORS, DONE, NO_ITEMS, NOT_REPORTED, OVERDUE, STATUSES
-from loaders.progress.dates import due_date, due_text, is_soon
-from loaders.progress.items import TrackItem, TrackItems
-from loaders.progress.records import ProgressRecord
+from tracking.dates import due_date, due_text, is_soon
+from tracking.items import TrackItem, TrackItems
+from tracking.records import ProgressRecord
 
 #: The columns of a status count, in order: nothing reported first, then the five statuses.
 COUNT_KEYS = (NOT_REPORTED, *STATUSES)

@@ -14,12 +14,13 @@ from core import roles
 from core.progress import YEAR_SETTING
 from loaders.places import load_place_links, load_places_yaml
 from loaders.plan import Plan, load_plan
-from loaders.progress.board import Board
-from loaders.progress.dates import check_year, today
-from loaders.progress.errors import ProgressError
-from loaders.progress.items import TrackItems, derive_items
-from loaders.store import open_store
-from loaders.store.base import Store
+from tracking.board import Board
+from core.clock import today
+from tracking.dates import check_year
+from tracking.errors import ProgressError
+from tracking.items import TrackItems, derive_items
+from store import open_store
+from store.base import Store
 
 
 def plan_items(plan: Plan | None = None) -> TrackItems:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from core import roles
-from loaders.store.labels import KINDS
+from store.labels import KINDS
 
 #: Accepted role names on the command line (Chinese first).
 ROLE_CHOICES = list(roles.ROLE_NAMES.values()) + list(roles.ROLE_NAMES)
@@ -88,14 +88,14 @@ def _password(args) -> str:
         return sys.stdin.readline().rstrip("\r\n")
     first = getpass.getpass("新密码：")
     if getpass.getpass("再输入一次：") != first:
-        from loaders.store.errors import StoreError
+        from store.errors import StoreError
 
         raise StoreError("两次输入的密码不一致。")
     return first
 
 
 def _print_layers(infos, as_json: bool, removed: bool) -> None:
-    from loaders.store.base import local_text
+    from core.clock import local_text
 
     if as_json:
         print(json.dumps([i.to_dict() for i in infos], ensure_ascii=False, indent=2))
@@ -109,13 +109,13 @@ def _print_layers(infos, as_json: bool, removed: bool) -> None:
 
 def run(args) -> int:
     """Run a workspace or accounts command (ChaohuError propagates to the caller, which prints it)."""
-    from loaders.store import open_store, open_target
+    from store import open_store, open_target
 
     user = getattr(args, "by", None) or default_user()
     if args.command == "accounts":
         return _accounts(args, user)
     if args.action == "migrate":
-        from loaders.store.migrate import migrate
+        from store.migrate import migrate
 
         source = open_target(args.source) if args.source else open_store()
         counts = migrate(source, open_target(args.to), user)
@@ -124,7 +124,7 @@ def run(args) -> int:
         return 0
     store = open_store()
     if args.action == "add":
-        from loaders.__main__ import shipped_points
+        from loaders.shipped import shipped_points
         from loaders.files import read_any
 
         result = read_any(Path(args.path), coords=args.coords, crs=args.crs, reference_points=shipped_points())
@@ -148,7 +148,7 @@ def run(args) -> int:
     elif args.action == "undo":
         print(store.undo(args.change_id, user))
     elif args.action == "log":
-        from loaders.store.base import local_text
+        from core.clock import local_text
 
         records = store.changes(kind=args.kind, user=args.user, limit=args.limit)
         if args.json:
@@ -163,8 +163,8 @@ def run(args) -> int:
 
 
 def _accounts(args, user: str) -> int:
-    from loaders.store import open_store
-    from loaders.store.base import local_text
+    from store import open_store
+    from core.clock import local_text
 
     store = open_store()
     if args.action == "add":

@@ -13,7 +13,7 @@ import json
 import math
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone, UTC
+from datetime import datetime, timedelta, UTC
 
 import geopandas as gpd
 import numpy as np
@@ -21,35 +21,23 @@ import shapely
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
+from core.clock import local_iso, local_text
 from geo.crs import STORAGE
-from loaders.store import schema as t
-from loaders.store.progress import PROGRESS_ACTIONS, PROGRESS_KINDS, ProgressMixin
-from loaders.store.accounts import AccountsMixin
-from loaders.store.corrections import CorrectionsMixin
-from loaders.store.errors import ConflictError, StoreError, StoreUnavailable
-from loaders.store.labels import ACTIONS, DOCUMENT_NAMES, KINDS, LOCAL_USER  # noqa: F401  (re-exported)
+from store import schema as t
+from store.progress import PROGRESS_ACTIONS, PROGRESS_KINDS, ProgressMixin
+from store.accounts import AccountsMixin
+from store.corrections import CorrectionsMixin
+from store.errors import ConflictError, StoreError, StoreUnavailable
+from store.labels import ACTIONS, DOCUMENT_NAMES, KINDS, LOCAL_USER  # noqa: F401  (re-exported)
 
 #: How long a removed layer stays in the recycle bin.
 RECYCLE_DAYS = 30
 MAX_NAME = 60
-BEIJING = timezone(timedelta(hours=8))
 
 
 def utcnow() -> datetime:
     """Now, as the naive UTC datetime the store keeps (SQLite has no time zones)."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def local_iso(value: datetime | None) -> str | None:
-    """A stored (naive UTC) time as ISO text in Beijing time, e.g. 2026-05-01T09:30:00+08:00."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC).astimezone(BEIJING).isoformat(timespec="seconds")
-
-
-def local_text(value: datetime | None) -> str:
-    """A stored time as planners read it: 2026-05-01 09:30 (Beijing time)."""
-    return "" if value is None else value.replace(tzinfo=UTC).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def clean_name(name: str) -> str:
@@ -230,7 +218,7 @@ class Store(CorrectionsMixin, AccountsMixin, ProgressMixin):
 
     def cleanup(self, upload_age: timedelta = timedelta(hours=1)) -> dict:
         """Remove leftovers: expired sessions, old login failures, recycle-bin layers past 30 days, stale upload copies."""
-        from loaders.store.cleanup import stale_upload_copies
+        from store.cleanup import stale_upload_copies
 
         out = {"uploads": stale_upload_copies(upload_age)}
         out["purged"] = self.purge_recycle_bin()
@@ -578,6 +566,6 @@ class Store(CorrectionsMixin, AccountsMixin, ProgressMixin):
         return self.where
 
 
-#: Progress tracking's changes in the log (loaders/store/progress.py).
+#: Progress tracking's changes in the log (store/progress.py).
 ACTIONS.update(PROGRESS_ACTIONS)
 KINDS.update(PROGRESS_KINDS)

@@ -13,8 +13,9 @@ import pandas as pd
 from core.formatting import map_note
 from core.progress import NOT_REPORTED, SOON_DAYS, STATUSES, YEAR_LABEL
 from loaders.plan import Plan
-from loaders.progress.board import COUNT_KEYS, Board, ItemState, RollUp
-from loaders.progress.dates import BEIJING, month_bounds, today
+from tracking.board import COUNT_KEYS, Board, ItemState, RollUp
+from core.clock import BEIJING, today
+from tracking.dates import month_bounds
 
 TITLE = "巢湖市冲刺“高质量千亿制造业”目标实施方案 实施进展通报"
 COUNT_COLUMNS = ["事项数", *COUNT_KEYS, "逾期", "临近", "完成度"]

@@ -18,8 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, delete, func, insert, select, update
 
 from core import roles
-from loaders.store import schema as t
-from loaders.store.errors import LoginError, StoreError
+from store import schema as t
+from store.errors import LoginError, StoreError
 
 #: A session lasts this long from login.
 SESSION_HOURS = 12

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from reports.excel import BOLD, HEADER_FILL, TOTAL_FILL, WRAP, display_width
-from reports.progress.bulletin import TITLE, Bulletin, headline, item_table, sections
+from tracking.bulletin import TITLE, Bulletin, headline, item_table, sections
 
 PERCENT_COLUMNS = ("完成度",)
 MAX_WIDTH = 50

@@ -22,9 +22,10 @@ import pyogrio
 import shapely
 
 from geo.crs import STORAGE
-from loaders.corrections import CHOICES, CorrectionError, check_inside, plan_place, plan_places, shaped
-from loaders.store.base import BEIJING, LOCAL_USER, Store, local_text
-from loaders.store.corrections import CORRECT, REVERT, CorrectionEntry, in_effect
+from corrections.checks import CHOICES, CorrectionError, check_inside, plan_place, plan_places, shaped
+from core.clock import BEIJING, local_text
+from store.base import LOCAL_USER, Store
+from store.corrections import CORRECT, REVERT, CorrectionEntry, in_effect
 
 #: The table of the exported GeoPackage.
 LAYER = "corrections"

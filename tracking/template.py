@@ -1,6 +1,6 @@
 """The progress workbook a lead unit fills: one row per item it leads, a drop-down for 进展状态, the columns it may
 not change locked (sheet protection; only its four input columns are open), and a hidden marker so an old or
-foreign workbook is recognised on import (loaders/progress/workbook.py reads it back).
+foreign workbook is recognised on import (tracking/workbook.py reads it back).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.progress import STATUSES, YEAR_LABEL
-from loaders.progress.board import Board
-from loaders.progress.dates import BEIJING
-from loaders.progress.errors import ProgressError
-from loaders.progress.items import NO_LEAD, NO_LEAD_ID
-from loaders.progress.records import EARLIEST_REPORT, MAX_NOTE
-from loaders.progress.workbook import (COLUMNS, DATE_COL, GUIDE_SHEET, HEADER_ROW, MARKER, MARKER_KEYS, MARKER_SHEET,
+from tracking.board import Board
+from core.clock import BEIJING
+from tracking.errors import ProgressError
+from tracking.items import NO_LEAD, NO_LEAD_ID
+from tracking.records import EARLIEST_REPORT, MAX_NOTE
+from tracking.workbook import (COLUMNS, DATE_COL, GUIDE_SHEET, HEADER_ROW, MARKER, MARKER_KEYS, MARKER_SHEET,
                                        NOTE_COL, SHEET, STATUS_COL, TEMPLATE_VERSION, VALUE_COL)
 from reports.excel import BOLD, HEADER_FILL, WRAP
 

@@ -11,9 +11,9 @@ import json
 
 from sqlalchemy import insert, select
 
-from loaders.store import schema as t
-from loaders.store.base import Store, storable
-from loaders.store.errors import StoreError
+from store import schema as t
+from store.base import Store, storable
+from store.errors import StoreError
 
 #: The metadata tables copied row by row, in an order that respects foreign keys.
 COPIED = (t.documents, t.settings, t.accounts, t.changes, t.progress, t.progress_withdrawals, t.corrections)

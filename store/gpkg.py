@@ -24,10 +24,10 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.pool import NullPool
 
 from geo.crs import STORAGE
-from loaders.store import schema as t
-from loaders.store.base import Store, geometry_kind, utcnow
-from loaders.store.errors import StoreUnavailable
-from loaders.store.gpkgdata import read_table, table_fields, write_table
+from store import schema as t
+from store.base import Store, geometry_kind, utcnow
+from store.errors import StoreUnavailable
+from store.gpkgdata import read_table, table_fields, write_table
 
 #: Layers the old workspace code wrote are recorded as added by this user when adopted.
 LEGACY_USER = "（旧版工作空间）"

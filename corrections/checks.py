@@ -3,7 +3,7 @@
 A planning office knows where a place really is; the plan (and so the shipped data) often does not. A correction
 gives a place of data/plan/places.yaml a new geometry of its layer's kind, inside 巢湖市, with a 来源 and its date and
 the accuracy the editor vouches for (位置有出处 or 大致位置). Every check runs before anything is written: a refused
-correction leaves the store as it was. The position in effect is replayed from the store (loaders/store/corrections.py).
+correction leaves the store as it was. The position in effect is replayed from the store (store/corrections.py).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from geo.crs import MEASURE, STORAGE
 from geo.measure import area_km2, area_mu, length_km
 from loaders.base import load_city_boundary
 from loaders.places import load_places_yaml
-from loaders.store.base import LOCAL_USER, Store
-from loaders.store.corrections import ANY, CorrectionEntry
-from loaders.store.errors import StoreError
+from store.base import LOCAL_USER, Store
+from store.corrections import ANY, CorrectionEntry
+from store.errors import StoreError
 
 #: The accuracies an editor may choose for a corrected position (code → what the form says).
 CHOICES = {"located": "位置有出处", "approximate": "大致位置"}

@@ -13,9 +13,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from geo.crs import STORAGE
-from loaders.store import schema as t
-from loaders.store.base import Store, utcnow
-from loaders.store.errors import StoreError, StoreUnavailable
+from store import schema as t
+from store.base import Store, utcnow
+from store.errors import StoreError, StoreUnavailable
 
 #: Serialises creating the tables when several app processes start at once.
 SCHEMA_LOCK_KEY = 0x6368616F6875  # "chaohu"

@@ -7,20 +7,15 @@ and 如期 never become a single date.
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
+from core.clock import today
 from core.progress import EARLIEST_YEAR, SOON_DAYS, YEAR_LABEL, YEAR_UNSET
 from loaders.plan import DUE_PHRASES
-from loaders.progress.errors import ProgressError
+from tracking.errors import ProgressError
 
-BEIJING = timezone(timedelta(hours=8))
 #: Years after today's that an office may still set (a plan being prepared for next year).
 YEARS_AHEAD = 1
-
-
-def today() -> date:
-    """Today in Beijing (the office's calendar), whatever the server's time zone."""
-    return datetime.now(BEIJING).date()
 
 
 def check_year(value, now: date | None = None) -> int:
