@@ -16,8 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core import atomic, settings
 from core.errors import ChaohuError
-from core.formatting import number, value_text
-from core.progress import NOT_REPORTED
+from core.formatting import value_text
 from layers.query import Filters, matching_places
 from loaders.plan import Deadline, Measure, Plan, target_phrase
 from tracking.load import load_board
@@ -252,16 +251,15 @@ def _target_figure(plan: Plan, ref: str, target_id: str) -> KeyFigure:
 
 
 def _progress_figure(ref: str, item_id: str, board) -> KeyFigure:
-    """A live progress figure: a target as done/target (12.3 / 25.85 公里), any other item as its reported status."""
+    """A live progress figure: a target as done/target (12.3公里 / 25.85公里), any other item as its reported status."""
     if item_id not in board.items:
         raise TourError(f"关键数字 “{ref}” 引用的事项 “{item_id}” 不是跟踪事项（如 4.2、4.1-d1、4.2-t3 或地点 id）")
     state = board.state(item_id)
     item, rec = state.item, state.record
     when = f"{rec.reported_on.isoformat()} {rec.unit}填报" if rec else "尚无填报"
-    if item.quantified:
-        done = number(state.value) if state.value is not None else NOT_REPORTED
-        return KeyFigure(ref, f"{item.title}（实施进展）", f"{done} / {value_text(item.target, item.target_max)}",
-                         item.unit, "", f"{state.status}，{when}；数据截至 {board.on.isoformat()}")
+    if item.quantified:  # reported / the plan's own words (3支左右, 百亿级, 由5亿元增加到10亿元): qualifiers kept
+        return KeyFigure(ref, f"{item.title}（实施进展）", state.done_text(), "", "",
+                         f"{state.status}，{when}；数据截至 {board.on.isoformat()}")
     return KeyFigure(ref, f"{item.title}（实施进展）", state.status, "", "", f"{when}；数据截至 {board.on.isoformat()}")
 
 

@@ -50,18 +50,29 @@ class ItemState:
         return None
 
     @property
-    def fraction(self) -> float:
-        """How far the item is, 0…1: 1 when 已完成, 完成值/目标 for a target with a value, else 0 (for roll-ups)."""
+    def completion(self) -> float | None:
+        """完成度 0…1 where something is measurable: 1 when 已完成; a target's (完成值 − 基数) / (目标 − 基数) from the
+        plan's baseline (由5亿元增加到10亿元: 5 → 0, 7.5 → 0.5); None where nothing is measurable yet."""
         if self.status == DONE:
             return 1.0
-        if self.item.quantified and self.value is not None and self.item.target:
-            return max(0.0, min(self.value / self.item.target, 1.0))
-        return 0.0
+        item = self.item
+        if not item.quantified or self.value is None or not item.target:
+            return None
+        base = item.baseline or 0.0
+        if item.target == base:
+            return None
+        return max(0.0, min((self.value - base) / (item.target - base), 1.0))
+
+    @property
+    def fraction(self) -> float:
+        """How far the item is for roll-ups, 0…1: its completion, 0 where nothing is measurable."""
+        return self.completion or 0.0
 
     def done_text(self) -> str:
-        """A target as done/target: `12.3 / 25.85 公里`, `未填报 / 25.85 公里`."""
-        goal = f"{value_text(self.item.target, self.item.target_max)} {self.item.unit}".strip()
-        return f"{number(self.value) if self.value is not None else NOT_REPORTED} / {goal}"
+        """A target as reported / the plan's words: `12.3公里 / 25.85公里`, `未填报 / 3支左右`, `7.5亿元 / 由5亿元增加到10亿元`."""
+        goal = self.item.words or f"{value_text(self.item.target, self.item.target_max)}{self.item.unit}"
+        done = f"{number(self.value)}{self.item.unit}" if self.value is not None else NOT_REPORTED
+        return f"{done} / {goal}"
 
     def summary(self) -> str:
         """One line: `推进中（2026-11-20 市经信委填报，完成值 12.3 公里）` or `未填报`."""
@@ -80,7 +91,8 @@ class ItemState:
             "leads": list(self.item.lead_names), "due": self.item.due,
             "due_date": self.due_on.isoformat() if self.due_on else None,
             "status": rec.status if rec else None, "value": self.value, "unit": self.item.unit or None,
-            "target": self.item.target, "target_max": self.item.target_max,
+            "target": self.item.target, "target_max": self.item.target_max, "baseline": self.item.baseline,
+            "target_words": self.item.words or None, "completion": self.completion,
             "note": rec.note if rec else None, "reported_on": rec.reported_on.isoformat() if rec else None,
             "reported_by_unit": rec.unit if rec else None, "reporter": rec.reporter if rec else None,
             "overdue": self.overdue, "due_soon": self.due_soon, "records": len(self.history),

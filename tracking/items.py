@@ -2,7 +2,10 @@
 target and each place with a required action (规划要求), with stable ids.
 
 Ids: a measure is its number (``4.2``), a deadline ``<measure>-d<n>`` in the plan's order (``4.1-d1``), a target
-its own id (``4.2-t3``), a place its place id (``pj_mg50kt``). Deadlines, targets and places roll up into their
+its own id (``4.2-t3``), a place its place id (``pj_ip_fuhuang``). Faithful to the plan: what an item is about and who
+leads it come only from links the plan's words make (原文点名), never from an inferred one (推断); one requirement is
+one item (a place whose dated requirement is a deadline item is not an item again); places the plan counts without
+naming them (the placeholder roads) are no report lines. Deadlines, targets and places roll up into their
 measure, measures into their section. A deadline or target is *about* a place when the plan words that name the
 place (the link's basis in place_measures.csv, or the place's name) are in the item's own words (or, when those name no place, in its sentence).
 """
@@ -18,7 +21,8 @@ from typing import Literal
 
 import pandas as pd
 
-from core.formatting import measure_key, value_text
+from core.formatting import measure_key
+from loaders.places import NAMED
 from loaders.plan import Plan
 
 ItemKind = Literal["measure", "deadline", "target", "place"]
@@ -29,7 +33,8 @@ NO_LEAD_ID = "_none"
 NO_LEAD = "未列牵头单位"
 #: A link whose basis names a unit of the measure's closing bracket says the place is a responsible unit, not a subject.
 BRACKET_ROLES = ("牵头单位:", "配合单位:")
-_QUALIFIER = {"以上": "以上", "左右": "左右", "级": "级", "达到": ""}
+#: The mark of a place the plan counts but does not name (our placeholder, e.g. 规划道路（未命名）1).
+UNNAMED = "（未命名）"
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,10 @@ class TrackItem:
     unit: str = ""
     #: The plan's sentence the item comes from.
     phrase: str = ""
+    #: A target's starting figure when the plan gives one (由5亿元增加到10亿元: 5), and the plan's own words for the
+    #: figure with its qualifiers (3支左右, 百亿级, 由5亿元增加到10亿元) — shown wherever the figure appears.
+    baseline: float | None = None
+    words: str = ""
 
     @property
     def kind_name(self) -> str:
@@ -94,8 +103,16 @@ def _name_core(name: str) -> str:
 
 
 def _named_links(links: pd.DataFrame) -> pd.DataFrame:
-    """Links whose basis is the plan's words for the place (not a responsible unit of the closing bracket)."""
-    return links[~links["basis"].astype(str).str.startswith(BRACKET_ROLES)]
+    """Links the plan's own words make (原文点名), whose basis names the place rather than a responsible unit of the
+    closing bracket. An inferred link (推断) is shown on the map as such but never decides what an item is about or
+    who leads it."""
+    named = links[links["kind"].astype(str) == NAMED] if "kind" in links else links
+    return named[~named["basis"].astype(str).str.startswith(BRACKET_ROLES)]
+
+
+def is_placeholder(name: str) -> bool:
+    """A place the plan counts but does not name (规划道路（未命名）1): drawn for the count, never a report line."""
+    return UNNAMED in str(name)
 
 
 def _mention(words: str, phrase: str, place_name: str, bases: Iterable[str]) -> str | None:
@@ -119,11 +136,9 @@ def _places_about(words: str, phrase: str, candidates: dict[str, tuple[str, list
 
 
 def _target_requirement(t) -> str:
-    """`目标 25.85 公里`, `目标 1–2 个`, `目标 3 支左右`, `目标 10 亿元（原为 5 亿元）`."""
-    text = f"目标 {value_text(t.value, t.value_max)} {t.unit}{_QUALIFIER.get(t.comparator or '', '')}"
-    if getattr(t, "baseline", None) is not None:
-        text += f"（原为 {value_text(t.baseline)} {t.unit}）"
-    return text
+    """The target in the plan's own words, qualifiers kept: `目标 25.85公里`, `目标 3支左右`, `目标 百亿级`,
+    `目标 由5亿元增加到10亿元`."""
+    return f"目标 {t.plan_words}"
 
 
 def derive_items(plan: Plan, places: pd.DataFrame, links: pd.DataFrame) -> TrackItems:
@@ -168,15 +183,18 @@ def derive_items(plan: Plan, places: pd.DataFrame, links: pd.DataFrame) -> Track
                 id=t.id, kind="target", parent=m.id, section=m.section, title=t.what, requirement=_target_requirement(t),
                 due="", leads=leads, lead_names=names(leads), measures=(m.id,), places=about(m.id, t.what, t.phrase),
                 target=float(t.value), target_max=None if t.value_max is None else float(t.value_max), unit=t.unit,
-                phrase=t.phrase))
+                phrase=t.phrase, baseline=None if t.baseline is None else float(t.baseline), words=t.plan_words))
     known = {m.id for m in plan.measures}
+    dated = [i for i in items if i.kind == "deadline"]
     for _, p in places.iterrows():
         status = str(p.get("status") or "").strip()
-        if not status:
+        due = str(p.get("deadline") or "").strip()
+        if not status or is_placeholder(p["name"]):
             continue
+        if due and any(p["id"] in d.places and d.due == due for d in dated):
+            continue  # the plan's dated requirement is already an item (2.3-d1 for 中材装配式建筑产业园): never counted twice
         mids = sorted((mid for mid in place_measures.get(p["id"], ()) if mid in known), key=measure_key)
         leads = tuple(dict.fromkeys(u for mid in mids for u in lead_of[mid])) or (NO_LEAD_ID,)
-        due = str(p.get("deadline") or "").strip()
         parent = mids[0] if mids else ""
         items.append(TrackItem(
             id=str(p["id"]), kind="place", parent=parent, section=plan.measure(parent).section if parent else 0,
