@@ -201,3 +201,36 @@ def dxf_encoding(dxf: Path) -> EncodingDecision:
         return EncodingDecision(declared, False, source)
     return EncodingDecision(found, True, f"{source}，但内容按字节判断为 {found}",
                             f"{source}，但内容不是该编码；按字节判断为 {found} 并按此读取")
+
+
+#: MapInfo's charset names (the .tab's `!charset`, the .mif's `Charset`) → Python codec.
+MAPINFO_CHARSETS = {"WINDOWSSIMPCHINESE": GB18030, "WINDOWSTRADCHINESE": "BIG5", "UTF-8": UTF8, "UTF8": UTF8,
+                    "WINDOWSLATIN1": "CP1252", "ISO8859_1": "latin-1", "WINDOWSKOREAN": "CP949", "WINDOWSJAPANESE": "CP932"}
+#: The part of a MapInfo table holding its text values: .dat (TAB, or .mid for MIF).
+MAPINFO_DATA = {".tab": ".dat", ".mif": ".mid"}
+
+
+def mapinfo_encoding(path: Path) -> EncodingDecision:
+    """A MapInfo table's codec: its declared charset when the text agrees with it; with 「Neutral」 or none (GDAL writes
+    Neutral), or a declaration the bytes contradict, judged from the header and the values' bytes."""
+    with open(path, "rb") as fh:
+        header = fh.read(64 * 1024)
+    match = re.search(rb'(?im)^\s*!?charset\s+"?([A-Za-z0-9_\-]+)"?', header)
+    name = match.group(1).decode("ascii", "ignore") if match else ""
+    declared = MAPINFO_CHARSETS.get(name.upper())
+    data = find_sidecar(path, MAPINFO_DATA.get(path.suffix.lower(), ".dat"))
+    sample = header
+    if data is not None:
+        with open(data, "rb") as fh:
+            sample += fh.read(SAMPLE_BYTES)
+    if sample.isascii():
+        return EncodingDecision(declared or UTF8, False, f"声明字符集 {name}" if name else "纯 ASCII")
+    found, _ = detect(sample)
+    found = UTF8 if found.startswith("UTF-8") else found
+    if declared is None:
+        why = f"字符集声明为 {name}" if name else "未声明字符集"
+        return EncodingDecision(found, True, f"{why}，按字节判断为 {found}")
+    if declared == found or declared not in (UTF8, GB18030):
+        return EncodingDecision(declared, False, f"声明字符集 {name}")
+    return EncodingDecision(found, True, f"声明字符集 {name}，但内容按字节判断为 {found}",
+                            f"文件声明字符集 {name}，但内容不是该编码；按字节判断为 {found} 并按此读取")

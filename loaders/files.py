@@ -25,7 +25,7 @@ from geo.crs import WEB
 from loaders import coordsource, crsguess, datum, fieldnames, frames, gdb, plausibility, repairs, shapefile, tables, textformats
 from loaders.archive import check_zip, extract_zip
 from loaders.datum import DatumShift
-from loaders.encoding import UTF8, EncodingDecision, find_sidecar
+from loaders.encoding import UTF8, EncodingDecision, find_sidecar, mapinfo_encoding
 from loaders.errors import LoadError
 from loaders.frames import CHUNK_FEATURES, Progress, say  # noqa: F401  (CHUNK_FEATURES: how large a layer reads in chunks)
 from loaders.options import COORD_SOURCES, CRS_CHOICES, MAX_UPLOAD_MB, SUPPORTED, UPLOAD_TYPES, too_large  # noqa: F401
@@ -34,16 +34,19 @@ from loaders.report import (CoordSource, CrsDecision, EncodingReport, FieldRenam
 
 DEFAULT_MAX_BYTES = MAX_UPLOAD_MB * 1024**2
 VECTOR_FORMATS = {".shp": "Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage",
-                  ".kml": "KML", ".kmz": "KMZ", ".fgb": "FlatGeobuf", ".dxf": "DXF"}
+                  ".kml": "KML", ".kmz": "KMZ", ".fgb": "FlatGeobuf", ".dxf": "DXF", ".tab": "MapInfo", ".mif": "MapInfo"}
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
 SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".xml", ".qmd", ".fix")
+#: The parts of a MapInfo table besides its .tab (.dat, .map, .id, .ind) or .mif (.mid).
+MAPINFO_SIDECARS = (".dat", ".map", ".id", ".ind", ".mid")
 #: --coords choices: where the numbers were picked, and the converter to WGS84 ('wgs84' = confirmed, no conversion).
 COORDS = {"gcj02": ("GCJ-02（高德/腾讯）", gcj02_to_wgs84), "bd09": ("BD-09（百度）", bd09_to_wgs84)}
 #: Layer name beginnings GeoPackage/SQLite keep for themselves: a file so named is stored as 图层_… instead.
 RESERVED_LAYER_PREFIXES = ("gpkg", "rtree_", "sqlite_")
 #: Who declares a CRS, per format, for the report ("文件" when unsure).
 DECLARED_BY = {"Shapefile": ".prj 文件", "GeoJSON": "GeoJSON 的 crs 成员", "GeoPackage": "GeoPackage", "FlatGeobuf": "FlatGeobuf",
-               "KML": "KML 规范（WGS84）", "KMZ": "KML 规范（WGS84）", "FileGDB": "文件地理数据库"}
+               "KML": "KML 规范（WGS84）", "KMZ": "KML 规范（WGS84）", "FileGDB": "文件地理数据库",
+               "MapInfo": "MapInfo 的 CoordSys"}
 
 _GDAL_CONFIG = threading.Lock()
 
@@ -200,6 +203,22 @@ def _read_dxf(path: Path, label: str, tmp: Path, progress: Progress | None) -> _
     return _Raw(path.stem, gdf, label, decision, fixes, warnings, renames, "文件")
 
 
+def _read_mapinfo(path: Path, label: str, stem: str, tmp: Path, progress: Progress | None) -> _Raw:
+    """A MapInfo table (.tab with .dat/.map/.id, or .mif with .mid): text in its declared charset, or judged from the
+    bytes when it says Neutral (as GDAL writes it) or lies; the CRS from its CoordSys."""
+    needed = (".dat", ".map") if path.suffix.lower() == ".tab" else (".mid",)
+    missing = [s for s in needed if find_sidecar(path, s) is None]
+    if missing:
+        raise LoadError(f"「{label}」缺少 MapInfo 的 {'、'.join(missing)} 文件：请同时提供同名的全部文件，或打包成 zip。")
+    decision = mapinfo_encoding(path)
+    target, codec = path, None  # a charset GDAL knows and the bytes agree with: GDAL hands over UTF-8
+    if decision.detected:  # Neutral, none or a lie: GDAL hands over the bytes as they are, decoded by us
+        target, codec = textformats.mapinfo_neutral(path, tmp), decision.codec
+    gdf, renames = _frame(frames.read_layer(target, None, codec, label, progress), label)
+    warnings = [decision.warning] if decision.warning else []
+    return _Raw(stem, gdf, label, decision, [], warnings, renames, DECLARED_BY["MapInfo"])
+
+
 def _vector_raws(path: Path, label: str, stem: str, fmt: str, tmp: Path, layer: str | None, max_bytes: int,
                  progress: Progress | None) -> tuple[list[_Raw], list[str]]:
     """The layers of a GeoJSON, GeoPackage, KML/KMZ, FlatGeobuf or File Geodatabase."""
@@ -241,6 +260,8 @@ def _read_file(path: Path, label: str, tmp: Path, layer: str | None, max_bytes: 
     stem = Path(label).with_suffix("").as_posix() if "/" in label else path.stem
     if suffix in SIDECARS:
         raise LoadError(f"「{label}」是 Shapefile 的附属文件，请同时提供同名的 .shp（或把全部文件打包成 zip）。")
+    if suffix in MAPINFO_SIDECARS:
+        raise LoadError(f"「{label}」是 MapInfo 表的附属文件，请同时提供同名的 .tab（或 .mif）及其全部文件，或打包成 zip。")
     if suffix == ".mdb":
         raise gdb.refuse_personal(label)
     if suffix in TABLE_SUFFIXES:
@@ -257,6 +278,8 @@ def _read_file(path: Path, label: str, tmp: Path, layer: str | None, max_bytes: 
             return [_Raw(stem, read.gdf, label, read.encoding, read.repairs, warnings, read.renames, ".prj")], []
         if fmt == "DXF":
             return [_read_dxf(path, label, tmp, progress)], []
+        if fmt == "MapInfo":
+            return [_read_mapinfo(path, label, stem, tmp, progress)], []
         raws, notes = _vector_raws(path, label, stem, fmt, tmp, layer, max_bytes, progress)
     except LoadError:
         raise

@@ -9,9 +9,9 @@ MAX_UPLOAD_MB = 200
 #: File types the uploader accepts (without dots). A zipped File Geodatabase is a .zip; .mdb and .xls are accepted so that
 #: the planner gets the Chinese message saying what to export instead.
 UPLOAD_TYPES = ("zip", "shp", "shx", "dbf", "prj", "cpg", "geojson", "json", "gpkg", "kml", "kmz", "fgb", "csv", "txt",
-                "xlsx", "xlsm", "xls", "dxf", "mdb")
+                "xlsx", "xlsm", "xls", "dxf", "mdb", "tab", "dat", "map", "id", "ind", "mif", "mid")
 SUPPORTED = ("Shapefile（.shp 及附属文件或 zip）、文件地理数据库（.gdb 文件夹打包成 zip）、GeoJSON、GeoPackage、KML/KMZ、"
-             "FlatGeobuf、CSV/Excel（含坐标列）、DXF")
+             "FlatGeobuf、CSV/Excel（含坐标列）、DXF、MapInfo（.tab 及附属文件，或 .mif/.mid，或打包成 zip）")
 UPLOADER_LABEL = "添加图层文件"
 UPLOADER_HELP = (f"可上传：{SUPPORTED}。Shapefile 请连同 .shx、.dbf、.prj、.cpg 一起选择，或打包成 zip；"
                  f"单个文件不超过 {MAX_UPLOAD_MB} MB。")

@@ -121,3 +121,21 @@ def dxf_for_gdal(path: Path, tmp: Path) -> tuple[Path, EncodingDecision, list[st
     out = tmp / f"recoded-{path.stem}.dxf"
     out.write_text(text, encoding="utf-8")
     return out, decision, repairs
+
+
+_MAPINFO_CHARSET = re.compile(rb'(?i)(!?charset\s+)("?)[A-Za-z0-9_\-]+("?)')
+
+
+def mapinfo_neutral(path: Path, tmp: Path) -> Path:
+    """A copy of a MapInfo table whose header says charset Neutral (its other parts linked beside it), so that GDAL
+    hands its text over undecoded and the codec judged from the bytes decodes it."""
+    folder = tmp / f"mapinfo-{path.stem}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for part in path.parent.iterdir():
+        if part.stem.lower() == path.stem.lower() and part != path:
+            (folder / part.name).symlink_to(part.resolve())
+    data = path.read_bytes()
+    head, rest = data[:64 * 1024], data[64 * 1024:]
+    target = folder / path.name
+    target.write_bytes(_MAPINFO_CHARSET.sub(lambda m: m.group(1) + m.group(2) + b"Neutral" + m.group(3), head) + rest)
+    return target
