@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from core import clock
 from core.declarations import BY_ID, LayerSpec
 from core.formatting import accuracy_label, size_text
 from geo.crs import MEASURE, STORAGE
@@ -185,7 +186,7 @@ def check_source(source) -> str:
 
 def check_date(value=None, today: dt.date | None = None) -> str:
     """The source's date as text: YYYY-MM-DD, YYYY-MM or YYYY (None: today); not in the future."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     if value is None or value == "":
         return today.isoformat()
     if isinstance(value, dt.datetime):

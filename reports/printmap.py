@@ -27,6 +27,7 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
 from pyproj import Proj, Transformer  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
+from core import clock
 from core import settings  # noqa: E402
 from core.declarations import ACCURACY, LAYERS, LayerSpec  # noqa: E402
 from core.errors import ChaohuError  # noqa: E402
@@ -348,7 +349,7 @@ def data_date(catalog: Catalog) -> dt.date:
     """The newest change to the data files behind the map: shipped layers, plan data, an office's official files."""
     folders = [settings.SHAPEFILE_DIR, settings.current().plan_dir, settings.current().official_dir]
     times = [p.stat().st_mtime for d in folders if Path(d).is_dir() for p in Path(d).iterdir() if p.is_file()]
-    return dt.date.fromtimestamp(max(times)) if times else dt.date.today()
+    return dt.datetime.fromtimestamp(max(times), clock.BEIJING).date() if times else clock.today()
 
 
 def sources_text(catalog: Catalog, view: PrintView) -> str:
@@ -411,7 +412,7 @@ def print_figure(catalog: Catalog, view: PrintView, setup: PageSetup, today: dt.
              linespacing=1.4)
     fig.text(info_x / w, (bar_top - 22) / h, "\n".join(note_lines), fontsize=fs, color="#a00000", va="top",
              linespacing=1.3)
-    made = today or dt.date.today()
+    made = today or clock.today()
     footer = [f"数据更新：{data_date(catalog):%Y-%m-%d}　制图：{made:%Y-%m-%d}　比例尺 1:{scale:,}　{map_note()}",
               *wrap_lines(sources_text(catalog, view), int((w - 2 * MARGIN) / (2.5 if big else 2.3)))[:3]]
     fig.text(MARGIN / w, (MARGIN + FOOTER_H - 2) / h, "\n".join(footer), fontsize=6.5 if not big else 7,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
+from core import clock
 from core.declarations import LAYERS, UNSURE, LayerSpec
 from core.formatting import accuracy_label, measure_key, requirement_text
 from layers.catalog import Catalog
@@ -283,7 +284,7 @@ def summarize(catalog: Catalog, plan: Plan, town: str | None, date: dt.date | No
         deadlines=deadline_table(plan, measures),
         accuracy=accuracy_text(layers) + corrected_text(cut),
         scope_note=scope_note,
-        date=date or dt.date.today(),
+        date=date or clock.today(),
     )
 
 

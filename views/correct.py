@@ -8,7 +8,6 @@ needs the permission 校正位置 (role 编辑); with no login yet the app runs 
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from core import clock
 from core import roles
 from core.declarations import BY_ID, PLAN_LAYER_IDS
 from core.errors import ChaohuError
@@ -136,7 +136,7 @@ def _share() -> None:
                 st.session_state.corr_export = (count, path.read_bytes())
         if st.session_state.get("corr_export"):
             count, data = st.session_state.corr_export
-            st.download_button(f"下载（{count} 条记录）", data=data, file_name=f"巢湖市位置校正记录_{dt.date.today():%Y%m%d}.gpkg",
+            st.download_button(f"下载（{count} 条记录）", data=data, file_name=f"巢湖市位置校正记录_{clock.today():%Y%m%d}.gpkg",
                                mime="application/geopackage+sqlite3", key="corr_export_dl")
         upload = st.file_uploader("导入校正记录（.gpkg）", type=["gpkg"], key="corr_import_file")
         if upload is not None and st.button("导入", key="corr_import_go", disabled=not roles.allowed(role(), "correct_positions")):
@@ -238,7 +238,7 @@ def render() -> None:
             st.info("在地图上画出新位置后，这里会显示其面积或长度和所在乡镇。")
         with st.form("corr_form"):
             source = st.text_input("来源（必填）", placeholder="如：园区管委会 2025 年范围图", key="corr_source")
-            date = st.date_input("来源日期", value=dt.date.today(), max_value=dt.date.today(), key="corr_date", format="YYYY-MM-DD")
+            date = st.date_input("来源日期", value=clock.today(), max_value=clock.today(), key="corr_date", format="YYYY-MM-DD")
             accuracy = st.radio("校正后的位置精度", list(CHOICES), format_func=CHOICES.get, horizontal=True, key="corr_accuracy")
             submitted = st.form_submit_button("保存校正", type="primary", disabled=not editable)
         if submitted:
