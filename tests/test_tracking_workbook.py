@@ -204,3 +204,22 @@ def test_unknown_unit_missing_reporter_and_missing_role_are_chinese_messages(tem
     with pytest.raises(roles.PermissionDenied, match="「查看」角色无权填报进展"):
         tracking.import_workbook(path, "张三", roles.VIEWER)
     assert tracking.store.progress_records() == []
+
+
+def test_the_same_workbook_imported_twice_is_refused_naming_the_earlier_import(template, workspace, capsys):
+    day = today()
+    path, _ = fill(template, {"4.2-t3": {"进展状态": "推进中", "完成值": 12.3, "填报日期": day}}, workspace / "filled.xlsx")
+    assert main(["import", str(path), "--by", "张三"]) == 0
+    capsys.readouterr()
+    assert main(["import", str(path), "--by", "李四"]) == 2
+    err = capsys.readouterr().err
+    batch = Tracking.open().store.progress_batches()[0]
+    assert "内容完全相同，没有再次写入" in err and batch.batch in err and "filled.xlsx" in err
+    assert len(Tracking.open().store.progress_records()) == 1  # 本月新填报 stays 1, not 2
+    tracking = Tracking.open()
+    tracking.import_workbook(path, "李四", roles.EDITOR, again=True)  # forced on purpose
+    assert len(tracking.store.progress_records()) == 2
+    tracking.store.withdraw_progress(batch.batch, "张三")  # a withdrawn import no longer stands in the way
+    first = tracking.store.progress_batches()[0]
+    tracking.store.withdraw_progress(first.batch, "张三")
+    tracking.import_workbook(path, "李四", roles.EDITOR)

@@ -12,7 +12,7 @@ from pathlib import Path
 from core import roles
 from loaders.plan import Plan, load_plan
 from tracking.board import Board
-from core.clock import today
+from core.clock import local_text, today
 from tracking.errors import ProgressError
 from tracking.items import TrackItems
 from tracking.load import load_board, plan_items, set_plan_year
@@ -82,15 +82,39 @@ class Tracking:
         """A filled workbook checked against the plan's items (WorkbookError: every bad row and column)."""
         return read_workbook(data, self.items, today(), name)
 
-    def import_workbook(self, data: bytes | Path, by: str, role: str | None, name: str = "") -> tuple[FilledWorkbook, ProgressBatch]:
-        """Check a filled workbook and append its reports in one transaction: everything or nothing."""
+    def import_workbook(self, data: bytes | Path, by: str, role: str | None, name: str = "",
+                        again: bool = False) -> tuple[FilledWorkbook, ProgressBatch]:
+        """Check a filled workbook and append its reports in one transaction: everything or nothing. The same reports
+        imported before (an import still in force holding every one of them) are refused naming that import, unless
+        `again`."""
         roles.require(role, "report_progress")
         if not str(by or "").strip():
             raise ProgressError("请写明填报人（姓名），没有写入任何记录。")
         filled = self.read(data, name)
+        earlier = None if again else self.earlier_import(filled)
+        if earlier is not None:
+            raise ProgressError(f"这份填报已于 {local_text(earlier.recorded_at)} 由 {earlier.reporter} 导入（批次 {earlier.batch}"
+                                f"{f'，文件「{earlier.source}」' if earlier.source else ''}），内容完全相同，没有再次写入。"
+                                "确需再次导入请使用「再次导入」（命令行 --again）。")
         source = name or (Path(data).name if isinstance(data, (str, Path)) else "")
         batch = self.store.add_progress(list(filled.reports), filled.unit, by.strip(), source)
         return filled, batch
+
+    def earlier_import(self, filled: FilledWorkbook) -> ProgressBatch | None:
+        """An import in force that already holds every report of this workbook (same unit, item, status, value, note
+        and date), or None."""
+        key = lambda r: (r.item_id, r.status, r.value, r.note, r.reported_on)  # noqa: E731
+        wanted = {key(r) for r in filled.reports}
+        if not wanted:
+            return None
+        held: dict[str, set] = {}
+        for rec in self.store.progress_records():
+            if not rec.withdrawn and rec.unit == filled.unit:
+                held.setdefault(rec.batch, set()).add(key(rec))
+        for batch in self.store.progress_batches():
+            if not batch.withdrawn and wanted <= held.get(batch.batch, set()):
+                return batch
+        return None
 
     # ---- year
 
