@@ -118,6 +118,21 @@ def test_the_page_check_catches_a_page_importing_a_page_inside_a_function():
         == [["views.pages.overview", "views.pages.present"], ["views.pages.overview", "views.tour_view", "views.pages.map"]]
 
 
+def test_views_reach_the_store_only_through_resources():
+    """One way to the office's data in views/: views.resources.store() and .tracking(), the store the settings name now."""
+    found = []
+    for path in sorted((REPO / "views").rglob("*.py")):
+        if path.name == "resources.py" and path.parent.name == "views":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "store" and {a.name for a in node.names} & {"open_store", "open_target"}:
+                found.append(f"{path.relative_to(REPO)}:{node.lineno} imports store.open_store")
+            if isinstance(node, ast.Attribute) and node.attr == "open" and isinstance(node.value, ast.Name) \
+                    and node.value.id == "Tracking":
+                found.append(f"{path.relative_to(REPO)}:{node.lineno} calls Tracking.open")
+    assert not found, "\n".join(found)
+
+
 #: Python's own exception classes (Exception, ValueError, OSError …): only ChaohuError may derive from one directly.
 BUILTIN_ERRORS = {n for n in dir(builtins) if n.endswith(("Error", "Exception")) or n == "BaseException"}
 

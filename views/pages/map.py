@@ -136,7 +136,7 @@ def _on_map_report(catalog: Catalog, key: str) -> None:
 
 
 def _correct(place_id: str) -> None:
-    """Open the 校正位置 page (views/correct.py) on this place (the panel is in the map's fragment: the whole page reruns)."""
+    """Open the 校正位置 page (views/pages/correct.py) on this place (the panel is in the map's fragment: the whole page reruns)."""
     st.query_params.from_dict({"mode": "correct", "sel": place_id})
     st.session_state.full_rerun = True
 
