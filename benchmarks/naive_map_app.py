@@ -40,5 +40,6 @@ catalog, plan = _data()
 out = st_folium(copy.deepcopy(_map()), key="map", height=720, use_container_width=True,
                 returned_objects=["last_active_drawing"])
 clicked = ((out or {}).get("last_active_drawing") or {}).get("properties") or {}
-if clicked.get("id") and catalog.feature(clicked["id"]) is not None:
-    st.html(place_html(catalog, plan, clicked["id"]))
+feature = catalog.feature(clicked["id"]) if clicked.get("id") else None
+if feature is not None:
+    st.html(place_html(catalog, plan, feature))

@@ -287,10 +287,24 @@ def resolve_figure(plan: Plan, ref: str, board=None) -> KeyFigure:
 
 
 def slide_figures(plan: Plan, slide: Slide, board=None) -> list[KeyFigure]:
-    """Every figure of a slide, resolved from the plan (and, for progress figures, the reports; TourError when unknown)."""
-    if board is None and any(ref.startswith("progress:") for ref in slide.figures):
+    """Every figure of a slide, resolved from the plan (and, for progress figures, the reports; TourError when unknown).
+    Drawing or checking a whole tour passes the board `tour_board` read once, never one read per slide."""
+    if board is None and shows_progress(slide):
         board = load_board(plan)
     return [resolve_figure(plan, ref, board) for ref in slide.figures]
+
+
+def shows_progress(slide: Slide) -> bool:
+    """Whether a slide has a live progress:… figure (read from the units' reports when it is drawn)."""
+    return any(ref.startswith("progress:") for ref in slide.figures)
+
+
+def tour_board(plan: Plan, tour: Tour, board=None):
+    """The progress board a tour's slides draw their progress:… figures from: `board` when the caller has one, else
+    read once from the store in effect; None when no slide shows progress (nothing is read)."""
+    if board is not None or not any(shows_progress(slide) for slide in tour.slides):
+        return board
+    return load_board(plan)
 
 
 # ---------------------------------------------------------------- deadlines
@@ -332,10 +346,12 @@ def deadlines_by_lead(plan: Plan) -> dict[str, list[DeadlineRow]]:
 # ---------------------------------------------------------------- checking
 
 
-def check_tour(tour: Tour, plan: Plan, feature_ids: set[str], layer_ids: set[str]) -> None:
-    """Every place, layer and figure a slide names must exist; TourError (Chinese) names the first that does not."""
+def check_tour(tour: Tour, plan: Plan, feature_ids: set[str], layer_ids: set[str], board=None) -> None:
+    """Every place, layer and figure a slide names must exist; TourError (Chinese) names the first that does not.
+    Progress figures are checked against `board` (read once when not given and some slide shows progress)."""
     if not tour.slides:
         raise TourError("演示没有任何幻灯片")
+    board = tour_board(plan, tour, board)
     for n, slide in enumerate(tour.slides, 1):
         where = f"第 {n} 页（{slide.title}）"
         for place in slide.places:
@@ -346,7 +362,7 @@ def check_tour(tour: Tour, plan: Plan, feature_ids: set[str], layer_ids: set[str
                 raise TourError(f"{where}：图层 “{layer}” 不存在")
         _check_filters(plan, slide.filters, where)
         try:
-            slide_figures(plan, slide)
+            slide_figures(plan, slide, board)
         except TourError as exc:
             raise TourError(f"{where}：{exc}") from None
 

@@ -27,7 +27,7 @@ from layers.measured import figure_beside
 from loaders.plan import Plan
 from presentation.charts import CHART_TITLES, chart_svg
 from presentation.tour import (Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_only,
-                               slide_places)
+                               slide_places, tour_board)
 from reports.fonts import NOTO_CJK, NOTO_CJK_SC_INDEX
 
 #: Face of the Noto Sans CJK collection used for Simplified Chinese.
@@ -72,10 +72,10 @@ def _responsive(svg: str) -> str:
     return re.sub(r'\s(width|height)="[^"]*pt"', "", svg, count=2)
 
 
-def _figures_html(plan: Plan, slide: Slide, catalog=None) -> str:
+def _figures_html(plan: Plan, slide: Slide, catalog=None, board=None) -> str:
     """The slide's key figures, each a big number with its label and source (and a measured total of corrected places beside it)."""
     items = []
-    for f in slide_figures(plan, slide):
+    for f in slide_figures(plan, slide, board):
         measured = figure_beside(catalog, f.ref) if catalog is not None else None
         items.append(
             f'<div class="figure" data-ref="{html.escape(f.ref)}">'
@@ -101,12 +101,13 @@ def _deadline_list_html(plan: Plan) -> str:
     return f'<div class="deadline-list">{"".join(groups)}</div>'
 
 
-def _slide_html(plan: Plan, slide: Slide, index: int, total: int, charts: dict[str, str], catalog=None) -> str:
+def _slide_html(plan: Plan, slide: Slide, index: int, total: int, charts: dict[str, str], catalog=None,
+                board=None) -> str:
     """One slide's panel: title, text, figures, chart and list."""
     parts = [
         f'<h1 class="slide-title">{html.escape(slide.title)}</h1>',
         f'<p class="slide-text">{html.escape(slide.text)}</p>' if slide.text else "",
-        _figures_html(plan, slide, catalog),
+        _figures_html(plan, slide, catalog, board),
     ]
     if slide.chart:
         parts.append(f'<figure class="chart chart-{slide.chart}">{charts[slide.chart]}'
@@ -146,9 +147,9 @@ def _layer_data(catalog, layer_ids: list[str]) -> list[dict]:
     return out
 
 
-def tour_data(tour: Tour, plan: Plan, catalog) -> dict:
+def tour_data(tour: Tour, plan: Plan, catalog, board=None) -> dict:
     """What the page's script needs: layers with GeoJSON, and per slide its layers, places, filter and bounds."""
-    check_tour(tour, plan, set(catalog.features["id"]), set(BY_ID))
+    check_tour(tour, plan, set(catalog.features["id"]), set(BY_ID), board)
     slides = []
     needed: set[str] = set()
     for slide in tour.slides:
@@ -161,12 +162,14 @@ def tour_data(tour: Tour, plan: Plan, catalog) -> dict:
     return {"title": tour.title, "slides": slides, "layers": _layer_data(catalog, sorted(needed)), "note": map_note()}
 
 
-def tour_html(tour: Tour, plan: Plan, catalog, start: int = 0) -> str:
-    """The whole presentation as one HTML page that needs no server and no network."""
-    data = tour_data(tour, plan, catalog)
+def tour_html(tour: Tour, plan: Plan, catalog, start: int = 0, board=None) -> str:
+    """The whole presentation as one HTML page that needs no server and no network (the progress board, when a
+    slide shows progress, read once here unless given)."""
+    board = tour_board(plan, tour, board)
+    data = tour_data(tour, plan, catalog, board)
     charts = {name: _responsive(chart_svg(name, plan)) for name in {s.chart for s in tour.slides if s.chart}}
     total = len(tour.slides)
-    slides_html = "".join(_slide_html(plan, s, i, total, charts, catalog) for i, s in enumerate(tour.slides))
+    slides_html = "".join(_slide_html(plan, s, i, total, charts, catalog, board) for i, s in enumerate(tour.slides))
     leaflet_js, leaflet_css = _leaflet()
     page = (
         _PAGE.replace("__TITLE__", html.escape(tour.title))

@@ -16,7 +16,7 @@ from loaders.plan import Plan
 from presentation.charts import ACCENT, INK, MUTED, chart_png, setup_fonts
 from layers.declutter import label_ranks
 from presentation.tour import (Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_only,
-                               slide_places)
+                               slide_places, tour_board)
 from reports.labels import LabelSpot, place_labels
 
 A4_LANDSCAPE = (11.69, 8.27)
@@ -100,7 +100,7 @@ def _frame(ax, cx: float, cy: float, hx: float, hy: float) -> None:
     ax.set_ylim(cy - hy, cy + hy)
 
 
-def _draw_text(fig: Figure, plan: Plan, slide: Slide, catalog=None) -> float:
+def _draw_text(fig: Figure, plan: Plan, slide: Slide, catalog=None, board=None) -> float:
     """Title, text and figures in the right column; returns the y (figure fraction) below them."""
     x, y = 0.56, 0.93
     for line in wrap_lines(slide.title, 16):
@@ -110,7 +110,7 @@ def _draw_text(fig: Figure, plan: Plan, slide: Slide, catalog=None) -> float:
         fig.text(x, y, line, fontsize=11, color="#334155", va="top")
         y -= 0.03
     y -= 0.01
-    for n, f in enumerate(slide_figures(plan, slide)):
+    for n, f in enumerate(slide_figures(plan, slide, board)):
         col_x = x + (n % 2) * 0.21
         fig.text(col_x, y, f"{f.value} {f.unit}{f.qualifier}", fontsize=18, weight="bold", color=ACCENT, va="top")
         for k, line in enumerate(wrap_lines(f.label, 15)[:2]):
@@ -144,12 +144,12 @@ def _draw_deadlines(fig: Figure, plan: Plan, top: float) -> float:
     return y
 
 
-def slide_page(plan: Plan, catalog, tour: Tour, index: int) -> Figure:
-    """One slide as an A4 landscape page."""
+def slide_page(plan: Plan, catalog, tour: Tour, index: int, board=None) -> Figure:
+    """One slide as an A4 landscape page (progress figures from `board`, else read for this slide)."""
     slide = tour.slides[index]
     fig = Figure(figsize=A4_LANDSCAPE)
     _draw_map(fig.add_axes([0.03, 0.08, 0.5, 0.86]), catalog, slide, plan)
-    y = _draw_text(fig, plan, slide, catalog)
+    y = _draw_text(fig, plan, slide, catalog, board)
     bottom = 0.08
     if slide.list == "deadlines":
         bottom = 0.36
@@ -163,12 +163,14 @@ def slide_page(plan: Plan, catalog, tour: Tour, index: int) -> Figure:
     return fig
 
 
-def tour_pdf(tour: Tour, plan: Plan, catalog) -> bytes:
-    """The whole tour as PDF bytes: one landscape page per slide, with the CJK font embedded."""
-    check_tour(tour, plan, set(catalog.features["id"]), set(BY_ID))
+def tour_pdf(tour: Tour, plan: Plan, catalog, board=None) -> bytes:
+    """The whole tour as PDF bytes: one landscape page per slide, with the CJK font embedded (the progress board,
+    when a slide shows progress, read once here unless given)."""
+    board = tour_board(plan, tour, board)
+    check_tour(tour, plan, set(catalog.features["id"]), set(BY_ID), board)
     setup_fonts()
     buf = io.BytesIO()
     with PdfPages(buf, metadata={"Title": tour.title}) as pdf:
         for index in range(len(tour.slides)):
-            pdf.savefig(slide_page(plan, catalog, tour, index))
+            pdf.savefig(slide_page(plan, catalog, tour, index, board))
     return buf.getvalue()

@@ -11,7 +11,7 @@ from core.errors import ChaohuError
 from layers.catalog import Catalog
 from loaders.plan import Plan
 from reports import excel, gis, html_export, pdf, tables
-from reports.summary import CITY, sources, summarize, town_names
+from reports.summary import CITY, TownSummary, sources, summarize, town_names
 
 #: Format → (Chinese label, MIME type of the file a download button hands out).
 FORMATS = {
@@ -47,32 +47,40 @@ def stem(town: str | None) -> str:
 
 def export_town(town: str | None, fmt: str, catalog: Catalog, plan: Plan, out_dir: Path,
                 encoding: str = "utf-8") -> list[Path]:
-    """Write a town's (None: the whole city's) export in `fmt` into out_dir; returns the files written."""
+    """Write a town's (None: the whole city's) export in `fmt` into out_dir; returns the files written.
+
+    The town is checked and summarised here, once; each format is written from that summary (the city's tables and
+    brief add every town's)."""
     check(town, fmt, catalog, encoding)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = stem(town)
-    if fmt == "xlsx":
-        towns = [town] if town else town_names(catalog)
-        summaries = [summarize(catalog, plan, t) for t in towns]
+    if fmt == "xlsx":  # the city's workbook: one sheet per town
+        summaries = [summarize(catalog, plan, town)] if town else _towns(catalog, plan)
         return [excel.write_xlsx(summaries, sources(catalog), out_dir / f"{name}_规划要素汇总.xlsx")]
+    summary = summarize(catalog, plan, town)
     if fmt == "csv":
-        files = tables.town_csvs(summarize(catalog, plan, town), out_dir, encoding)
+        files = tables.town_csvs(summary, out_dir, encoding)
         if town is None:
-            summaries = [summarize(catalog, plan, t) for t in town_names(catalog)]
-            files.insert(0, tables.overview_csv(summaries, out_dir / f"{name}_分乡镇总览.csv", encoding))
+            files.insert(0, tables.overview_csv(_towns(catalog, plan), out_dir / f"{name}_分乡镇总览.csv", encoding))
         return files
     if fmt == "html":
-        return [html_export.write_html(catalog, town, out_dir / f"{name}_规划要素图.html")]
+        return [html_export.write_html(catalog, summary, out_dir / f"{name}_规划要素图.html")]
     if fmt == "pdf":
-        return [pdf.write_pdf(catalog, plan, pdf.pdf_towns(catalog, town), out_dir / f"{name}_规划要素简报.pdf")]
-    gdf = gis.clipped(catalog, town)
+        pages = [summary] if town else [summary, *_towns(catalog, plan)]  # the city, then every town
+        return [pdf.write_pdf(catalog, pages, out_dir / f"{name}_规划要素简报.pdf")]
+    gdf = gis.clipped(catalog, summary)
     if fmt == "gpkg":
         return [gis.write_gpkg(gdf, out_dir / f"{name}_规划要素.gpkg")]
     if fmt == "geojson":
         return [gis.write_geojson(gdf, out_dir / f"{name}_规划要素.geojson")]
     suffix = "" if encoding.lower() == "utf-8" else f"_{encoding.lower()}"
     return [gis.write_shp_zip(gdf, out_dir / f"{name}_规划要素_shp{suffix}.zip", encoding)]
+
+
+def _towns(catalog: Catalog, plan: Plan) -> list[TownSummary]:
+    """Every town's summary, in the township layer's order (the city's workbook, overview and brief)."""
+    return [summarize(catalog, plan, t) for t in town_names(catalog)]
 
 
 def export_bytes(town: str | None, fmt: str, catalog: Catalog, plan: Plan,

@@ -11,7 +11,7 @@ import geopandas as gpd
 from core.declarations import ACCURACY
 from core.formatting import accuracy_label
 from layers.catalog import Catalog
-from reports.summary import AREA_CAVEAT, MEASURE_NOTE, town_pieces
+from reports.summary import AREA_CAVEAT, MEASURE_NOTE, TownSummary
 
 #: Attribute columns of the exported features (all ≤ 10 characters, the DBF limit).
 COLUMNS = ["id", "name", "layer", "title", "town", "share", "status", "accuracy", "correction", "area_km2", "area_mu",
@@ -20,9 +20,9 @@ COLUMNS = ["id", "name", "layer", "title", "town", "share", "status", "accuracy"
 GEOJSON_CRS = "EPSG:4326"
 
 
-def clipped(catalog: Catalog, town: str | None) -> gpd.GeoDataFrame:
-    """The town's plan features cut to it (town=None: all towns' pieces), CGCS2000 (EPSG:4490)."""
-    cut = town_pieces(catalog, town).copy()
+def clipped(catalog: Catalog, summary: TownSummary) -> gpd.GeoDataFrame:
+    """The town's plan features cut to it (the city: all towns' pieces), CGCS2000 (EPSG:4490)."""
+    cut = summary.pieces.copy()
     cut["title"] = cut["layer"].map(lambda lid: catalog.spec(lid).title)
     cut["measures"] = cut["id"].map(lambda pid: "、".join(catalog.measures_of(pid)))
     cut["accuracy"] = cut["accuracy"].map(accuracy_label)  # the words a planner reads, not the codes

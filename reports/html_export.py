@@ -14,7 +14,7 @@ from geo.crs import WEB
 from layers.assets import offline
 from layers.catalog import Catalog
 from layers.mapview import build_map
-from reports.summary import AREA_CAVEAT, CITY_LABEL, plan_specs, town_area, town_names, town_pieces
+from reports.summary import AREA_CAVEAT, TownSummary, plan_specs, town_names
 
 
 def one_per_place(pieces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -31,10 +31,10 @@ def one_per_place(pieces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return merged
 
 
-def town_layers(catalog: Catalog, town: str | None) -> dict[str, gpd.GeoDataFrame]:
+def town_layers(catalog: Catalog, summary: TownSummary) -> dict[str, gpd.GeoDataFrame]:
     """The layer dict build_map takes: plan layers cut to the town (one feature per place), base layers limited to it."""
     layers = dict(catalog.layers)
-    cut = town_pieces(catalog, town)
+    town, cut = summary.town, summary.pieces
     for spec in plan_specs(catalog):
         layers[spec.id] = one_per_place(cut[cut["layer"] == spec.id])
     towns = [town] if town else town_names(catalog)
@@ -45,21 +45,21 @@ def town_layers(catalog: Catalog, town: str | None) -> dict[str, gpd.GeoDataFram
     return layers
 
 
-def town_map(catalog: Catalog, town: str | None) -> folium.Map:
+def town_map(catalog: Catalog, summary: TownSummary) -> folium.Map:
     """The town's map, fitted to its area, without tiles, with a title bar and the accuracy caveat."""
-    layers = town_layers(catalog, town)
+    layers = town_layers(catalog, summary)
     visible = [s.id for s in LAYERS if s.export_base] + [s.id for s in plan_specs(catalog) if not layers[s.id].empty]
     extra = [(s, layers[s.id]) for s in catalog.user_specs.values() if not layers[s.id].empty]
     m = build_map(layers, visible, basemap="none", extra=extra)
     m.height = (100.0, "%")  # a standalone page: the map fills the window
-    area = town_area(catalog, town)
+    area = summary.area
     folium.GeoJson(  # the town's own outline, stronger than the thin township lines
         area[["geometry"]].to_crs(WEB).__geo_interface__, name="本乡镇范围", control=False, interactive=False,
         style_function=lambda _: {"color": "#333333", "weight": 3, "fill": False, "dashArray": "8 4"},
     ).add_to(m)
     minx, miny, maxx, maxy = area.total_bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    label = town or CITY_LABEL
+    label = summary.label
     root = m.get_root()
     root.title = f"{label} · 规划要素图（示意）"
     root.html.add_child(Element(
@@ -71,9 +71,9 @@ def town_map(catalog: Catalog, town: str | None) -> folium.Map:
     return m
 
 
-def write_html(catalog: Catalog, town: str | None, path: Path) -> Path:
+def write_html(catalog: Catalog, summary: TownSummary, path: Path) -> Path:
     """Save the town's map as one self-contained HTML file (no CDN, no tiles, no server)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    m = offline(town_map(catalog, town), mode="inline")
+    m = offline(town_map(catalog, summary), mode="inline")
     path.write_text(m.get_root().render(), encoding="utf-8")
     return path

@@ -20,12 +20,11 @@ from matplotlib.patches import Patch  # noqa: E402
 from geo.crs import MEASURE  # noqa: E402
 from layers.catalog import Catalog  # noqa: E402
 from core.formatting import map_note, wrap_lines  # noqa: E402
-from loaders.plan import Plan  # noqa: E402
 from layers.declutter import label_ranks  # noqa: E402
 from reports.fonts import cjk_font  # noqa: E402
 from reports.labels import LabelSpot, artist_boxes, place_labels  # noqa: E402
 from reports.summary import (  # noqa: E402
-    TownSummary, plan_specs, summarize, town_area, town_names, town_pieces,
+    TownSummary, plan_specs,
 )
 
 A4 = (8.27, 11.69)
@@ -37,9 +36,10 @@ LINE_H = 8 * 1.35 / 72 / A4[1]
 NOTES_TOP = 0.105
 
 
-def draw_map(ax, catalog: Catalog, town: str | None) -> list:
+def draw_map(ax, catalog: Catalog, summary: TownSummary) -> list:
     """The town's area, its neighbours, the lake and its plan pieces on ax (EPSG:4548); returns legend handles."""
-    area = town_area(catalog, town).to_crs(MEASURE)
+    town = summary.town
+    area = summary.area.to_crs(MEASURE)
     minx, miny, maxx, maxy = area.total_bounds
     pad = max(maxx - minx, maxy - miny) * 0.06
     areas = catalog.town_areas.to_crs(MEASURE)
@@ -50,7 +50,7 @@ def draw_map(ax, catalog: Catalog, town: str | None) -> list:
         areas[areas["name"].isin(catalog.town_names())].plot(ax=ax, facecolor="none", edgecolor="#999999", linewidth=0.6)
     handles = [Patch(facecolor="#f6f3ea", edgecolor="#555555", label="乡镇/街道范围（近似）" if town else "巢湖市")]
     spots: list[LabelSpot] = []
-    cut = town_pieces(catalog, town).to_crs(MEASURE)
+    cut = summary.pieces.to_crs(MEASURE)
     for spec in plan_specs(catalog):
         sub = cut[cut["layer"] == spec.id]
         if sub.empty:
@@ -174,7 +174,7 @@ def town_page(catalog: Catalog, summary: TownSummary) -> Figure:
     fig.text(0.95, 0.968, f"{summary.date:%Y-%m-%d}", fontsize=9, ha="right")
     fig.text(0.05, 0.945, "《巢湖市冲刺“高质量千亿制造业”目标实施方案》", fontsize=9, color="#444")
     ax_map = fig.add_axes((0.05, 0.50, 0.64, 0.43))
-    handles = draw_map(ax_map, catalog, summary.town)
+    handles = draw_map(ax_map, catalog, summary)
     ax_leg = fig.add_axes((0.70, 0.50, 0.27, 0.43))
     ax_leg.axis("off")
     ax_leg.legend(handles=handles, loc="upper left", fontsize=7.5, title="图例", title_fontsize=9, frameon=True)
@@ -191,19 +191,14 @@ def town_page(catalog: Catalog, summary: TownSummary) -> Figure:
     return fig
 
 
-def write_pdf(catalog: Catalog, plan: Plan, towns: list[str | None], path: Path) -> Path:
-    """A PDF with one brief page for each town (None = the whole city), CJK font embedded."""
+def write_pdf(catalog: Catalog, summaries: list[TownSummary], path: Path) -> Path:
+    """A PDF with one brief page for each town summarised (or the whole city), CJK font embedded."""
     family = cjk_font()
     path.parent.mkdir(parents=True, exist_ok=True)
     with matplotlib.rc_context({"font.family": [family], "pdf.fonttype": 42, "axes.unicode_minus": False}):
         with PdfPages(path, metadata={"Title": "巢湖市规划要素简报", "Creator": "reports.pdf"}) as pdf:
-            for town in towns:
-                pdf.savefig(town_page(catalog, summarize(catalog, plan, town)))
+            for summary in summaries:
+                pdf.savefig(town_page(catalog, summary))
     return path
-
-
-def pdf_towns(catalog: Catalog, town: str | None) -> list[str | None]:
-    """The pages of an export: one town, or the city followed by every town."""
-    return [town] if town else [None, *town_names(catalog)]
 
 

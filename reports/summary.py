@@ -245,7 +245,8 @@ def corrected_text(town_cut: gpd.GeoDataFrame, limit: int = 6) -> str:
 
 @dataclass
 class TownSummary:
-    """Everything one town's (or the city's) report shows."""
+    """Everything one town's (or the city's) report shows, the town resolved once: every export of the town (tables,
+    GIS files, the HTML map, the PDF page) is made from this, none looks the town's name up again."""
 
     town: str | None
     label: str
@@ -257,6 +258,10 @@ class TownSummary:
     accuracy: str
     scope_note: str
     date: dt.date
+    #: The plan features' pieces lying in the town (in any town, for the city), as Catalog.town_pieces cuts them.
+    pieces: gpd.GeoDataFrame
+    #: The town's area polygon (巢湖市's outline, for the city).
+    area: gpd.GeoDataFrame
 
     @property
     def sheet_name(self) -> str:
@@ -285,6 +290,8 @@ def summarize(catalog: Catalog, plan: Plan, town: str | None, date: dt.date | No
         accuracy=accuracy_text(layers) + corrected_text(cut),
         scope_note=scope_note,
         date=date or clock.today(),
+        pieces=cut,
+        area=town_area(catalog, town),
     )
 
 

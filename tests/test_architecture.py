@@ -56,9 +56,81 @@ def test_imports_point_down_the_layers(path):
 
 
 def test_the_import_check_catches_an_upward_import(tmp_path):
-    tree = ast.parse("def f():\n    from views.map import render\n")
+    tree = ast.parse("def f():\n    from views.pages.map import render\n")
     assert [(2, "views")] == _imported(tree)  # a function-level import is seen too
     assert RANKS["views"] > RANKS["loaders"]
+
+
+PAGES_DIR = REPO / "views" / "pages"
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _is_module(name: str) -> bool:
+    path = REPO.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def _project_imports(tree: ast.AST) -> set[str]:
+    """The project modules an AST imports, by full dotted name (`from views import resources` → views.resources),
+    including imports inside functions."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out |= {f"{node.module}.{a.name}" if _is_module(f"{node.module}.{a.name}") else node.module for a in node.names}
+    return {name for name in out if name.split(".")[0] in RANKS and _is_module(name)}
+
+
+def _page_imports(page: str, graph: dict[str, set[str]], pages: set[str]) -> list[list[str]]:
+    """Every chain from `page` through the project's modules to another page (a page's own package excepted)."""
+    chains, seen, todo = [], {page}, [[page]]
+    while todo:
+        chain = todo.pop()
+        for name in sorted(graph.get(chain[-1], ())):
+            if name in pages and name != page:
+                chains.append([*chain, name])
+            elif name not in seen and name != "views.pages":
+                seen.add(name)
+                todo.append([*chain, name])
+    return chains
+
+
+def test_pages_never_import_pages():
+    """A page (views/pages/*.py) imports shared parts of views/ and lower ranks, never another page: not directly,
+    not inside a function, not through a shared module."""
+    graph = {_module_name(p): _project_imports(ast.parse(p.read_text(encoding="utf-8"))) for p in _modules()
+             if p.name != "streamlit_app.py"}
+    pages = {_module_name(p) for p in PAGES_DIR.glob("*.py") if p.name != "__init__.py"}
+    assert {"views.pages.map", "views.pages.progress", "views.pages.tour_editor"} <= pages
+    crossing = [" → ".join(chain) for page in sorted(pages) for chain in _page_imports(page, graph, pages)]
+    assert not crossing, "\n".join(crossing)
+
+
+def test_the_page_check_catches_a_page_importing_a_page_inside_a_function():
+    tree = ast.parse("def f():\n    from views.pages import present\n    from views.tour_view import stamp\n")
+    assert _project_imports(tree) == {"views.pages.present", "views.tour_view"}
+    graph = {"views.pages.overview": _project_imports(tree), "views.tour_view": {"views.pages.map"}}
+    assert _page_imports("views.pages.overview", graph, {"views.pages.overview", "views.pages.present", "views.pages.map"}) \
+        == [["views.pages.overview", "views.pages.present"], ["views.pages.overview", "views.tour_view", "views.pages.map"]]
+
+
+def test_views_reach_the_store_only_through_resources():
+    """One way to the office's data in views/: views.resources.store() and .tracking(), the store the settings name now."""
+    found = []
+    for path in sorted((REPO / "views").rglob("*.py")):
+        if path.name == "resources.py" and path.parent.name == "views":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "store" and {a.name for a in node.names} & {"open_store", "open_target"}:
+                found.append(f"{path.relative_to(REPO)}:{node.lineno} imports store.open_store")
+            if isinstance(node, ast.Attribute) and node.attr == "open" and isinstance(node.value, ast.Name) \
+                    and node.value.id == "Tracking":
+                found.append(f"{path.relative_to(REPO)}:{node.lineno} calls Tracking.open")
+    assert not found, "\n".join(found)
 
 
 #: Python's own exception classes (Exception, ValueError, OSError …): only ChaohuError may derive from one directly.

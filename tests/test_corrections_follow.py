@@ -115,7 +115,7 @@ def test_adopted_park_and_road_follow_into_summaries_exports_panel_map_and_tour(
         assert "correction：" in zf.read("说明.txt").decode("utf-8-sig")
 
     # the panel: 已校准, the source, the history; the map: solid (located), 已校准 in the tooltip and legend
-    panel = place_html(now, plan, PARK)
+    panel = place_html(now, plan, now.feature(PARK))
     assert "位置有出处（已校准）" in panel and "✓ 已校准" in panel and "校准记录（1 条）" in panel
     assert "张三" in panel and "采用文件「园区范围.geojson」第 2 个要素" in panel and "3.00 平方公里（约 4,500 亩）" in panel
     fmap = build_map(now.layers, ["industrial_parks", "peninsula_roads"])
@@ -135,7 +135,7 @@ def test_adopted_park_and_road_follow_into_summaries_exports_panel_map_and_tour(
     assert g["geometry"].equals_exact(catalog.feature(PARK)["geometry"], 1e-9)
     assert summarize(back, plan, None).layers.set_index("layer").loc["industrial_parks", "area_km2"] == pytest.approx(
         shipped_city.loc["industrial_parks", "area_km2"], abs=1e-9)
-    panel = place_html(back, plan, PARK)
+    panel = place_html(back, plan, back.feature(PARK))
     assert "校准记录（2 条）" in panel and "现为规划随附位置（曾校正，已撤销）" in panel and "王五" in panel
     assert "位置有出处（已校准）" not in panel
 

@@ -261,7 +261,7 @@ def test_pdf_brief_map_labels_never_overlap(catalog, plan, tmp_path):
     import pdfpage
     from reports.pdf import write_pdf
 
-    pdf = write_pdf(catalog, plan, [None, TOWN, "银屏镇", "天河街道"], tmp_path / "brief.pdf")
+    pdf = write_pdf(catalog, [summarize(catalog, plan, t) for t in (None, TOWN, "银屏镇", "天河街道")], tmp_path / "brief.pdf")
     width, height = 595.44, 841.68  # A4 in points
     for page in (1, 2, 3, 4):
         in_map = [w for w in pdfpage.words(pdf, page) if 0.05 * width <= (w.x0 + w.x1) / 2 <= 0.69 * width
@@ -274,6 +274,20 @@ def test_pdf_brief_map_labels_never_overlap(catalog, plan, tmp_path):
 
 
 # ---------------------------------------------------------------- command line
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html", "gpkg"])
+def test_a_town_export_cuts_the_town_once_and_hands_the_summary_down(fmt, catalog, plan, tmp_path, monkeypatch):
+    from layers.catalog import Catalog
+
+    calls = []
+    for name in ("town_pieces", "town_area"):
+        original = getattr(Catalog, name)
+        monkeypatch.setattr(Catalog, name, lambda self, town, name=name, original=original:
+                            calls.append((name, town)) or original(self, town))
+    (path,) = export_town(TOWN, fmt, catalog, plan, tmp_path)
+    assert path.stat().st_size > 0
+    assert sorted(calls) == [("town_area", TOWN), ("town_pieces", TOWN)]  # resolved once, not again in each module
 
 
 def test_unknown_town_gets_a_chinese_message_listing_the_towns_and_exit_2(tmp_path):

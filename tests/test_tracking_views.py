@@ -82,6 +82,38 @@ def test_a_slide_shows_live_progress_resolved_when_it_is_drawn(plan, catalog, it
     assert '<span class="num">未填报 / 25.85</span>' in page
 
 
+def test_a_tour_of_many_progress_slides_reads_the_reports_once_per_check_and_per_draw(plan, catalog, items, monkeypatch):
+    from presentation import tour as tour_module
+    from presentation.tour_pdf import tour_pdf
+
+    board = Board(items, [rec("4.2-t3", "推进中", date(2026, 11, 20), 12.3)], None, date(2026, 11, 26))
+    reads = []
+    monkeypatch.setattr(tour_module, "load_board", lambda plan: reads.append(1) or board)
+    slides = tuple(Slide(title=f"进展 {n}", figures=("progress:4.2-t3", "progress:4.2"), layers=("peninsula_roads",))
+                   for n in range(6))
+    tour = Tour(title="进展", slides=(Slide(title="目标", figures=("measures",)), *slides))
+    tour_module.check_tour(tour, plan, set(catalog.features["id"]), set(BY_ID))
+    assert len(reads) == 1  # six slides with progress figures: the reports are read once, not once per slide
+    page = tour_html(tour, plan, catalog)
+    assert len(reads) == 2 and page.count('<span class="num">12.3 / 25.85</span>') == 6  # checked and drawn from one read
+    assert tour_pdf(tour, plan, catalog, board)[:4] == b"%PDF" and len(reads) == 2  # a board handed down is used as is
+    tour_module.check_tour(Tour(title="计划", slides=(Slide(title="目标", figures=("measures",)),)), plan, set(), set())
+    assert len(reads) == 2  # no slide shows progress: nothing is read
+
+
+def test_the_place_panel_is_drawn_from_the_feature_handed_to_it(plan, catalog, monkeypatch):
+    from layers.catalog import Catalog
+    from views.panel import place_html
+
+    feature = catalog.feature("pj_mg50kt")
+    lookups = []
+    original = Catalog.feature
+    monkeypatch.setattr(Catalog, "feature", lambda self, fid: lookups.append(fid) or original(self, fid))
+    panel = place_html(catalog, plan, feature)
+    assert f'data-place="pj_mg50kt"><h3>{feature["name"]}</h3>' in panel and "关联措施" in panel
+    assert lookups == []  # the panel and its correction block use the feature given, never looking the id up again
+
+
 def test_the_plans_required_action_reads_as_a_requirement_with_its_deadline(catalog, plan):
     spec = BY_ID["projects"]
     fc = feature_collection(catalog.layers["projects"], spec)

@@ -106,7 +106,7 @@ def test_the_bounds_of_a_centre_and_zoom_hold_what_that_view_was_made_for():
 
 
 def test_a_slide_from_the_map_keeps_its_view_layers_filters_and_selection(catalog):
-    from views.tour_editor import slide_of_view
+    from views.pages.tour_editor import slide_of_view
 
     vs = ViewState(layers=("city_boundary", "projects"), filters=Filters(unit="jxw", deadline="年底前"),
                    sel="psc_science_city", center=(31.62, 117.56), zoom=12)
@@ -119,7 +119,7 @@ def test_a_slide_from_the_map_keeps_its_view_layers_filters_and_selection(catalo
 
 
 def test_slide_ids_move_with_their_slides():
-    from views.tour_editor import moved, removed
+    from views.pages.tour_editor import moved, removed
 
     ids = ["a", "b", "c", "d"]
     assert moved(ids, 1, 0) == ["b", "a", "c", "d"] and moved(ids, 1, 2) == ["a", "c", "b", "d"]
@@ -127,7 +127,7 @@ def test_slide_ids_move_with_their_slides():
 
 
 def test_a_slide_can_show_the_city_every_town_and_every_plan_place(catalog):
-    from views.tour_editor import place_options
+    from views.pages.tour_editor import place_options
 
     options = place_options(catalog)
     assert options["340181"] == "巢湖市（全市）"

@@ -11,8 +11,8 @@ from shapely.geometry import Point
 from core import roles
 from store.base import ChangeRecord
 from views import PAGES, allowed_pages
-from views.admin import parse_value
-from views.changes import delta_text, log_table, undo_permission, utc_bounds
+from views.pages.admin import parse_value
+from views.pages.changes import delta_text, log_table, undo_permission, utc_bounds
 from views.login import User
 from views.upload import added_text
 

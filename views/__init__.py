@@ -1,9 +1,12 @@
-"""The app's pages, one module each (`render()`), the page table the router reads, and who may open which page."""
+"""The router's side of the app: the page table (the pages are views/pages/, one module each with `render()`), who
+may open which page, and the shared parts the pages draw with (views/*.py)."""
 
 from __future__ import annotations
 
 from core import roles
-from views import admin, changes, correct, login, map as map_page, overview, present, progress, tour_editor
+from views import login
+from views.map_session import keep_state
+from views.pages import admin, changes, correct, map as map_page, overview, present, progress, tour_editor
 from views.state import PAGES
 
 #: ?mode= value → the module that draws that page (the Chinese names are in views.state.PAGES).
@@ -23,7 +26,7 @@ def allowed_pages(user: login.User) -> dict[str, str]:
 def render(mode: str) -> None:
     """Draw the page `mode` for the user signed in (the map's state is kept while other pages are shown)."""
     roles.require(login.current().role, PAGE_PERMISSION.get(mode, "browse"))
-    map_page.keep_state(mode)
+    keep_state(mode)
     RENDER[mode]()
 
 

@@ -4,6 +4,7 @@ totals beside the plan's figures. Nothing here touches Streamlit; every value is
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 
 from core.formatting import accuracy_label, esc as _e
 from geo.crs import MEASURE, STORAGE
@@ -52,9 +53,9 @@ def entry_html(entry: CorrectionEntry, kind: str) -> str:
             f"（{_e(entry.source_date)}）；位置精度 {_e(before)} → {_e(accuracy_label(entry.accuracy))}{_e(size)}{move}{origin}</li>")
 
 
-def correction_html(catalog: Catalog, plan: Plan, place_id: str) -> str:
-    """The 已校准 block of a place's panel: the correction in effect, the history (newest first), measured totals."""
-    feature = catalog.feature(place_id)
+def correction_html(catalog: Catalog, plan: Plan, place_id: str, feature: pd.Series | None) -> str:
+    """The 已校准 block of a place's panel: the correction in effect, the history (newest first), measured totals;
+    `feature` is the place on the map as the caller resolved it (None for a place without a position)."""
     parts = []
     if feature is not None:
         for tid in targets_of_layer(feature["layer"]):

@@ -15,7 +15,7 @@ from datetime import datetime
 import streamlit as st
 
 from core import roles
-from store import LOCAL_USER, LoginError, open_store
+from store import LOCAL_USER, LoginError
 from core.clock import local_text
 from views import resources
 
@@ -83,15 +83,21 @@ def current() -> User:
     return user
 
 
+def role() -> str | None:
+    """The current user's role, asked of the store now: a role lowered since the page was drawn counts (the open role
+    of a laptop while no account exists)."""
+    return resources.store().role_for(current().token)
+
+
 def require(permission: str) -> User:
     """Check, against the store and not the page, that the current user may do this now; the user, or PermissionDenied.
 
     Called before every change: a role changed or a session ended since the page was drawn counts.
     """
     user = current()
-    role = open_store().role_for(user.token)
-    roles.require(role, permission)
-    return user if role == user.role else User(user.name, role, user.open, user.token, user.expires_at)
+    now = role()
+    roles.require(now, permission)
+    return user if now == user.role else User(user.name, now, user.open, user.token, user.expires_at)
 
 
 def login_page(expired: bool = False) -> None:
@@ -108,7 +114,7 @@ def login_page(expired: bool = False) -> None:
     if not submitted:
         return
     try:
-        session = open_store().login(name, password, client=_client())
+        session = resources.store().login(name, password, client=_client())
     except LoginError as exc:
         st.error(exc.message)
         return
@@ -132,8 +138,8 @@ def logout() -> None:
     token = st.session_state.pop(TOKEN_KEY, None)
     st.session_state.pop(USER_KEY, None)
     if token:
-        open_store().logout(token)
+        resources.store().logout(token)
     st.rerun()
 
 
-__all__ = ["User", "signed_in", "current", "require", "login_page", "account_box", "logout", "OPEN_NOTE"]
+__all__ = ["User", "signed_in", "current", "role", "require", "login_page", "account_box", "logout", "OPEN_NOTE"]

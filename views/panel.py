@@ -5,6 +5,8 @@ The app shows these strings with `st.html`; tests read them too. Nothing here to
 
 from __future__ import annotations
 
+import pandas as pd
+
 from core.declarations import USER_GROUP
 from core.formatting import accuracy_label, blank, esc as _e, measure_key, requirement_text, size_text
 from layers.catalog import Catalog
@@ -76,11 +78,12 @@ def measure_label(plan: Plan, measure_id: str) -> str:
     return f"{m.id} {m.title}"
 
 
-def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
-    """The panel of one place: what and where it is, its size, parent and children, its measures."""
-    f = catalog.feature(feature_id)
+def place_html(catalog: Catalog, plan: Plan, f: pd.Series | None) -> str:
+    """The panel of one place, the feature as the caller resolved it (Catalog.feature): what and where it is, its
+    size, parent and children, its measures."""
     if f is None:
         return PANEL_CSS + '<div class="cp">未找到该地点。</div>'
+    feature_id = f["id"]
     spec = catalog.spec(f["layer"])
     size = size_text(f.get("area_km2"), f.get("area_mu"), f.get("length_km"), f["accuracy"])
     accuracy = accuracy_label(f["accuracy"])
@@ -121,7 +124,7 @@ def place_html(catalog: Catalog, plan: Plan, feature_id: str) -> str:
         body.append("<div><b>属性</b></div>" + _rows([(k, _e(v)) for k, v in attrs.items()]))
     if f["accuracy"] in ("approximate", "schematic") and not f.get("correction"):
         body.append('<div class="note">示意：本地点位置非测绘成果，仅示意规划意图。</div>')
-    body.append(correction_html(catalog, plan, feature_id))
+    body.append(correction_html(catalog, plan, feature_id, f))
     body.append(f"<div><b>关联措施（{len(measures)} 条）</b></div>")
     for mid in measures:
         link = catalog.link(feature_id, mid)

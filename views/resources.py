@@ -1,6 +1,9 @@
-"""What every page shares, built once per server process: offline assets, the plan, the catalogue, the drawn map.
+"""What every page shares, built once per server process: offline assets, the plan, the catalogue, the drawn map;
+and the one way a view reaches the office's data: `store()` and `tracking()`, the store the settings name now.
 
-Streamlit's caches live here and nowhere else; pages call these functions instead of reading globals.
+Streamlit's caches live here and nowhere else; pages call these functions instead of reading globals or opening the
+store themselves. The store object is not cached here (store.open_store keeps one per place): a change of settings
+between runs (another database, another workspace) is followed on the next call.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from layers.userlayers import is_large, tiled_layer
 from loaders.plan import Plan, load_plan
 from store import open_store
 from store.base import Store
+from tracking.items import TrackItems
+from tracking.load import plan_items
+from tracking.service import Tracking
 from views.mapframe import MapStrings, render_map
 
 MAP_HEIGHT = 720
@@ -38,16 +44,28 @@ def plan() -> Plan:
 
 
 @st.cache_resource(show_spinner=False)
-def _cleaned(where: str) -> None:
-    """Remove the store's leftovers (expired sessions, recycle bin past 30 days, stale upload copies) once per process."""
-    open_store().cleanup()
+def _cleaned(where: str, _store: Store) -> None:
+    """Remove the store's leftovers (expired sessions, recycle bin past 30 days, stale upload copies) once per process
+    and place (`where`, the store's description; the store itself is not part of the cache key)."""
+    _store.cleanup()
 
 
 def store() -> Store:
-    """The office store the settings name (PostGIS or the workspace GeoPackage), cleaned up on the process's first use."""
+    """The office store the settings name (PostGIS or the workspace GeoPackage), cleaned up on its first use in the
+    process."""
     opened = open_store()
-    _cleaned(opened.describe())
+    _cleaned(opened.describe(), opened)
     return opened
+
+
+@st.cache_resource(show_spinner="正在整理跟踪事项…")
+def _items() -> TrackItems:
+    return plan_items(plan())
+
+
+def tracking() -> Tracking:
+    """Tracking for the app: the plan's items (derived once per process) on the store in effect."""
+    return Tracking(plan=plan(), items=_items(), store=store())
 
 
 #: (revision, when asked): a script run asks for the catalogue many times; the store is asked at most once a second.

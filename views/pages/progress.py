@@ -1,16 +1,14 @@
 """实施进展: the places coloured by the state of their items, the panel with each item's state and history, filters
 by 进展状态 / 逾期 / 牵头单位, the units' workbooks out and in (编辑), 起始年份 (管理) and the monthly 通报.
 
-Also the small pieces other pages call: the progress section of the map's panel and the 概览's progress section.
+The pieces other pages show (the map panel's and the 概览's progress sections) are in views/progress_sections.py.
 """
 
 from __future__ import annotations
 
 import copy
-import logging
 
 import folium
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -23,74 +21,15 @@ from layers.mapview import emphasis_group
 from layers.progressmap import progress_map
 from tracking.board import Board
 from core.clock import today
-from store import open_store
-from tracking.bulletin import by_section, by_unit, item_table
+from tracking.bulletin import by_section, item_table
 from tracking.template import XLSX_MIME
 from tracking.service import REPORT_FORMATS, Tracking
 from views import login, resources
 from views.panel import place_html
-from views.progress_panel import measure_progress_html, place_progress_html
+from views.progress_panel import place_progress_html
+from views.progress_sections import percent, totals
 
-log = logging.getLogger("chaohu")
 FILTER_ALL = ""
-
-
-# ---- shared pieces
-
-
-@st.cache_resource(show_spinner="正在整理跟踪事项…")
-def tracking() -> Tracking:
-    """The plan's items and the store in effect (once per process)."""
-    return Tracking.open(plan=resources.plan())
-
-
-def board() -> Board:
-    """Every item's state today, read fresh from the store."""
-    return tracking().board()
-
-
-def role() -> str | None:
-    """The role of whoever uses the app, asked of the store now (a role lowered since the page was drawn counts)."""
-    return open_store().role_for(login.current().token)
-
-
-def place_section(place_id: str, name: str = "") -> str:
-    """The 实施进展 section of a place's panel on the planning map ("" when the store cannot be read)."""
-    try:
-        return place_progress_html(board(), place_id, name)
-    except ChaohuError as exc:
-        log.warning("%s (%s)", exc.message, exc.detail)
-        return ""
-
-
-def measure_section(measure_id: str) -> str:
-    """The 实施进展 section of a measure's panel on the planning map."""
-    try:
-        return measure_progress_html(board(), measure_id)
-    except ChaohuError as exc:
-        log.warning("%s (%s)", exc.message, exc.detail)
-        return ""
-
-
-def overview_section() -> None:
-    """The 概览 page's progress section: totals, by unit, by section, the overdue list."""
-    b = board()
-    st.subheader("实施进展")
-    _totals(b)
-    c1, c2 = st.columns(2)
-    with c1:
-        st.caption("按牵头单位")
-        st.dataframe(_percent(by_unit(b)), hide_index=True, width="stretch")
-    with c2:
-        st.caption("按方案部分（标题为编者所加）")
-        st.dataframe(_percent(by_section(b, tracking().plan)), hide_index=True, width="stretch")
-    st.caption("逾期事项" if b.year else f"逾期事项：{YEAR_LABEL}未设置，不判断逾期")
-    overdue = item_table(b.overdue())
-    if overdue.empty:
-        st.write("无逾期事项。" if b.year else "—")
-    else:
-        st.dataframe(overdue, hide_index=True, width="stretch")
-    st.caption("状态均来自各牵头单位的填报，未填报的事项不推断进展。在「实施进展」页导入填报、下载通报。")
 
 
 # ---- filters
@@ -171,29 +110,12 @@ def _panel(b: Board) -> None:
         st.write("点击地图上的地点，查看其跟踪事项的当前状态和填报历史。")
         st.caption("颜色按地点关联事项的最新填报：逾期优先，其次滞后、调整；灰色为尚无填报，浅灰为无跟踪事项。"
                    "地点位置多为示意，非测绘成果。")
-        st.dataframe(_percent(by_section(b, plan)), hide_index=True, width="stretch")
+        st.dataframe(percent(by_section(b, plan)), hide_index=True, width="stretch")
         return
     st.html(f'<h3 style="margin:.2em 0">{esc(f["name"])}</h3>')
     st.html(place_progress_html(b, sel, f["name"]))
     with st.expander("地点与规划要求"):
-        st.html(place_html(catalog, plan, sel))
-
-
-def _percent(frame: pd.DataFrame) -> pd.DataFrame:
-    """完成度 as a percentage for display."""
-    if "完成度" in frame:
-        frame = frame.assign(完成度=frame["完成度"].map(lambda v: f"{v:.0%}" if v == v and v is not None else ""))
-    return frame
-
-
-def _totals(b: Board) -> None:
-    t = b.total()
-    cols = st.columns(5)
-    cols[0].metric("跟踪事项", t.total)
-    cols[1].metric("已有填报", t.reported)
-    cols[2].metric("已完成", t.done)
-    cols[3].metric("逾期", t.overdue if b.year else "—", help=None if b.year else f"{YEAR_LABEL}未设置，不判断逾期")
-    cols[4].metric("30 天内到期", t.due_soon if b.year else "—")
+        st.html(place_html(catalog, plan, f))
 
 
 # ---- the sidebar: filters, year, workbooks, 通报
@@ -211,7 +133,7 @@ def _filters(t: Tracking, b: Board) -> tuple[str, bool, str]:
     return status, bool(overdue and b.year), unit
 
 
-def _year(b: Board, who: str | None) -> None:
+def _year(t: Tracking, b: Board, who: str | None) -> None:
     allowed = roles.allowed(who, "manage_settings")
     with st.expander(f"{YEAR_LABEL}：{b.year} 年" if b.year else f"{YEAR_LABEL}：未设置"):
         st.caption("方案原文没有写年份。设置后，「6月底前」等时限换算为该年的日期，并判断逾期和临近；未设置时不判断逾期。")
@@ -219,9 +141,9 @@ def _year(b: Board, who: str | None) -> None:
                               disabled=not allowed)
         c1, c2 = st.columns(2)
         if c1.button("保存", key="p_year_save", disabled=not allowed):
-            _act(lambda: tracking().set_year(value, _user(), role()), f"{YEAR_LABEL}已保存。")
+            _act(lambda: t.set_year(value, _user(), login.role()), f"{YEAR_LABEL}已保存。")
         if c2.button("清除", key="p_year_clear", disabled=not allowed or b.year is None):
-            _act(lambda: tracking().set_year(None, _user(), role()), f"{YEAR_LABEL}已清除。")
+            _act(lambda: t.set_year(None, _user(), login.role()), f"{YEAR_LABEL}已清除。")
         if not allowed:
             st.caption("修改起始年份需要「管理」角色。")
 
@@ -265,7 +187,7 @@ def _workbooks(t: Tracking, b: Board, who: str | None) -> None:
 def _import(t: Tracking, upload) -> None:
     """Import an uploaded workbook (all or nothing); the result or every problem is shown after the rerun."""
     try:
-        filled, batch = t.import_workbook(upload.getvalue(), st.session_state.get("p_by", ""), role(), upload.name)
+        filled, batch = t.import_workbook(upload.getvalue(), st.session_state.get("p_by", ""), login.role(), upload.name)
     except ChaohuError as exc:
         st.session_state.p_msg = ("error", exc.message)
     else:
@@ -303,9 +225,9 @@ def _messages() -> None:
 
 def render() -> None:
     """The 实施进展 page."""
-    t = tracking()
-    b = board()
-    who = role()
+    t = resources.tracking()
+    b = t.board()
+    who = login.role()
     if "p_sel" not in st.session_state:
         sel = str(st.query_params.get("sel") or "")
         st.session_state.p_sel = sel if resources.catalog().feature(sel) is not None else ""
@@ -313,12 +235,12 @@ def render() -> None:
         st.title("实施进展")
         st.caption("各牵头单位填报的进展：颜色、清单和通报只反映填报内容。")
         status, overdue, unit = _filters(t, b)
-        _year(b, who)
+        _year(t, b, who)
         _workbooks(t, b, who)
         _bulletin(t)
     st.title("实施进展")
     _messages()
-    _totals(b)
+    totals(b)
     only = _filtered_places(b, resources.catalog().plan_features()["id"], status, overdue, unit)
     if only is not None:
         st.info(f"筛选结果：{len(only)} 处地点有符合条件的事项。")

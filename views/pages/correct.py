@@ -29,18 +29,12 @@ from layers.editmap import edit_map
 from layers.userlayers import NAME_COLUMNS
 from corrections.checks import CHOICES, DRAWN, EDITED, CorrectionError, check_inside, correct, geometry_from_drawings, \
     pick_feature, plan_place, revert, shaped, size_words
-from store import open_store
 from views import login, resources
 from views.correction_panel import correction_html
 from views.panel import PANEL_CSS
 
 MODES = {"draw": "在地图上画新位置", "edit": "修改现有图形", "adopt": "采用「我的数据」中的要素"}
 MAP_HEIGHT = 600
-
-
-def role() -> str | None:
-    """The current user's role, asked of the store now (the open role of a laptop while no account exists)."""
-    return open_store().role_for(login.current().token)
 
 
 def user() -> str:
@@ -80,7 +74,7 @@ def describe(geometry, place_id: str, catalog: Catalog) -> str:
 
 def _adopt_candidate(place_id: str):
     """The feature of a planner's layer chosen for adoption (layer and feature pickers), or None."""
-    store = open_store()
+    store = resources.store()
     names = store.layer_names()
     if not names:
         st.info("「我的数据」中还没有图层：请先在规划地图页上传（如园区范围 Shapefile、CAD 边界、高德拾取的点）。")
@@ -96,7 +90,7 @@ def _adopt_candidate(place_id: str):
 def _save(place_id: str, candidate, method: str, expected, source, date, accuracy) -> None:
     """Store the correction (every check first); the outcome is shown after the rerun."""
     try:
-        entry = correct(open_store(), place_id, candidate, source, date, accuracy, user(), method=method, expected=expected)
+        entry = correct(resources.store(), place_id, candidate, source, date, accuracy, user(), method=method, expected=expected)
     except ChaohuError as exc:
         st.session_state.corr_msg = ("error", exc.message)
         return
@@ -106,7 +100,7 @@ def _save(place_id: str, candidate, method: str, expected, source, date, accurac
 
 def _revert(place_id: str, expected) -> None:
     try:
-        entry = revert(open_store(), place_id, user(), expected=expected)
+        entry = revert(resources.store(), place_id, user(), expected=expected)
     except ChaohuError as exc:
         st.session_state.corr_msg = ("error", exc.message)
         return
@@ -132,14 +126,14 @@ def _share() -> None:
         if st.button("生成导出文件", key="corr_export"):
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "corrections.gpkg"
-                count = export_gpkg(open_store(), path)
+                count = export_gpkg(resources.store(), path)
                 st.session_state.corr_export = (count, path.read_bytes())
         if st.session_state.get("corr_export"):
             count, data = st.session_state.corr_export
             st.download_button(f"下载（{count} 条记录）", data=data, file_name=f"巢湖市位置校正记录_{clock.today():%Y%m%d}.gpkg",
                                mime="application/geopackage+sqlite3", key="corr_export_dl")
         upload = st.file_uploader("导入校正记录（.gpkg）", type=["gpkg"], key="corr_import_file")
-        if upload is not None and st.button("导入", key="corr_import_go", disabled=not roles.allowed(role(), "correct_positions")):
+        if upload is not None and st.button("导入", key="corr_import_go", disabled=not roles.allowed(login.role(), "correct_positions")):
             st.session_state.corr_import = (upload.name, upload.getvalue())
             st.session_state.corr_take = []
         if st.session_state.get("corr_import"):
@@ -148,7 +142,7 @@ def _share() -> None:
                 path = Path(tmp) / name
                 path.write_bytes(data)
                 try:
-                    report = import_gpkg(open_store(), path, user(), take=st.session_state.get("corr_take", []))
+                    report = import_gpkg(resources.store(), path, user(), take=st.session_state.get("corr_take", []))
                 except ChaohuError as exc:
                     st.error(exc.message)
                     st.session_state.corr_import = None
@@ -187,7 +181,7 @@ def render() -> None:
     place = plan_place(place_id)
     feature = catalog.feature(place_id)
     current = catalog.corrections.of(place_id)
-    editable = roles.allowed(role(), "correct_positions")
+    editable = roles.allowed(login.role(), "correct_positions")
     if not editable:
         st.info(f"当前角色无权{roles.PERMISSIONS['correct_positions']}，只能查看校正记录。")
     modes = [m for m in MODES if m != "edit" or feature is not None]
@@ -252,7 +246,7 @@ def render() -> None:
             kind_, text = st.session_state.pop("corr_msg")
             (st.success if kind_ == "success" else st.error)(text)
         st.subheader("校准记录")
-        history = correction_html(catalog, plan, place_id)
+        history = correction_html(catalog, plan, place_id, feature)
         if catalog.corrections.entries_of(place_id):
             st.html(PANEL_CSS + f'<div class="cp" data-history="{esc(place_id)}">{history}</div>')
         else:

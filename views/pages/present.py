@@ -5,30 +5,14 @@ from __future__ import annotations
 import streamlit as st
 import streamlit.components.v1 as components
 
-from presentation.tour import load_tour, tour_from_yaml, tour_yaml
-from presentation.tour_html import tour_html
-from store import open_store
-from views import resources
+from presentation.tour import load_tour, tour_yaml
+from views.tour_view import stamp, tour_page
 
 FULL_SCREEN_CSS = """<style>
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header, [data-testid="stToolbar"] {display:none !important}
   .block-container, [data-testid="stMainBlockContainer"] {padding:0 !important; max-width:100% !important}
   iframe[title="st.iframe"], [data-testid="stIFrame"], .stIFrame {height: calc(100vh - 32px) !important; width:100% !important}
 </style>"""
-
-
-@st.cache_data(show_spinner="正在生成汇报页面…", max_entries=8)
-def tour_page(tour_yaml_text: str, start: int = 0, stamp: tuple = ()) -> str:
-    """The self-contained presentation page of a tour (cached by its YAML text and by what else changes it: the
-    progress records for live progress figures, the corrections of positions)."""
-    return tour_html(tour_from_yaml(tour_yaml_text), resources.plan(), resources.catalog(), start=start)
-
-
-def stamp(tour) -> tuple:
-    """What changes a tour's page besides its text: the progress records (when a slide shows progress:… figures)
-    and the corrections of positions."""
-    live = any(ref.startswith("progress:") for slide in tour.slides for ref in slide.figures)
-    return (open_store().progress_stamp() if live else (), resources.corrections_stamp())
 
 
 def render() -> None:

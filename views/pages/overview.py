@@ -6,7 +6,7 @@ import streamlit as st
 
 from presentation.charts import CHART_TITLES, chart_png
 from presentation.tour import deadlines_by_lead
-from views import progress, resources
+from views import progress_sections, resources
 
 
 @st.cache_data(show_spinner="正在绘制图表…")
@@ -31,4 +31,4 @@ def render() -> None:
             for unit, items in deadlines_by_lead(plan).items() for r in items]
     st.table(rows)
     st.caption("各部分标题为编者所加（原文发布时标题丢失）；方案未写年份，时限照录原文。")
-    progress.overview_section()
+    progress_sections.overview_section()

@@ -28,10 +28,10 @@ from presentation.tour import (Slide, StoredTour, Tour, add_slide, check_tour, m
                                store_tour, stored_tour, tour_from_yaml, tour_yaml, update_slide)
 from presentation.tour_pdf import tour_pdf
 from views import login, resources
-from views.map import current_state
-from views.present import stamp, tour_page
+from views.map_session import current_state
 from views.print_view import filter_words
 from views.state import ViewState
+from views.tour_view import progress_board, stamp, tour_page
 
 
 #: The store version of the tour this browser was last shown: what a save says it edited.
@@ -169,7 +169,7 @@ def _store(tour: Tour, ids: list[str], expected: int, acted_on: str | None = Non
     ss = st.session_state
     catalog = resources.catalog()
     try:
-        check_tour(tour, resources.plan(), set(catalog.features["id"]), set(BY_ID))
+        check_tour(tour, resources.plan(), set(catalog.features["id"]), set(BY_ID), progress_board(tour))
         version = store_tour(tour, login.require("edit_tour").name, expected_version=expected)
     except ConflictError as exc:  # someone saved between reading and writing: nothing written
         _notice(f"{exc.message}本页已重新载入最新版本。")
@@ -320,7 +320,7 @@ def render() -> None:
                        file_name="巢湖制造业规划汇报.html", mime="text/html")
     if c2.button("生成 PDF 讲义"):
         with st.spinner("正在生成 PDF…"):
-            st.session_state.tour_pdf = tour_pdf(tour, plan, catalog)
+            st.session_state.tour_pdf = tour_pdf(tour, plan, catalog, progress_board(tour))
     if st.session_state.get("tour_pdf"):
         c2.download_button("下载 PDF 讲义", data=st.session_state.tour_pdf, file_name="巢湖制造业规划汇报.pdf",
                            mime="application/pdf")

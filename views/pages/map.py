@@ -20,7 +20,8 @@ from layers.query import Filters, deadline_phrases, matching_places, search, sta
 from layers.userlayers import clicked_attributes
 from loaders.plan import Plan
 from reports.export import FORMATS, export_bytes
-from views import layout, mapframe, print_view, progress as progress_view, resources, table, upload
+from views import layout, mapframe, print_view, progress_sections, resources, table, upload
+from views.map_session import current_state
 from views.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
 from views.state import FILTER_LABELS, TILE, MapReport, ViewState, fit_view, request, route_click
 
@@ -55,34 +56,6 @@ def _init_state(catalog: Catalog) -> None:
             _request_view(_measure_view(catalog, ident))
         elif vs.town:
             _request_view(_view_of(catalog.town_area(vs.town)))
-
-
-def keep_state(mode: str = "map") -> None:
-    """Keep the map's widget values while another page is shown (Streamlit drops the state of widgets not drawn).
-
-    On another page the map frame is gone: back on the map, a new frame opens where the view was left.
-    """
-    ss = st.session_state
-    if mode != "map":
-        ss.map_key = None
-    for key in ["basemap", "town", *(f"f_{k}" for k in Filters.keys()), *(f"layer_{s.id}" for s in LAYERS)]:
-        if key in ss:
-            ss[key] = ss[key]
-
-
-def current_state() -> ViewState:
-    """The view as the widgets and the map hold it now."""
-    ss = st.session_state
-    view = ss.get("view")
-    return ViewState(
-        basemap=ss.get("basemap", "none"),
-        layers=tuple(s.id for s in LAYERS if ss.get(f"layer_{s.id}")),
-        town=ss.get("town", ""),
-        filters=Filters(**{k: ss.get(f"f_{k}", "") for k in Filters.keys()}),
-        sel=ss.get("sel", ""),
-        center=tuple(view[0]) if view else None,
-        zoom=view[1] if view else None,
-    )
 
 
 def _write_url(vs: ViewState) -> None:
@@ -163,7 +136,7 @@ def _on_map_report(catalog: Catalog, key: str) -> None:
 
 
 def _correct(place_id: str) -> None:
-    """Open the 校正位置 page (views/correct.py) on this place (the panel is in the map's fragment: the whole page reruns)."""
+    """Open the 校正位置 page (views/pages/correct.py) on this place (the panel is in the map's fragment: the whole page reruns)."""
     st.query_params.from_dict({"mode": "correct", "sel": place_id})
     st.session_state.full_rerun = True
 
@@ -318,25 +291,26 @@ def _draw_map(catalog: Catalog, vs: ViewState, token: str, only: set[str] | None
 def _panel(catalog: Catalog, plan: Plan, vs: ViewState) -> None:
     """What is selected, or the focused town, or how to use the map."""
     kind, ident = vs.selection
+    feature = catalog.feature(ident) if kind == "place" else None  # looked up once, handed to each part of the panel
     if kind == "tile" and st.session_state.get("tile_click"):
         props = st.session_state.tile_click
         st.html(attributes_html(catalog.spec(props["layer"]).title,
                                 clicked_attributes(catalog.layers[props["layer"]], props)))
     elif kind == "measure":
         st.html(measure_panel_html(catalog, plan, ident))
-        st.html(progress_view.measure_section(ident))
+        st.html(progress_sections.measure_section(ident))
         _link_buttons("在地图上查看：", [(f"place_{p}", catalog.feature(p)["name"], _select_place, (catalog, p))
                                       for p in sorted(catalog.places_of([ident])) if catalog.feature(p) is not None])
         _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u, True))
                                           for u in plan.measure(ident).lead])
-    elif kind == "place" and catalog.feature(ident) is not None:
-        st.html(place_html(catalog, plan, ident))
-        st.html(progress_view.place_section(ident, catalog.feature(ident)["name"]))
+    elif feature is not None:
+        st.html(place_html(catalog, plan, feature))
+        st.html(progress_sections.place_section(feature))
         measures = catalog.measures_of(ident)
         _link_buttons("查看措施及其全部地点：", [(f"measure_{m}", f"措施 {m}", _select_measure, (catalog, m)) for m in measures])
         lead_units = sorted({u for mid in measures for u in plan.measure(mid).lead})
         _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u, True)) for u in lead_units])
-        if catalog.spec(catalog.feature(ident)["layer"]).plan:
+        if catalog.spec(feature["layer"]).plan:
             _link_buttons("位置不准？", [("correct_place", "校正此地点的位置", _correct, (ident,))])
     elif vs.town:
         st.html(town_html(catalog, plan, vs.town))
@@ -389,4 +363,4 @@ def render() -> None:
     _write_url(current_state())
 
 
-__all__ = ["render", "current_state", "TILE"]
+__all__ = ["render", "TILE"]
