@@ -73,13 +73,13 @@ def test_the_progress_map_colours_each_place_by_its_items_with_a_legend(catalog,
 def test_a_slide_shows_live_progress_resolved_when_it_is_drawn(plan, catalog, items):
     board = Board(items, [rec("4.2-t3", "推进中", date(2026, 11, 20), 12.3)], None, date(2026, 11, 26))
     fig = resolve_figure(plan, "progress:4.2-t3", board)
-    assert (fig.value, fig.unit) == ("12.3 / 25.85", "公里") and "2026-11-20" in fig.source and "推进中" in fig.source
+    assert (fig.value, fig.unit) == ("12.3公里 / 25.85公里", "") and "2026-11-20" in fig.source and "推进中" in fig.source
     assert resolve_figure(plan, "progress:4.2", board).value == NOT_REPORTED
     with pytest.raises(TourError, match="“9.9” 不是跟踪事项"):
         resolve_figure(plan, "progress:9.9", board)
     tour = Tour(title="进展", slides=(Slide(title="路网进展", figures=("progress:4.2-t3",), layers=("peninsula_roads",)),))
     page = tour_html(tour, plan, catalog)  # resolved from the store in effect (the test run's empty workspace)
-    assert '<span class="num">未填报 / 25.85</span>' in page
+    assert '<span class="num">未填报 / 25.85公里</span>' in page
 
 
 def test_a_tour_of_many_progress_slides_reads_the_reports_once_per_check_and_per_draw(plan, catalog, items, monkeypatch):
@@ -95,7 +95,7 @@ def test_a_tour_of_many_progress_slides_reads_the_reports_once_per_check_and_per
     tour_module.check_tour(tour, plan, set(catalog.features["id"]), set(BY_ID))
     assert len(reads) == 1  # six slides with progress figures: the reports are read once, not once per slide
     page = tour_html(tour, plan, catalog)
-    assert len(reads) == 2 and page.count('<span class="num">12.3 / 25.85</span>') == 6  # checked and drawn from one read
+    assert len(reads) == 2 and page.count('<span class="num">12.3公里 / 25.85公里</span>') == 6  # checked and drawn from one read
     assert tour_pdf(tour, plan, catalog, board)[:4] == b"%PDF" and len(reads) == 2  # a board handed down is used as is
     tour_module.check_tour(Tour(title="计划", slides=(Slide(title="目标", figures=("measures",)),)), plan, set(), set())
     assert len(reads) == 2  # no slide shows progress: nothing is read
