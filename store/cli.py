@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from core import roles
+from store import open_store, open_target
 from store.labels import KINDS
 
 #: Accepted role names on the command line (Chinese first).
@@ -131,8 +132,6 @@ def layer_add(args) -> int:
     """`workspace add PATH`: read the file as the app's upload does and add each of its layers."""
     from loaders.files import read_any
     from loaders.shipped import shipped_points
-    from store import open_store
-
     store, user = open_store(), acting_user(args)
     result = read_any(Path(args.path), coords=args.coords, crs=args.crs, reference_points=shipped_points())
     for lr in result.layers:
@@ -148,8 +147,6 @@ def layer_add(args) -> int:
 
 def layer_list(args) -> int:
     """`workspace list [--removed] [--json]`."""
-    from store import open_store
-
     store = open_store()
     _print_layers(store.recycle_bin() if args.removed else store.layers(), args.json, args.removed)
     return 0
@@ -157,16 +154,12 @@ def layer_list(args) -> int:
 
 def layer_rename(args) -> int:
     """`workspace rename OLD NEW`."""
-    from store import open_store
-
     print(f"已改名为「{open_store().rename_layer(args.old, args.new, acting_user(args))}」")
     return 0
 
 
 def layer_remove(args) -> int:
     """`workspace remove NAME`: into the recycle bin."""
-    from store import open_store
-
     open_store().remove_layer(args.name, acting_user(args))
     print(f"已删除「{args.name}」（移入回收站，30 天内可用 restore 恢复）")
     return 0
@@ -174,16 +167,12 @@ def layer_remove(args) -> int:
 
 def layer_restore(args) -> int:
     """`workspace restore NAME`: out of the recycle bin."""
-    from store import open_store
-
     print(f"已恢复「{open_store().restore_layer(args.name, acting_user(args)).name}」")
     return 0
 
 
 def change_undo(args) -> int:
     """`workspace undo CHANGE_ID`."""
-    from store import open_store
-
     print(open_store().undo(args.change_id, acting_user(args)))
     return 0
 
@@ -191,8 +180,6 @@ def change_undo(args) -> int:
 def change_log(args) -> int:
     """`workspace log [--kind K] [--user U] [--limit N] [--json]`: newest first."""
     from core.clock import local_text
-    from store import open_store
-
     records = open_store().changes(kind=args.kind, user=args.user, limit=args.limit)
     if args.json:
         print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
@@ -204,7 +191,6 @@ def change_log(args) -> int:
 
 def workspace_migrate(args) -> int:
     """`workspace migrate --to TARGET [--from SOURCE]`: everything into an empty store."""
-    from store import open_store, open_target
     from store.migrate import migrate
 
     source = open_target(args.source) if args.source else open_store()
@@ -216,8 +202,6 @@ def workspace_migrate(args) -> int:
 
 def workspace_cleanup(args) -> int:
     """`workspace cleanup [--json]`: expired sessions, expired recycle-bin layers, interrupted uploads."""
-    from store import open_store
-
     out = open_store().cleanup()
     print(json.dumps(out, ensure_ascii=False) if args.json else
           f"已清理：过期会话 {out['sessions']} 个，回收站到期图层 {len(out['purged'])} 个，中断上传的临时文件夹 {out['uploads']} 个。")
@@ -228,8 +212,6 @@ def workspace_cleanup(args) -> int:
 
 def account_add(args) -> int:
     """`accounts add NAME --role R`: the password from stdin or asked twice."""
-    from store import open_store
-
     account = open_store().add_account(args.name, _password(args), args.role, acting_user(args))
     print(f"已添加账号「{account.name}」（{account.role_name}）")
     return 0
@@ -238,8 +220,6 @@ def account_add(args) -> int:
 def account_list(args) -> int:
     """`accounts list [--json]`."""
     from core.clock import local_text
-    from store import open_store
-
     accounts = open_store().accounts()
     if args.json:
         print(json.dumps([{"name": a.name, "role": a.role_name, "created_by": a.created_by,
@@ -254,8 +234,6 @@ def account_list(args) -> int:
 
 def account_passwd(args) -> int:
     """`accounts passwd NAME`: the account's sessions end."""
-    from store import open_store
-
     open_store().set_password(args.name, _password(args), acting_user(args))
     print(f"已修改「{args.name}」的密码")
     return 0
@@ -263,8 +241,6 @@ def account_passwd(args) -> int:
 
 def account_role(args) -> int:
     """`accounts role NAME ROLE`."""
-    from store import open_store
-
     open_store().set_role(args.name, args.role, acting_user(args))
     print(f"「{args.name}」的角色已设为「{roles.ROLE_NAMES[roles.role_id(args.role)]}」")
     return 0
@@ -272,8 +248,6 @@ def account_role(args) -> int:
 
 def account_remove(args) -> int:
     """`accounts remove NAME`."""
-    from store import open_store
-
     open_store().remove_account(args.name, acting_user(args))
     print(f"已删除账号「{args.name}」")
     return 0

@@ -43,6 +43,13 @@ class SchemaVersion:
         return self.before != self.after
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic compares and migrates the store's own tables only: not a GeoPackage's gpkg_* tables, PostGIS's
+    spatial_ref_sys or the per-layer data tables l_<hex>."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return table is None or table.name in t.METADATA.tables
+
+
 def config(connection=None) -> Config:
     """Alembic's configuration in code: the scripts here, run on `connection`."""
     cfg = Config()

@@ -12,13 +12,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from store import schema as t
-
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Compare and migrate the store's tables only."""
-    table = obj if type_ == "table" else getattr(obj, "table", None)
-    return table is None or table.name in t.METADATA.tables
-
+from store.migrations import include_object
 
 def run_on(connection) -> None:
     """Run the pending revisions on `connection` (inside its transaction)."""
