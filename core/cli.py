@@ -49,6 +49,10 @@ class Parser(argparse.ArgumentParser):
         self._positionals.title = "位置参数"
         self._optionals.title = "选项"
 
+    def add_subparsers(self, **kwargs):  # noqa: D102 (a missing sub-command is named 命令, not by its dest)
+        kwargs.setdefault("metavar", "命令")
+        return super().add_subparsers(**kwargs)
+
     def error(self, message: str):  # noqa: D102 (argparse's hook)
         for english, chinese in _ARGPARSE_WORDS.items():
             message = message.replace(english, chinese)
