@@ -1,9 +1,10 @@
 """The one wrapper every command line shares: a Chinese parser and one way failures reach a planner.
 
 A command line builds its parser with ``Parser`` (argparse with Chinese usage errors, one line, exit 2), gives each
-sub-command its function with ``set_defaults(func=…)`` and ends with ``sys.exit(run(main))``-style code through
-``guarded``: a ``ChaohuError`` prints its Chinese message and exits 2; anything else prints 「内部错误…」 and exits 2
-with the technical detail written to the log (never a traceback on the planner's screen).
+sub-command its function with ``set_defaults(func=…)`` and ends with ``sys.exit(main())`` where ``main(argv)``
+returns ``dispatch(parser, argv)``: a ``ChaohuError`` prints its Chinese message and exits 2; anything else prints
+「内部错误…」 and exits 2 with the traceback appended to the workspace's command log (``logs/commands.log``), never
+on the planner's screen.
 """
 
 from __future__ import annotations
@@ -11,11 +12,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
 
+from core import settings
 from core.errors import ChaohuError
 
 log = logging.getLogger("chaohu.cli")
+#: Without any handler Python's last-resort handler would print a logged traceback on stderr; this keeps it off.
+log.addHandler(logging.NullHandler())
 
 #: argparse's English phrases as a planner reads them.
 _ARGPARSE_WORDS = {
@@ -42,17 +49,41 @@ class Parser(argparse.ArgumentParser):
         self._positionals.title = "位置参数"
         self._optionals.title = "选项"
 
+    def add_subparsers(self, **kwargs):  # noqa: D102 (a missing sub-command is named 命令, not by its dest)
+        kwargs.setdefault("metavar", "命令")
+        return super().add_subparsers(**kwargs)
+
     def error(self, message: str):  # noqa: D102 (argparse's hook)
         for english, chinese in _ARGPARSE_WORDS.items():
             message = message.replace(english, chinese)
         self.exit(2, f"错误：命令参数有误（{message}）。用 {self.prog} --help 查看用法。\n")
 
 
-def failure_message(exc: BaseException) -> str:
+def command_log() -> Path:
+    """Where an internal failure's traceback is written: ``<workspace>/logs/commands.log``."""
+    return settings.current().workspace_dir / "logs" / "commands.log"
+
+
+def _record(exc: BaseException) -> Path | None:
+    """Append the failure's traceback to the command log; the file, or None when it cannot be written."""
+    log.error("command failed: %s", exc, exc_info=exc)  # the app's own logging, when configured
+    path = command_log()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now().isoformat(timespec='seconds')} {' '.join(sys.argv)}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        return None
+    return path
+
+
+def failure_message(exc: BaseException, logged: Path | None = None) -> str:
     """The one line a planner sees for a failure: the Chinese message of ours, 「内部错误…」 otherwise."""
     if isinstance(exc, ChaohuError):
         return f"错误：{exc.message}"
-    return f"错误：内部错误（{type(exc).__name__}），操作未完成；详细信息已记入日志，请告知管理员。"
+    where = f"详细信息已记入日志 {logged}" if logged else "详细信息未能写入日志"
+    return f"错误：内部错误（{type(exc).__name__}），操作未完成；{where}，请告知管理员。"
 
 
 def guarded(run: Callable[[], int | None]) -> int:
@@ -67,9 +98,8 @@ def guarded(run: Callable[[], int | None]) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 2
-    except Exception as exc:  # never a traceback for a planner: the detail goes to the log
-        log.exception("command failed")
-        print(failure_message(exc), file=sys.stderr)
+    except Exception as exc:  # never a traceback for a planner: the detail goes to the log file
+        print(failure_message(exc, _record(exc)), file=sys.stderr)
         return 2
 
 

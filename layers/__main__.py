@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
 from core.declarations import LAYERS
-from core.errors import ChaohuError, user_message
+from core.cli import Parser, dispatch
+from core.errors import ChaohuError
 from core.formatting import accuracy_label, blank
 from core.settings import REPO
 from layers.catalog import DATA_DIR, Catalog, load_catalog
@@ -81,32 +81,46 @@ def local_text_iso(value: str) -> str:
     return value[:16].replace("T", " ") if value else ""
 
 
-def main(argv: list[str] | None = None) -> int:
-    """List the layers or show one place; exit 2 with a Chinese message when the data cannot be read."""
-    parser = argparse.ArgumentParser(prog="python -m layers", description="列出地图图层，或显示一个规划地点的当前位置")
-    parser.add_argument("command", choices=["list", "show"], help="list：列出全部图层；show：显示一个地点（含校正）")
-    parser.add_argument("place", nargs="?", help="show 的地点编号（data/plan/places.yaml 的 id）")
-    parser.add_argument("--json", action="store_true", help="以 JSON 输出")
-    args = parser.parse_args(argv)
+def list_command(args) -> int:
+    """`list [--json]`: every declared layer with its count, geometry and file."""
     try:
-        if args.command == "show":
-            if not args.place:
-                print("错误：请给出地点编号，如 python -m layers show ip_magnesium --json", file=sys.stderr)
-                return 2
-            record = place_record(load_catalog(), args.place)
-            print(json.dumps(record, ensure_ascii=False, indent=2) if args.json else _show_text(record))
-            return 0
         rows = layer_rows()
-    except Exception as exc:  # a broken data file or an unknown place: say which in Chinese, never a traceback
-        prefix = "错误" if args.command == "show" else "读取图层失败"
-        print(f"{prefix}：{exc.message if isinstance(exc, ChaohuError) else user_message(exc)}", file=sys.stderr)
-        return 2
+    except ChaohuError as exc:  # a broken data file: say which
+        raise ChaohuError(f"读取图层失败：{exc.message}", exc.detail) from exc
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
-    else:
-        for r in rows:
-            print(f"{r['id']:<24}{r['title']:<16}{r['count']:>5}  {r['geometry']:<11}{r['file']}")
+        return 0
+    for r in rows:
+        print(f"{r['id']:<24}{r['title']:<16}{r['count']:>5}  {r['geometry']:<11}{r['file']}")
     return 0
+
+
+def show_command(args) -> int:
+    """`show PLACE_ID [--json]`: one plan place as the map draws it now."""
+    if not args.place:
+        raise ChaohuError("请给出地点编号，如 python -m layers show ip_magnesium --json")
+    record = place_record(load_catalog(), args.place)
+    print(json.dumps(record, ensure_ascii=False, indent=2) if args.json else _show_text(record))
+    return 0
+
+
+def build_parser() -> Parser:
+    """`list` and `show`, each with --json."""
+    parser = Parser(prog="python -m layers", description="列出地图图层，或显示一个规划地点的当前位置")
+    sub = parser.add_subparsers(dest="command", required=True)
+    lst = sub.add_parser("list", help="列出全部图层")
+    lst.set_defaults(func=list_command)
+    show = sub.add_parser("show", help="显示一个地点（含校正）")
+    show.set_defaults(func=show_command)
+    show.add_argument("place", nargs="?", help="地点编号（data/plan/places.yaml 的 id）")
+    for cmd in (lst, show):
+        cmd.add_argument("--json", action="store_true", help="以 JSON 输出")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """List the layers or show one place; exit 2 with one Chinese line when the data cannot be read."""
+    return dispatch(build_parser(), argv)
 
 
 if __name__ == "__main__":

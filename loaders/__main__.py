@@ -1,16 +1,15 @@
 """Command line: `python -m loaders inspect PATH`, `… convert PATH OUT`, and the store's `… workspace …` / `… accounts …`
-(store/cli.py); exit 2 with one Chinese message on bad input."""
+(store/cli.py) and `… adopt` / `… corrections …` (corrections/cli.py); bad input or any failure is one Chinese line on
+stderr and exit 2 (core/cli.py)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import warnings
 from pathlib import Path
 
-
-from core.errors import ChaohuError
+from core.cli import Parser, dispatch
 from loaders.coordsource import NAMES
 from loaders.datum import DatumShift
 from loaders.errors import LoadError
@@ -19,13 +18,24 @@ from loaders.shipped import shipped_points
 from loaders.writing import write_layers
 
 
-def text_bar(fraction: float, message: str) -> None:
-    """A one-line textual progress bar on stderr."""
-    filled = int(fraction * 30)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction * 100:3.0f}% {message[:60]:<60}")
-    if fraction >= 1.0:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+class TextBar:
+    """A one-line textual progress bar on stderr; ``close()`` ends a line left open (so a message starts on its own)."""
+
+    def __init__(self):
+        self.open = False
+
+    def __call__(self, fraction: float, message: str) -> None:
+        filled = int(fraction * 30)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction * 100:3.0f}% {message[:60]:<60}")
+        self.open = fraction < 1.0
+        if not self.open:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.open:
+            sys.stderr.write("\n")
+            self.open = False
 
 
 def format_report(result: ReadResult) -> str:
@@ -33,14 +43,18 @@ def format_report(result: ReadResult) -> str:
     return "\n".join(result.lines())
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for inspect and convert."""
-    parser = argparse.ArgumentParser(prog="python -m loaders", description="读取规划人员提供的空间数据文件：检查或转换")
+def build_parser() -> Parser:
+    """The argument parser: inspect and convert, the store's and the corrections' commands."""
+    from corrections import cli as correction_cli
+    from store.cli import add_commands
+
+    parser = Parser(prog="python -m loaders", description="读取规划人员提供的空间数据文件：检查或转换")
     sub = parser.add_subparsers(dest="command", required=True)
-    commands = (("inspect", "列出每个图层的要素数、坐标系、编码、范围和修复"),
-                ("convert", "转换为 UTF-8 GeoJSON（或按 OUT 扩展名为 GPKG/Shapefile），EPSG:4326"))
-    for name, helptext in commands:
+    commands = (("inspect", "列出每个图层的要素数、坐标系、编码、范围和修复", inspect),
+                ("convert", "转换为 UTF-8 GeoJSON（或按 OUT 扩展名为 GPKG/Shapefile），EPSG:4326", convert))
+    for name, helptext, func in commands:
         cmd = sub.add_parser(name, help=helptext)
+        cmd.set_defaults(func=func)
         cmd.add_argument("path", help="文件、文件夹或 zip")
         if name == "convert":
             cmd.add_argument("out", help="输出文件：.geojson / .gpkg / .shp / .fgb")
@@ -56,58 +70,52 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--quiet", action="store_true", help="不显示进度条")
         if name == "inspect":
             cmd.add_argument("--json", action="store_true", help="以 JSON 输出")
-    from corrections import cli as correction_cli
-    from store.cli import add_commands
-
     add_commands(sub)
     correction_cli.add_commands(sub)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command; 0 on success, 2 with one Chinese message on stderr when the input cannot be read."""
-    args = build_parser().parse_args(argv)
-    warnings.simplefilter("ignore")
-    if args.command in ("workspace", "accounts", "adopt", "corrections"):
-        from corrections import cli as correction_cli
-        from store.cli import default_user, run
-
-        try:
-            if args.command in ("adopt", "corrections"):
-                return correction_cli.run(args, getattr(args, "by", None) or default_user())
-            return run(args)
-        except ChaohuError as exc:
-            print(f"错误：{exc.message}", file=sys.stderr)
-            return 2
-        except Exception as exc:  # never a traceback for a planner
-            print(f"错误：出现意外问题（{type(exc).__name__}：{exc}）。", file=sys.stderr)
-            return 2
+def _read(args) -> ReadResult:
+    """Read the file the command names, with its options (a progress bar unless --quiet)."""
+    shift = DatumShift.from_text(args.towgs84, convention=args.rotation) if args.towgs84 else None
+    bar = None if args.quiet else TextBar()
     try:
-        shift = DatumShift.from_text(args.towgs84, convention=args.rotation) if args.towgs84 else None
-        result = read_any(Path(args.path), coords=args.coords, layer=args.layer, max_bytes=int(args.max_mb * 1024**2),
-                          progress=None if args.quiet else text_bar, reference_points=shipped_points(), crs=args.crs,
-                          datum_shift=shift)
-        if args.command == "inspect":
-            print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else format_report(result))
-        else:
-            unconfirmed = [lr for lr in result.layers if lr.coord_source.hint and lr.needs_coord_source_confirmation]
-            if unconfirmed:
-                lr, said = unconfirmed[0], unconfirmed[0].coord_source
-                raise LoadError(f"「{lr.name}」的名称中含「{said.hint_words}」，坐标可能取自{NAMES[said.hint]}地图，未转换。"
-                                f"请用 --coords {said.hint} 转换，或用 --coords wgs84 确认无偏移后再转换。")
-            for path, notes in write_layers(result.layers, Path(args.out)):
-                print(f"已写出：{path}")
-                for note in notes:
-                    print(f"提示：{note}", file=sys.stderr)
-            for w in result.warnings + [w for lr in result.layers for w in lr.warnings]:
-                print(f"提示：{w}", file=sys.stderr)
-    except ChaohuError as exc:
-        print(f"\n错误：{exc.message}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # never a traceback for a planner
-        print(f"\n错误：处理「{args.path}」时出现意外问题（{type(exc).__name__}：{exc}）。", file=sys.stderr)
-        return 2
+        return read_any(Path(args.path), coords=args.coords, layer=args.layer, max_bytes=int(args.max_mb * 1024**2),
+                        progress=bar, reference_points=shipped_points(), crs=args.crs, datum_shift=shift)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def inspect(args) -> int:
+    """`inspect PATH`: the report (or --json)."""
+    result = _read(args)
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else format_report(result))
     return 0
+
+
+def convert(args) -> int:
+    """`convert PATH OUT`: UTF-8, EPSG:4326; refused while a 高德/百度 hint is unconfirmed."""
+    result = _read(args)
+    unconfirmed = [lr for lr in result.layers if lr.coord_source.hint and lr.needs_coord_source_confirmation]
+    if unconfirmed:
+        lr, said = unconfirmed[0], unconfirmed[0].coord_source
+        raise LoadError(f"「{lr.name}」的名称中含「{said.hint_words}」，坐标可能取自{NAMES[said.hint]}地图，未转换。"
+                        f"请用 --coords {said.hint} 转换，或用 --coords wgs84 确认无偏移后再转换。")
+    for path, notes in write_layers(result.layers, Path(args.out)):
+        print(f"已写出：{path}")
+        for note in notes:
+            print(f"提示：{note}", file=sys.stderr)
+    for w in result.warnings + [w for lr in result.layers for w in lr.warnings]:
+        print(f"提示：{w}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; 0 on success, 2 with one Chinese line on stderr on bad input or any failure."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return dispatch(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +11,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, computed_field
 
 from core import settings
+from core.cli import Parser, dispatch
 from core.errors import ChaohuError
 from core.settings import REPO as REPO_ROOT
 
@@ -617,18 +617,22 @@ def summary(plan: Plan) -> str:
     return f"规划数据有效：{len(plan.measures)} 条措施，{len(plan.sections)} 个部分，{len(plan.units)} 个单位"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m loaders.plan [--dir 目录]`: print the summary, or the Chinese error to stderr and return 2."""
-    parser = argparse.ArgumentParser(prog="python -m loaders.plan", description="检查规划数据（data/plan）是否有效。")
-    parser.add_argument("--dir", dest="plan_dir", type=Path, default=None, help="规划数据目录（默认：仓库的 data/plan）")
-    args = parser.parse_args(argv)
+def check_command(args) -> int:
+    """Print the plan's one-line summary; broken data is a ChaohuError naming the file and the fault."""
     try:
         plan = load_plan(args.plan_dir)
     except ChaohuError as exc:
-        print(f"规划数据有误：{exc.message}", file=sys.stderr)
-        return 2
+        raise ChaohuError(f"规划数据有误：{exc.message}", exc.detail) from exc
     print(summary(plan))
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m loaders.plan [--dir 目录]`: print the summary, or one Chinese line on stderr and return 2."""
+    parser = Parser(prog="python -m loaders.plan", description="检查规划数据（data/plan）是否有效。")
+    parser.add_argument("--dir", dest="plan_dir", type=Path, default=None, help="规划数据目录（默认：仓库的 data/plan）")
+    parser.set_defaults(func=check_command)
+    return dispatch(parser, argv)
 
 
 if __name__ == "__main__":

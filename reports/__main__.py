@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.errors import ChaohuError, user_message
+from core.cli import Parser, dispatch
 from layers.catalog import DATA_DIR, load_catalog
 from loaders.plan import load_plan
 from reports.export import ENCODINGS, FORMATS, check, export_town
@@ -26,7 +26,8 @@ def progress(done: int, total: int, label: str, stream=None) -> None:
 
 def parser() -> argparse.ArgumentParser:
     """The command line: a town or --all, one or more formats, an output folder, the shapefile encoding."""
-    p = argparse.ArgumentParser(prog="python -m reports", description="按乡镇/街道导出规划要素与措施汇总")
+    p = Parser(prog="python -m reports", description="按乡镇/街道导出规划要素与措施汇总")
+    p.set_defaults(func=export_command)
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--town", help="乡镇/街道名称，如 黄麓镇")
     which.add_argument("--all", action="store_true", help="每个乡镇/街道各导出一份，另加全市一份")
@@ -58,21 +59,17 @@ def run(args: argparse.Namespace, formats: list[str]) -> list[Path]:
     return written
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the exports; exit 2 with a Chinese message on an unknown town, format or encoding."""
-    args = parser().parse_args(argv)
+def export_command(args: argparse.Namespace) -> int:
+    """Run the exports and print each file written."""
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
-    try:
-        written = run(args, formats)
-    except ChaohuError as exc:  # unknown town or format, broken data, no font: one Chinese message
-        print(f"错误：{exc.message}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # never a traceback for a planner
-        print(f"错误：{user_message(exc)}", file=sys.stderr)
-        return 2
-    for path in written:
+    for path in run(args, formats):
         print(path)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the exports; exit 2 with one Chinese line on an unknown town, format or encoding, or any failure."""
+    return dispatch(parser(), argv)
 
 
 if __name__ == "__main__":

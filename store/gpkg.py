@@ -24,6 +24,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.pool import NullPool
 
 from geo.crs import STORAGE
+from store import migrations
 from store import schema as t
 from store.base import Store, geometry_kind, utcnow
 from store.errors import StoreUnavailable
@@ -108,7 +109,8 @@ class GpkgStore(Store):
     # ------------------------------------------------------------ the file
 
     def _initialise(self) -> None:
-        """Create the GeoPackage (via GDAL, so it is a valid one) and our tables; WAL mode; adopt old layers."""
+        """Create the GeoPackage (via GDAL, so it is a valid one), our tables at the newest schema version (a file
+        from before migrations is upgraded in place); WAL mode; adopt old layers."""
         if not self.path.exists() or self.path.stat().st_size == 0:  # GDAL writes a valid empty GeoPackage, once
             empty = gpd.GeoDataFrame({"x": []}, geometry=gpd.GeoSeries([], crs=STORAGE))
             with warnings.catch_warnings():
@@ -116,7 +118,8 @@ class GpkgStore(Store):
                 pyogrio.write_dataframe(empty, self.path, layer="chaohu_init", driver="GPKG", geometry_type="Unknown")
             with self.engine.begin() as conn:
                 self._drop_data(conn, "chaohu_init")
-        t.METADATA.create_all(self.engine)
+        with self.engine.begin() as conn:  # under the file lock: one process upgrades, the others find it done
+            self.schema_version = migrations.upgrade(conn)
         self._adopt_legacy()
 
     def _feature_tables(self, conn) -> list[str]:

@@ -13,11 +13,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from geo.crs import STORAGE
+from store import migrations
 from store import schema as t
 from store.base import Store, utcnow
 from store.errors import StoreError, StoreUnavailable
 
-#: Serialises creating the tables when several app processes start at once.
+#: Serialises creating and upgrading the tables when several app processes start at once.
 SCHEMA_LOCK_KEY = 0x6368616F6875  # "chaohu"
 CONNECT_TIMEOUT_S = 5
 
@@ -26,7 +27,7 @@ def database_url(url: str) -> str:
     """The SQLAlchemy URL with the psycopg (v3) driver: postgresql://… and postgres://… are accepted too."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: e.g. a port that is not a number
         raise StoreError(f"数据库地址格式不正确：{url}（应为 postgresql+psycopg://用户:密码@主机:端口/库名）") from None
     if parsed.get_backend_name() not in ("postgresql", "postgres"):
         raise StoreError(f"共享数据库须为 PostgreSQL（PostGIS），不支持「{parsed.get_backend_name()}」。")
@@ -53,7 +54,8 @@ class PostgisStore(Store):
                                 "如持续出现，请联系管理员检查数据库服务。", detail=str(exc).splitlines()[0] if str(exc) else "")
 
     def _initialise(self) -> None:
-        """PostGIS and our tables, created once even when several processes start together."""
+        """PostGIS and our tables at the newest schema version, created or upgraded once even when several
+        processes start together."""
         with self.engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
             if conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first() is None:
@@ -63,7 +65,7 @@ class PostgisStore(Store):
                 except Exception as exc:
                     raise StoreError("数据库中没有 PostGIS 扩展，且当前用户无权创建。请管理员在该库中执行 "
                                      "CREATE EXTENSION postgis;", detail=str(exc)) from None
-            t.METADATA.create_all(conn)
+            self.schema_version = migrations.upgrade(conn)
 
     def _quoted(self, conn, table: str) -> str:
         return conn.dialect.identifier_preparer.quote(table)

@@ -115,6 +115,40 @@ def store(request, tmp_path):
         st.engine.dispose()
 
 
+#: The store settings a command line reads; each ``cli`` call starts from the test run's own (neither set).
+STORE_VARIABLES = ("CHAOHU_DATABASE_URL", "CHAOHU_WORKSPACE_GPKG")
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run a command line's ``main(argv)`` in this process as a planner would run it: ``cli(main, *args, env=…,
+    stdin=…)`` → CompletedProcess (returncode, stdout, stderr). ``env`` is set for that call only (over the run's
+    environment, store variables cleared); the store objects the calls opened are closed afterwards."""
+    import io
+    import subprocess
+
+    from store import forget_stores
+
+    patch = pytest.MonkeyPatch()  # its own: undone before each call, not the test's monkeypatch
+
+    def run(main, *args, env: dict | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+        patch.undo()  # the previous call's environment and stdin
+        for key in STORE_VARIABLES:
+            patch.delenv(key, raising=False)
+        for key, value in (env or {}).items():
+            patch.setenv(key, value)
+        patch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        capsys.readouterr()
+        argv = [str(a) for a in args]
+        code = main(argv)
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(argv, code, out.out, out.err)
+
+    yield run
+    patch.undo()
+    forget_stores()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium per session (system /usr/bin/chromium, offline flags)."""

@@ -99,11 +99,17 @@ def test_default_view_draws_every_layer_offline(app_url, page):
 
 
 def _layer_titles() -> list[dict]:
+    """`python -m layers list --json`, run in this process."""
+    import contextlib
+    import io
     import json
-    import subprocess
-    import sys
-    out = subprocess.run([sys.executable, "-m", "layers", "list", "--json"], cwd=REPO, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+
+    from layers.__main__ import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["list", "--json"]) == 0
+    return json.loads(out.getvalue())
 
 
 def test_click_feature_town_opens_its_measures(app_url, page):

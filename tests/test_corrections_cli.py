@@ -4,9 +4,6 @@ export/import on the command line, against an empty store of each engine: what t
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,14 +13,16 @@ from shapely.geometry import Point, box, shape
 from loaders.places import load_places_yaml
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parent.parent
 
 
-def run(module: str, *args, env: dict) -> subprocess.CompletedProcess:
-    """`python -m MODULE ARGS` with the given store settings."""
-    base = {k: v for k, v in os.environ.items() if k not in ("CHAOHU_DATABASE_URL", "CHAOHU_WORKSPACE_GPKG")}
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, capture_output=True, text=True,
-                          env={**base, **env}, timeout=300)
+@pytest.fixture
+def run(cli):
+    """`python -m MODULE ARGS` (loaders or layers) with the given store settings, in this process."""
+    from layers.__main__ import main as layers_main
+    from loaders.__main__ import main as loaders_main
+
+    mains = {"loaders": loaders_main, "layers": layers_main}
+    return lambda module, *args, env: cli(mains[module], *args, env=env)
 
 
 def _parks(tmp_path: Path) -> gpd.GeoDataFrame:
@@ -43,7 +42,7 @@ def cli_env(request, tmp_path):
     return env
 
 
-def test_adopt_show_and_revert_on_the_command_line(cli_env, tmp_path):
+def test_adopt_show_and_revert_on_the_command_line(cli_env, tmp_path, run):
     parks = _parks(tmp_path)
     (tmp_path / "高德点位.csv").write_text("名称,经度,纬度\n五万吨镁项目,117.7890,31.7090\n", encoding="utf-8")
 
@@ -84,7 +83,7 @@ def test_adopt_show_and_revert_on_the_command_line(cli_env, tmp_path):
     assert [(r["action"], r["user"]) for r in log][0] == ("correction.revert", "王五")
 
 
-def test_corrections_are_exported_and_imported_with_the_conflict_listed(tmp_path):
+def test_corrections_are_exported_and_imported_with_the_conflict_listed(tmp_path, run):
     """One installation exports; another, which corrected the same park differently, sees the conflict, then takes it."""
     cli_env = {"CHAOHU_WORKSPACE": str(tmp_path / "ws")}
     _parks(tmp_path)

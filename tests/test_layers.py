@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,9 +18,11 @@ from reports.summary import summarize
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_layers_list_json_counts_every_declared_layer():
-    out = subprocess.run([sys.executable, "-m", "layers", "list", "--json"], cwd=REPO, capture_output=True,
-                         text=True, check=True)
+def test_layers_list_json_counts_every_declared_layer(cli):
+    from layers.__main__ import main
+
+    out = cli(main, "list", "--json")
+    assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     assert [r["id"] for r in rows] == [s.id for s in LAYERS]
     for r in rows:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -12,12 +10,15 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
+from loaders.__main__ import main
+
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    """The command line, as a planner runs it."""
-    return subprocess.run([sys.executable, "-m", "loaders", *args], cwd=REPO, capture_output=True, text=True, timeout=120)
+@pytest.fixture
+def run(cli):
+    """`python -m loaders ARGS`, as a planner runs it (in this process)."""
+    return lambda *args: cli(main, *args)
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def gbk_gk_shapefile(tmp_path) -> Path:
     return path
 
 
-def test_inspect_reports_crs_encoding_and_bounds(gbk_gk_shapefile):
+def test_inspect_reports_crs_encoding_and_bounds(gbk_gk_shapefile, run):
     done = run("inspect", str(gbk_gk_shapefile), "--json")
     assert done.returncode == 0, done.stderr
     layer = json.loads(done.stdout)["layers"][0]
@@ -43,7 +44,7 @@ def test_inspect_reports_crs_encoding_and_bounds(gbk_gk_shapefile):
     assert "EPSG:4527" in text and "推断" in text and "GB18030" in text
 
 
-def test_convert_writes_utf8_geojson_in_wgs84(gbk_gk_shapefile, tmp_path):
+def test_convert_writes_utf8_geojson_in_wgs84(gbk_gk_shapefile, run, tmp_path):
     out = tmp_path / "out" / "企业.geojson"
     done = run("convert", str(gbk_gk_shapefile), str(out))
     assert done.returncode == 0, done.stderr
@@ -54,7 +55,7 @@ def test_convert_writes_utf8_geojson_in_wgs84(gbk_gk_shapefile, tmp_path):
     assert abs(lon - 117.8612) < 1e-5 and abs(lat - 31.6002) < 1e-5
 
 
-def test_convert_to_shapefile_keeps_chinese(gbk_gk_shapefile, tmp_path):
+def test_convert_to_shapefile_keeps_chinese(gbk_gk_shapefile, run, tmp_path):
     out = tmp_path / "utf8.shp"
     done = run("convert", str(gbk_gk_shapefile), str(out))
     assert done.returncode == 0 and "「企业名称」改为「企业名」" in done.stderr  # a DBF field name holds 10 bytes
@@ -63,7 +64,7 @@ def test_convert_to_shapefile_keeps_chinese(gbk_gk_shapefile, tmp_path):
     assert back.crs == "EPSG:4326" and back["行业"].tolist() == ["新材料"] and back["企业名"].tolist() == ["巢湖云海镁业"]
 
 
-def test_coords_option_converts_gcj02(tmp_path):
+def test_coords_option_converts_gcj02(tmp_path, run):
     from geo.chinacoords import wgs84_to_gcj02
     lon, lat = wgs84_to_gcj02(117.8612, 31.6002)
     csv = tmp_path / "点.csv"
@@ -96,7 +97,7 @@ def _broken_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
 
 
 @pytest.mark.slow
-def test_every_broken_input_gives_its_message_and_exit_2(tmp_path):
+def test_every_broken_input_gives_its_message_and_exit_2(tmp_path, run):
     for name, (path, words) in _broken_inputs(tmp_path).items():
         for command in (["inspect", str(path)], ["convert", str(path), str(tmp_path / f"out-{name}.geojson")]):
             done = run(*command)
@@ -107,7 +108,7 @@ def test_every_broken_input_gives_its_message_and_exit_2(tmp_path):
 
 
 @pytest.mark.slow
-def test_inspect_json_reports_what_was_decided_and_repaired_per_layer(tmp_path):
+def test_inspect_json_reports_what_was_decided_and_repaired_per_layer(tmp_path, run):
     from filebuild import file_gdb, zipped
 
     archive = tmp_path / "三调成果.zip"

@@ -4,10 +4,7 @@ near the features we ship — and point tables always ask where their numbers ca
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,7 +14,6 @@ from openpyxl import Workbook
 from geo.chinacoords import wgs84_to_bd09, wgs84_to_gcj02
 from loaders.files import read_any
 
-REPO = Path(__file__).resolve().parent.parent
 #: Places far from anything we ship (安庆, 黄山, 阜阳): the check must not depend on our features.
 ELSEWHERE = {"安庆站": (117.0290, 30.5430), "黄山站": (118.3230, 29.7300), "阜阳站": (115.8190, 32.8770)}
 
@@ -76,14 +72,15 @@ def test_every_point_table_asks_until_confirmed_other_files_do_not(tmp_path):
 
 
 @pytest.mark.slow
-def test_convert_refuses_a_named_gcj02_file_until_the_source_is_given(tmp_path):
+def test_convert_refuses_a_named_gcj02_file_until_the_source_is_given(tmp_path, cli):
+    from loaders.__main__ import main
+
     names, lon, lat = _picked(wgs84_to_gcj02)
     path = tmp_path / "amap_points.csv"
     pd.DataFrame({"名称": names, "lng": lon, "lat": lat}).to_csv(path, index=False)
 
     def convert(*extra):
-        return subprocess.run([sys.executable, "-m", "loaders", "convert", str(path), str(tmp_path / "out.geojson"), "--quiet",
-                               *extra], cwd=REPO, capture_output=True, text=True, timeout=120)
+        return cli(main, "convert", path, tmp_path / "out.geojson", "--quiet", *extra)
 
     refused = convert()
     assert refused.returncode == 2 and "--coords gcj02" in refused.stderr and "Traceback" not in refused.stderr

@@ -4,9 +4,6 @@ report says the datum shift is approximate and how large, instead of 「无修�
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +15,6 @@ from loaders.datum import DatumShift, old_datum
 from loaders.files import LoadError, read_any
 from loaders.report import layer_lines
 
-REPO = Path(__file__).resolve().parent.parent
 #: An office's (made-up) Xi'an 80 → CGCS2000 parameters: dx, dy, dz (m), rx, ry, rz (arc-seconds), ds (ppm), position vector.
 OFFICE = (-12.5, -110.3, -48.6, 1.2, -0.8, 2.5, 3.1)
 ELLIPSOIDS = {"EPSG:2384": "IAU76", "EPSG:2436": "krass"}
@@ -84,10 +80,11 @@ def test_seven_parameters_typed_wrong_give_a_chinese_message():
         DatumShift.from_text("1,2,3,a,5,6,7")
 
 
-def test_cli_towgs84_option(tmp_path):
+def test_cli_towgs84_option(tmp_path, cli):
+    from loaders.__main__ import main
+
     path = _old_shapefile(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "loaders", "inspect", str(path), "--json", "--quiet",
-                           "--towgs84=" + ",".join(map(str, OFFICE))], cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = cli(main, "inspect", path, "--json", "--quiet", "--towgs84=" + ",".join(map(str, OFFICE)))
     assert done.returncode == 0, done.stderr
     layer = json.loads(done.stdout)["layers"][0]
     assert "本单位七参数" in layer["datum"] and layer["plausibility"]["near"]

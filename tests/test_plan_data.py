@@ -2,15 +2,13 @@
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from core.errors import ChaohuError
-from core.settings import PLAN_DIR, REPO as REPO_ROOT
+from core.settings import PLAN_DIR
 from loaders.plan import PlanDataError, load_plan, repair_text, target_phrase
 
 SOURCE = (PLAN_DIR / "source.txt").read_text(encoding="utf-8")
@@ -308,14 +306,15 @@ def test_a_key_written_twice_in_one_row_is_an_error_not_silently_dropped(tmp_pat
         load_plan(target)
 
 
-def run_entry(*args: str) -> subprocess.CompletedProcess:
-    """Run `python -m loaders.plan` as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "loaders.plan", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
-    )
+@pytest.fixture
+def run_entry(cli):
+    """`python -m loaders.plan ARGS` as a user would run it, in this process."""
+    from loaders.plan import main
+
+    return lambda *args: cli(main, *args)
 
 
-def test_entry_point_prints_a_one_line_summary():
+def test_entry_point_prints_a_one_line_summary(run_entry):
     done = run_entry()
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("规划数据有效：34 条措施，11 个部分，")
@@ -323,7 +322,7 @@ def test_entry_point_prints_a_one_line_summary():
     assert len(done.stdout.strip().splitlines()) == 1
 
 
-def test_entry_point_prints_the_chinese_error_and_exits_2_without_traceback(tmp_path):
+def test_entry_point_prints_the_chinese_error_and_exits_2_without_traceback(tmp_path, run_entry):
     file, change, expected = BROKEN["unknown lead unit"]
     done = run_entry("--dir", str(broken_copy(tmp_path, file, change)))
     assert done.returncode == 2

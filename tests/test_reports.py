@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -19,14 +18,17 @@ from reports.export import export_bytes, export_town
 from geo.measure import length_km
 from reports.summary import plan_specs, summarize, town_names
 
-REPO = Path(__file__).resolve().parent.parent
 TOWN = "黄麓镇"
 
 
-def run_cli(*args, cwd=REPO):
-    """`python -m reports ARGS` as a user runs it; returns the completed process."""
-    return subprocess.run([sys.executable, "-m", "reports", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+def run_cli(*args) -> subprocess.CompletedProcess:
+    """`python -m reports ARGS` as a user runs it, in this process (module-scoped fixtures use it too, so no capsys)."""
+    from reports.__main__ import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def sheet_rows(ws) -> list[list]:

@@ -4,27 +4,22 @@ from the GeoPackage to PostGIS; bad input is one Chinese line and exit code 2.""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
+from loaders.__main__ import main
 from store.gpkg import GpkgStore
 from store.migrate import migrate
 from store.postgis import PostgisStore
 
-REPO = Path(__file__).resolve().parent.parent
 
-
-def cli(*args, env: dict, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """Run `python -m loaders ARGS` with the given store settings."""
-    full_env = {k: v for k, v in os.environ.items() if k not in ("CHAOHU_DATABASE_URL", "CHAOHU_WORKSPACE_GPKG")}
-    return subprocess.run([sys.executable, "-m", "loaders", *args], cwd=REPO, capture_output=True, text=True,
-                          input=stdin, env={**full_env, **env}, timeout=180)
+@pytest.fixture
+def command(cli):
+    """`python -m loaders ARGS` with the given store settings (in this process)."""
+    return lambda *args, env, stdin=None: cli(main, *args, env=env, stdin=stdin)
 
 
 @pytest.fixture(params=["gpkg", "postgis"])
@@ -43,55 +38,55 @@ def points_file(tmp_path: Path, name: str = "企业点位.geojson") -> Path:
 
 
 @pytest.mark.slow
-def test_workspace_commands_add_list_rename_remove_restore_and_log(cli_env, tmp_path):
+def test_workspace_commands_add_list_rename_remove_restore_and_log(cli_env, tmp_path, command):
     src = points_file(tmp_path)
-    run = cli("workspace", "add", str(src), "--name", "企业", "--by", "张三", env=cli_env)
+    run = command("workspace", "add", str(src), "--name", "企业", "--by", "张三", env=cli_env)
     assert run.returncode == 0, run.stderr
     assert "已添加「企业」3 个要素" in run.stdout
-    assert cli("workspace", "add", str(src), "--name", "企业", env=cli_env).stdout.startswith("已添加「企业（2）」")
-    listed = json.loads(cli("workspace", "list", "--json", env=cli_env).stdout)
+    assert command("workspace", "add", str(src), "--name", "企业", env=cli_env).stdout.startswith("已添加「企业（2）」")
+    listed = json.loads(command("workspace", "list", "--json", env=cli_env).stdout)
     assert [(x["name"], x["features"], x["added_by"]) for x in listed][0] == ("企业", 3, "张三")
     assert listed[0]["added_at"].endswith("+08:00") and listed[1]["added_by"].startswith("命令行:")
-    clash = cli("workspace", "rename", "企业（2）", "企业", env=cli_env)
+    clash = command("workspace", "rename", "企业（2）", "企业", env=cli_env)
     assert clash.returncode == 2 and clash.stderr.strip() == "错误：工作空间中已有名为「企业」的图层。"
-    assert cli("workspace", "rename", "企业（2）", "工厂", env=cli_env).returncode == 0
-    assert cli("workspace", "remove", "工厂", "--by", "李四", env=cli_env).returncode == 0
-    assert [x["name"] for x in json.loads(cli("workspace", "list", "--json", "--removed", env=cli_env).stdout)] == ["工厂"]
-    assert cli("workspace", "restore", "工厂", env=cli_env).stdout.strip() == "已恢复「工厂」"
-    log = json.loads(cli("workspace", "log", "--json", env=cli_env).stdout)
+    assert command("workspace", "rename", "企业（2）", "工厂", env=cli_env).returncode == 0
+    assert command("workspace", "remove", "工厂", "--by", "李四", env=cli_env).returncode == 0
+    assert [x["name"] for x in json.loads(command("workspace", "list", "--json", "--removed", env=cli_env).stdout)] == ["工厂"]
+    assert command("workspace", "restore", "工厂", env=cli_env).stdout.strip() == "已恢复「工厂」"
+    log = json.loads(command("workspace", "log", "--json", env=cli_env).stdout)
     assert [e["action"] for e in log] == ["layer.restore", "layer.remove", "layer.rename", "layer.add", "layer.add"]
     assert log[1]["user"] == "李四" and log[1]["label"] == "删除图层（移入回收站）"
 
 
 @pytest.mark.slow
-def test_bad_input_is_one_chinese_line_and_exit_2(cli_env, tmp_path):
+def test_bad_input_is_one_chinese_line_and_exit_2(cli_env, tmp_path, command):
     for args, message in [
         (("workspace", "add", str(tmp_path / "没有.shp")), "找不到文件"),
         (("workspace", "remove", "没有的图层"), "工作空间中没有名为「没有的图层」的图层"),
         (("workspace", "restore", "没有的图层"), "回收站中没有「没有的图层」图层"),
         (("workspace", "migrate", "--to", "mysql://x@y/z"), "须为 PostgreSQL"),
     ]:
-        run = cli(*args, env=cli_env)
+        run = command(*args, env=cli_env)
         assert run.returncode == 2, run
         lines = run.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("错误：") and message in lines[0], run.stderr
 
 
 @pytest.mark.slow
-def test_accounts_commands(cli_env):
-    weak = cli("accounts", "add", "admin", "--role", "管理", "--password-stdin", env=cli_env, stdin="short\n")
+def test_accounts_commands(cli_env, command):
+    weak = command("accounts", "add", "admin", "--role", "管理", "--password-stdin", env=cli_env, stdin="short\n")
     assert weak.returncode == 2 and "至少需要 8 个字符" in weak.stderr
-    assert cli("accounts", "list", env=cli_env).stdout.startswith("尚未配置账号")
-    assert cli("accounts", "add", "admin", "--role", "管理", "--password-stdin", env=cli_env, stdin="correct horse\n").returncode == 0
-    assert cli("accounts", "add", "wang", "--role", "编辑", "--password-stdin", env=cli_env, stdin="battery staple\n").returncode == 0
-    assert cli("accounts", "role", "wang", "查看", env=cli_env).returncode == 0
-    assert cli("accounts", "passwd", "wang", "--password-stdin", env=cli_env, stdin="new password\n").returncode == 0
-    listed = json.loads(cli("accounts", "list", "--json", env=cli_env).stdout)
+    assert command("accounts", "list", env=cli_env).stdout.startswith("尚未配置账号")
+    assert command("accounts", "add", "admin", "--role", "管理", "--password-stdin", env=cli_env, stdin="correct horse\n").returncode == 0
+    assert command("accounts", "add", "wang", "--role", "编辑", "--password-stdin", env=cli_env, stdin="battery staple\n").returncode == 0
+    assert command("accounts", "role", "wang", "查看", env=cli_env).returncode == 0
+    assert command("accounts", "passwd", "wang", "--password-stdin", env=cli_env, stdin="new password\n").returncode == 0
+    listed = json.loads(command("accounts", "list", "--json", env=cli_env).stdout)
     assert [(a["name"], a["role"]) for a in listed] == [("admin", "管理"), ("wang", "查看")]
     store = PostgisStore(cli_env["CHAOHU_DATABASE_URL"]) if "CHAOHU_DATABASE_URL" in cli_env else \
         GpkgStore(Path(cli_env["CHAOHU_WORKSPACE"]) / "workspace.gpkg")
     assert store.login("wang", "new password").role == "viewer"
-    assert cli("accounts", "remove", "wang", env=cli_env).returncode == 0
+    assert command("accounts", "remove", "wang", env=cli_env).returncode == 0
     assert [a.name for a in store.accounts()] == ["admin"]
 
 
@@ -146,14 +141,14 @@ def test_migrate_refuses_a_target_that_holds_data(tmp_path, pg_cluster):
 
 
 @pytest.mark.slow
-def test_migrate_command(tmp_path, pg_cluster):
+def test_migrate_command(tmp_path, pg_cluster, command):
     ws = tmp_path / "ws"
     filled_gpkg(ws / "workspace.gpkg")
     url = pg_cluster.new_database()
-    run = cli("workspace", "migrate", "--to", url, env={"CHAOHU_WORKSPACE": str(ws)})
+    run = command("workspace", "migrate", "--to", url, env={"CHAOHU_WORKSPACE": str(ws)})
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "已迁移：图层 2 个、回收站 1 个、文档 1 个、设置 1 项、账号 1 个、变更记录 7 条。"
-    listed = json.loads(cli("workspace", "list", "--json", env={"CHAOHU_DATABASE_URL": url}).stdout)
+    listed = json.loads(command("workspace", "list", "--json", env={"CHAOHU_DATABASE_URL": url}).stdout)
     assert [x["name"] for x in listed] == ["企业", "园区"]
-    again = cli("workspace", "migrate", "--to", url, env={"CHAOHU_WORKSPACE": str(ws)})
+    again = command("workspace", "migrate", "--to", url, env={"CHAOHU_WORKSPACE": str(ws)})
     assert again.returncode == 2 and "已有数据" in again.stderr

@@ -216,15 +216,16 @@ def test_postgis_stopped_mid_upload_says_so_in_chinese_writes_nothing_and_the_re
     assert store.layer_names() == ["原有图层", "大图层"]
 
 
-def test_the_command_line_reports_a_stopped_database_in_chinese(pg_cluster, tmp_path):
+def test_the_command_line_reports_a_stopped_database_in_chinese(pg_cluster, tmp_path, cli):
+    from loaders.__main__ import main
+
     url = pg_cluster.new_database()
     PostgisStore(url).add_layer("原有图层", small("old"), "张三")
     pg_cluster.stop_immediate()
     try:
         src = tmp_path / "点位.geojson"
         small("new").to_file(src, driver="GeoJSON")
-        run = subprocess.run([sys.executable, "-m", "loaders", "workspace", "add", str(src)], cwd=REPO, capture_output=True,
-                             text=True, env=dict(os.environ, CHAOHU_DATABASE_URL=url), timeout=120)
+        run = cli(main, "workspace", "add", src, env={"CHAOHU_DATABASE_URL": url})
     finally:
         pg_cluster.start()
     assert run.returncode == 2

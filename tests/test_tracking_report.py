@@ -5,9 +5,7 @@ in, every item's status, and the 通报 whose counts are checked against the sto
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -26,14 +24,14 @@ from tracking.bulletin import make_bulletin
 from tracking.bulletin_xlsx import workbook as bulletin_workbook
 from tracking.service import Tracking
 
-REPO = Path(__file__).resolve().parent.parent
 
 
-def tracking(*args, env: dict) -> subprocess.CompletedProcess:
-    """Run `python -m tracking ARGS` on the given workspace."""
-    full = {k: v for k, v in os.environ.items() if k not in ("CHAOHU_DATABASE_URL", "CHAOHU_WORKSPACE_GPKG")}
-    return subprocess.run([sys.executable, "-m", "tracking", *args], cwd=REPO, capture_output=True, text=True,
-                          env={**full, **env}, timeout=300)
+@pytest.fixture
+def tracking(cli):
+    """`python -m tracking ARGS` on the given workspace, in this process."""
+    from tracking.__main__ import main
+
+    return lambda *args, env: cli(main, *args, env=env)
 
 
 def fill(path: Path, values: dict[str, dict], out: Path) -> Path:
@@ -68,7 +66,7 @@ def table(tables: dict, prefix: str) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_template_fill_import_status_report_round_trip(tmp_path):
+def test_template_fill_import_status_report_round_trip(tmp_path, tracking):
     env = {"CHAOHU_WORKSPACE": str(tmp_path / "ws")}
     out = tmp_path / "templates"
     result = tracking("template", "--all", "--out", str(out), env=env)
