@@ -36,6 +36,7 @@ def parser() -> Parser:
     imp.set_defaults(func=import_workbook)
     imp.add_argument("file", type=Path)
     imp.add_argument("--by", required=True, help="填报人（记入进展记录和变更记录）")
+    imp.add_argument("--again", action="store_true", help="内容与已导入的批次完全相同时仍再次导入")
     st = sub.add_parser("status", help="每个事项的当前状态")
     st.set_defaults(func=status)
     st.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -83,7 +84,7 @@ def template(args) -> int:
 
 def import_workbook(args) -> int:
     """`import FILE --by NAME`: every row checked; all or nothing."""
-    filled, batch = Tracking.open().import_workbook(args.file, args.by, CLI_ROLE)
+    filled, batch = Tracking.open().import_workbook(args.file, args.by, CLI_ROLE, again=args.again)
     print(f"已导入「{filled.unit}」的进展 {batch.records} 条（导入编号 {batch.batch}，填报人 {batch.reporter}）；"
           f"{filled.blank_rows} 行未填写，未记录。")
     return 0
