@@ -243,14 +243,15 @@ def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True, store=None) 
         from store import open_store
 
         try:
-            corrections = Corrections.from_store(store or open_store())
+            store = store or open_store()
+            corrections = Corrections.from_store(store)
         except LoadError as exc:  # the store cannot even be opened: shipped positions, said on the page
             corrections = Corrections(problems=[f"位置校正记录暂时无法读取，地图显示随附位置：{exc.message}"])
     frames, places = corrections.apply(frames, places)
     layers = {spec.id: load_layer(spec, areas, data_dir, frames[spec.id]) for spec in LAYERS}
     user_specs, problems = {}, list(corrections.problems)
     if workspace:
-        found = user_layers()
+        found = user_layers(store)  # the same store as the corrections
         problems += found.problems
         for spec, gdf in found.layers:
             start_tiles(spec, gdf)  # a large layer's first tiles are made while its towns are joined

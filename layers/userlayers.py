@@ -1,4 +1,4 @@
-"""Declarations for the planner's own layers, made from the files found in the workspace."""
+"""Declarations for the planner's own layers, made from the layers in the shared store."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pandas as pd
 
 from core.declarations import USER_GROUP, LayerSpec
 from layers.large import large_layer, parcel_attributes, start, tiled_kind
-from loaders.workspace import read_user_layers
+from loaders.errors import LoadError
+from store import open_store
 
 USER_COLORS = ("#e8590c", "#5f3dc4", "#087f5b", "#c2255c")
 #: Above this many polygons or points a layer is drawn from tiles the app makes on request (layers/large.py),
@@ -87,11 +88,18 @@ class UserLayerSet:
     problems: list[str] = field(default_factory=list)
 
 
-def user_layers() -> UserLayerSet:
-    """(declaration, data) for each workspace layer, shown in the 我的数据 group."""
-    found = read_user_layers()
-    out = UserLayerSet(problems=list(found.problems))
-    for i, (stem, gdf) in enumerate(found.layers):
+def user_layers(store=None) -> UserLayerSet:
+    """(declaration, data) for each layer of `store` (else the store the settings name), in the 我的数据 group.
+
+    A damaged or unreachable store must not take the map down: it is said in `problems` and no layer is shown.
+    """
+    out = UserLayerSet()
+    try:
+        found = (store or open_store()).read_all()
+    except LoadError as exc:
+        out.problems.append(f"工作空间无法读取，其中的图层暂不显示：{exc.message}")
+        return out
+    for i, (stem, gdf) in enumerate(found):
         gdf = gdf.copy()
         own_name = "name" in gdf
         if not own_name:
