@@ -32,6 +32,10 @@ DATA_DIR = SHAPEFILE_DIR
 
 #: Columns every feature of the catalogue carries, whatever its layer.
 COMMON = ["id", "name", "layer", "town", "status", "deadline", "accuracy", "source", "parent", "note", MARK, "geometry"]
+#: The sizes measured for every feature (by its geometry: areas of polygons, lengths of lines).
+MEASURES = ["area_km2", "area_mu", "length_km"]
+#: Every column the catalogue computes for a feature; the other columns of a planner's layer are the file's own.
+COMPUTED = frozenset([*COMMON, "accuracy_label", *MEASURES])
 #: The kind of the township unit that is the lake's water, not a 乡镇/街道.
 WATER_KIND = "水域"
 #: Columns of the plan features cut along the township areas (`Catalog.pieces`).
@@ -55,7 +59,7 @@ class Catalog:
     features: gpd.GeoDataFrame = field(init=False)
 
     def __post_init__(self):
-        frames = [gdf.reindex(columns=COMMON + ["area_km2", "area_mu", "length_km"]) for gdf in self.layers.values()]
+        frames = [gdf.reindex(columns=COMMON + MEASURES) for gdf in self.layers.values()]
         self.features = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE)
 
     # ---- declarations

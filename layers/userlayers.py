@@ -39,17 +39,14 @@ def start_tiles(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> None:
 
 def clicked_attributes(gdf: gpd.GeoDataFrame, props: dict) -> dict[str, str]:
     """Chinese label → text of a feature clicked on a tiled layer: the file's own fields, then its town."""
+    from layers.catalog import COMPUTED  # catalog imports this module: the list is read when a feature is clicked
+
     attrs = parcel_attributes(gdf, props)
     town = attrs.get("town", "")
-    shown = {k: v for k, v in attrs.items() if k not in _COMPUTED and v not in ("", "nan", "None")}
+    shown = {k: v for k, v in attrs.items() if k not in COMPUTED and v not in ("", "nan", "None")}
     if town and town != "nan":
         shown["所在乡镇/街道（近似范围）"] = town
     return shown
-
-
-#: Columns the catalogue adds to a planner's layer (id, town, measurements …), not the file's own.
-_COMPUTED = ("id", "name", "layer", "town", "status", "accuracy", "source", "parent", "note", "accuracy_label",
-             "area_km2", "area_mu", "length_km")
 
 
 NAME_COLUMNS = ("名称", "NAME", "Name", "MC", "mc", "项目名称", "地块名称", "DKMC", "XMMC", "地类名称", "行政区名称", "用地用海分类名称")
