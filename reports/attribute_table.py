@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from core.formats import choose
 from core.formatting import accuracy_label, blank
 from layers.catalog import COMPUTED, Catalog
 from layers.query import normalise, spellings, words
@@ -25,8 +26,8 @@ PLAN_COLUMNS = (("name", NAME), ("town", TOWN), ("status", "规划要求"), ("de
                 ("accuracy", ACCURACY), ("parent", "上级"), ("source", "来源"), ("note", "说明"))
 #: Hidden columns every table carries: the feature id and its lon/lat bounds (for the map-extent filter).
 ID, BOUNDS = "_id", ("_minx", "_miny", "_maxx", "_maxy")
-EXPORT_FORMATS = {"xlsx": ("Excel（.xlsx）", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-                  "csv": ("CSV（Excel 可直接打开）", "text/csv")}
+#: The formats the table's selection exports in (labels, suffixes and MIME types: ``core.formats``).
+EXPORT_FORMATS = choose("xlsx", "csv")
 
 
 def layer_table(catalog: Catalog, layer_id: str) -> pd.DataFrame:
