@@ -11,7 +11,7 @@ clustered points, then measures, on the same data and machine:
 - naive: ``benchmarks/bench_app.py`` — the layer as one ``folium.GeoJson`` in a Streamlit page (parcel counts up
   to ``--naive-max``; beyond that its page would be gigabytes). First picture = opening the page on a fresh app:
   reading the data, building and rendering the map, the browser drawing it.
-- ours: the real app (``streamlit run streamlit_app.py``). First picture = from ``Workspace.add`` of the layer
+- ours: the real app (``streamlit run streamlit_app.py``). First picture = from ``add_layer`` of the layer into the store
   (what an upload ends with) through starting the app and opening the page until every tile in view is drawn.
 
 It prints one JSON line with every figure, the naive/ours ratios and which targets hold, and writes
@@ -128,10 +128,10 @@ def frame_rss(workspace: Path, name: str) -> int:
         "import sys, json; sys.path.insert(0, sys.argv[1]);"
         "from pathlib import Path;"
         "import geopandas, pyogrio, shapely;"
-        "from loaders.workspace import Workspace;"
+        "from store.gpkg import GpkgStore;"
         "rss = lambda: int(Path('/proc/self/status').read_text().split('VmRSS:')[1].split()[0]) * 1024;"
-        "ws = Workspace(Path(sys.argv[2]) / 'workspace.gpkg'); ws.layers(); before = rss();"
-        "gdf = ws.read(sys.argv[3]); print(rss() - before)"
+        "ws = GpkgStore(Path(sys.argv[2]) / 'workspace.gpkg'); ws.layer_names(); before = rss();"
+        "gdf = ws.read_layer(sys.argv[3]); print(rss() - before)"
     )
     out = subprocess.run([sys.executable, "-c", code, str(REPO), str(workspace), name], check=True,
                          capture_output=True, text=True)
@@ -241,15 +241,15 @@ def _open_until_drawn(browser, url: str, proxy: ByteProxy, timeout_s: float, dra
 
 
 def ours_run(root: Path, label: str, gdf, timeout_s: float, playwright, click: dict | None, baseline: dict) -> dict:
-    """The real app: Workspace.add → app start → page drawn (first picture), a warm page, a click, memory."""
-    from loaders.workspace import Workspace
+    """The real app: add_layer → app start → page drawn (first picture), a warm page, a click, memory."""
+    from store.gpkg import GpkgStore
 
     ws = root / f"ws-{label}"
     shutil.rmtree(ws, ignore_errors=True)
     ws.mkdir()
     out: dict = {}
     t0 = time.perf_counter()
-    name = Workspace(ws / "workspace.gpkg").add(label, gdf)
+    name = GpkgStore(ws / "workspace.gpkg").add_layer(label, gdf).name
     out["add_s"] = round(time.perf_counter() - t0, 3)
     url, stop = bh.start_streamlit(REPO / "streamlit_app.py", cwd=REPO, log_path=root / f"streamlit-{label}.log",
                                    env_extra={"CHAOHU_WORKSPACE": str(ws)}, timeout=timeout_s)

@@ -32,6 +32,10 @@ DATA_DIR = SHAPEFILE_DIR
 
 #: Columns every feature of the catalogue carries, whatever its layer.
 COMMON = ["id", "name", "layer", "town", "status", "deadline", "accuracy", "source", "parent", "note", MARK, "geometry"]
+#: The sizes measured for every feature (by its geometry: areas of polygons, lengths of lines).
+MEASURES = ["area_km2", "area_mu", "length_km"]
+#: Every column the catalogue computes for a feature; the other columns of a planner's layer are the file's own.
+COMPUTED = frozenset([*COMMON, "accuracy_label", *MEASURES])
 #: The kind of the township unit that is the lake's water, not a 乡镇/街道.
 WATER_KIND = "水域"
 #: Columns of the plan features cut along the township areas (`Catalog.pieces`).
@@ -55,7 +59,7 @@ class Catalog:
     features: gpd.GeoDataFrame = field(init=False)
 
     def __post_init__(self):
-        frames = [gdf.reindex(columns=COMMON + ["area_km2", "area_mu", "length_km"]) for gdf in self.layers.values()]
+        frames = [gdf.reindex(columns=COMMON + MEASURES) for gdf in self.layers.values()]
         self.features = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE)
 
     # ---- declarations
@@ -243,14 +247,15 @@ def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True, store=None) 
         from store import open_store
 
         try:
-            corrections = Corrections.from_store(store or open_store())
+            store = store or open_store()
+            corrections = Corrections.from_store(store)
         except LoadError as exc:  # the store cannot even be opened: shipped positions, said on the page
             corrections = Corrections(problems=[f"位置校正记录暂时无法读取，地图显示随附位置：{exc.message}"])
     frames, places = corrections.apply(frames, places)
     layers = {spec.id: load_layer(spec, areas, data_dir, frames[spec.id]) for spec in LAYERS}
     user_specs, problems = {}, list(corrections.problems)
     if workspace:
-        found = user_layers()
+        found = user_layers(store)  # the same store as the corrections
         problems += found.problems
         for spec, gdf in found.layers:
             start_tiles(spec, gdf)  # a large layer's first tiles are made while its towns are joined

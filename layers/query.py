@@ -16,7 +16,11 @@ from loaders.plan import Plan
 
 @dataclass(frozen=True)
 class Filters:
-    """What the planner narrowed the map to; empty strings mean 'any'."""
+    """What the planner narrowed the map to (measure id, lead unit id, industry id, status, deadline phrase); empty
+    strings mean 'any'. The map page's view keeps it, and a tour's slide stores it (pydantic validates it there, and
+    refuses a key that is not one of these)."""
+
+    __pydantic_config__ = {"extra": "forbid"}
 
     measure: str = ""
     unit: str = ""

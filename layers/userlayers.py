@@ -1,4 +1,4 @@
-"""Declarations for the planner's own layers, made from the files found in the workspace."""
+"""Declarations for the planner's own layers, made from the layers in the shared store."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pandas as pd
 
 from core.declarations import USER_GROUP, LayerSpec
 from layers.large import large_layer, parcel_attributes, start, tiled_kind
-from loaders.workspace import read_user_layers
+from loaders.errors import LoadError
+from store import open_store
 
 USER_COLORS = ("#e8590c", "#5f3dc4", "#087f5b", "#c2255c")
 #: Above this many polygons or points a layer is drawn from tiles the app makes on request (layers/large.py),
@@ -38,17 +39,14 @@ def start_tiles(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> None:
 
 def clicked_attributes(gdf: gpd.GeoDataFrame, props: dict) -> dict[str, str]:
     """Chinese label → text of a feature clicked on a tiled layer: the file's own fields, then its town."""
+    from layers.catalog import COMPUTED  # catalog imports this module: the list is read when a feature is clicked
+
     attrs = parcel_attributes(gdf, props)
     town = attrs.get("town", "")
-    shown = {k: v for k, v in attrs.items() if k not in _COMPUTED and v not in ("", "nan", "None")}
+    shown = {k: v for k, v in attrs.items() if k not in COMPUTED and v not in ("", "nan", "None")}
     if town and town != "nan":
         shown["所在乡镇/街道（近似范围）"] = town
     return shown
-
-
-#: Columns the catalogue adds to a planner's layer (id, town, measurements …), not the file's own.
-_COMPUTED = ("id", "name", "layer", "town", "status", "accuracy", "source", "parent", "note", "accuracy_label",
-             "area_km2", "area_mu", "length_km")
 
 
 NAME_COLUMNS = ("名称", "NAME", "Name", "MC", "mc", "项目名称", "地块名称", "DKMC", "XMMC", "地类名称", "行政区名称", "用地用海分类名称")
@@ -87,11 +85,18 @@ class UserLayerSet:
     problems: list[str] = field(default_factory=list)
 
 
-def user_layers() -> UserLayerSet:
-    """(declaration, data) for each workspace layer, shown in the 我的数据 group."""
-    found = read_user_layers()
-    out = UserLayerSet(problems=list(found.problems))
-    for i, (stem, gdf) in enumerate(found.layers):
+def user_layers(store=None) -> UserLayerSet:
+    """(declaration, data) for each layer of `store` (else the store the settings name), in the 我的数据 group.
+
+    A damaged or unreachable store must not take the map down: it is said in `problems` and no layer is shown.
+    """
+    out = UserLayerSet()
+    try:
+        found = (store or open_store()).read_all()
+    except LoadError as exc:
+        out.problems.append(f"工作空间无法读取，其中的图层暂不显示：{exc.message}")
+        return out
+    for i, (stem, gdf) in enumerate(found):
         gdf = gdf.copy()
         own_name = "name" in gdf
         if not own_name:

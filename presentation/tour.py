@@ -37,22 +37,6 @@ class TourError(ChaohuError):
     """The tour file is missing, malformed or references something that does not exist (Chinese message)."""
 
 
-class SlideFilters(BaseModel):
-    """The map's filters a slide keeps (as on the map page: measure id, lead unit id, industry id, status, deadline)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    measure: str = ""
-    unit: str = ""
-    industry: str = ""
-    status: str = ""
-    deadline: str = ""
-
-    def active(self) -> bool:
-        """Whether any filter is set."""
-        return any(self.model_dump().values())
-
-
 class Slide(BaseModel):
     """One slide: places to zoom to and highlight, layers shown, title, short text, figure references, chart."""
 
@@ -68,7 +52,7 @@ class Slide(BaseModel):
     view: tuple[float, float, float, float] | None = None
     list: Literal["deadlines"] | None = None
     #: Plan places shown on this slide's map, narrowed as the map page's filters narrow them (none set: all).
-    filters: SlideFilters = SlideFilters()
+    filters: Filters = Filters()
 
 
 class Tour(BaseModel):
@@ -196,7 +180,7 @@ def slide_from_view(title: str, places=(), layers=(), view=None, text: str = "",
     """A new slide from what the planner sees now: selected places, visible layers, filters and the map's (w, s, e, n) view."""
     return Slide(title=title, text=text, places=tuple(places), layers=tuple(layers),
                  view=tuple(float(v) for v in view) if view is not None else None,
-                 filters=SlideFilters(**(filters or {})))
+                 filters=filters or {})
 
 
 # ---------------------------------------------------------------- figures
@@ -367,7 +351,7 @@ def check_tour(tour: Tour, plan: Plan, feature_ids: set[str], layer_ids: set[str
             raise TourError(f"{where}：{exc}") from None
 
 
-def _check_filters(plan: Plan, filters: SlideFilters, where: str) -> None:
+def _check_filters(plan: Plan, filters: Filters, where: str) -> None:
     """A slide's filters must name a measure, lead unit, industry and deadline phrase the plan has."""
     known = {
         "measure": ("措施", {m.id for m in plan.measures}),
@@ -394,7 +378,7 @@ def slide_only(catalog, plan: Plan, slide: Slide) -> set[str] | None:
     """Ids of the plan places the slide's filters leave on its map, or None when it has no filter (all shown)."""
     if not slide.filters.active():
         return None
-    return matching_places(catalog, plan, Filters(**slide.filters.model_dump()))
+    return matching_places(catalog, plan, slide.filters)
 
 
 def slide_extent(catalog, slide: Slide, plan: Plan | None = None) -> tuple[float, float, float, float]:

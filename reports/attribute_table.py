@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from core.formats import choose
 from core.formatting import accuracy_label, blank
-from layers.catalog import Catalog
+from layers.catalog import COMPUTED, Catalog
 from layers.query import normalise, spellings, words
 from reports.excel import display_width
 from reports.tables import csv_encoding
@@ -23,13 +24,10 @@ AREA_KM2, AREA_MU, LENGTH_KM, TOWN, NAME, ACCURACY = "面积（平方公里）",
 #: The catalogue's columns of a shipped layer, as the table heads them (in order; empty columns are left out).
 PLAN_COLUMNS = (("name", NAME), ("town", TOWN), ("status", "规划要求"), ("deadline", "时限"),
                 ("accuracy", ACCURACY), ("parent", "上级"), ("source", "来源"), ("note", "说明"))
-#: Columns the catalogue adds to a planner's layer (the file's own columns are shown instead).
-_COMPUTED = {"id", "name", "layer", "town", "status", "deadline", "accuracy", "source", "parent", "note",
-             "accuracy_label", "area_km2", "area_mu", "length_km", "geometry"}
 #: Hidden columns every table carries: the feature id and its lon/lat bounds (for the map-extent filter).
 ID, BOUNDS = "_id", ("_minx", "_miny", "_maxx", "_maxy")
-EXPORT_FORMATS = {"xlsx": ("Excel（.xlsx）", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-                  "csv": ("CSV（Excel 可直接打开）", "text/csv")}
+#: The formats the table's selection exports in (labels, suffixes and MIME types: ``core.formats``).
+EXPORT_FORMATS = choose("xlsx", "csv")
 
 
 def layer_table(catalog: Catalog, layer_id: str) -> pd.DataFrame:
@@ -40,7 +38,7 @@ def layer_table(catalog: Catalog, layer_id: str) -> pd.DataFrame:
     out[ID] = gdf["id"].astype(str)
     if layer_id in catalog.user_specs:
         out[NAME] = gdf["name"].astype(str)
-        own = [c for c in gdf.columns if c not in _COMPUTED and not _same(gdf[c], gdf["name"])]
+        own = [c for c in gdf.columns if c not in COMPUTED and not _same(gdf[c], gdf["name"])]
         for col in own:
             out[str(col)] = gdf[col].map(lambda v: "" if blank(v) else v)
         out[TOWN] = gdf["town"].fillna("").astype(str)

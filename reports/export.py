@@ -8,21 +8,12 @@ import zipfile
 from pathlib import Path
 
 from core.errors import ChaohuError
+from core.formats import choose, mime_type
 from layers.catalog import Catalog
 from loaders.plan import Plan
 from reports import excel, gis, html_export, pdf, tables
 from reports.summary import CITY, TownSummary, sources, summarize, town_names
 
-#: Format → (Chinese label, MIME type of the file a download button hands out).
-FORMATS = {
-    "xlsx": ("Excel 汇总表", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "csv": ("CSV 表格（UTF-8 带 BOM）", "text/csv"),
-    "gpkg": ("GeoPackage", "application/geopackage+sqlite3"),
-    "geojson": ("GeoJSON", "application/geo+json"),
-    "shp": ("Shapefile（zip）", "application/zip"),
-    "html": ("离线网页地图", "text/html"),
-    "pdf": ("PDF 简报", "application/pdf"),
-}
 ENCODINGS = ("utf-8", "gbk")
 
 
@@ -45,6 +36,46 @@ def stem(town: str | None) -> str:
     return town or f"{CITY}全市"
 
 
+def _xlsx(summary: TownSummary, catalog: Catalog, plan: Plan, out_dir: Path, name: str, encoding: str) -> list[Path]:
+    summaries = [summary] if summary.town is not None else _towns(catalog, plan)  # the city's workbook: one sheet per town
+    return [excel.write_xlsx(summaries, sources(catalog), out_dir / f"{name}_规划要素汇总.xlsx")]
+
+
+def _csv(summary: TownSummary, catalog: Catalog, plan: Plan, out_dir: Path, name: str, encoding: str) -> list[Path]:
+    files = tables.town_csvs(summary, out_dir, encoding)
+    if summary.town is None:
+        files.insert(0, tables.overview_csv(_towns(catalog, plan), out_dir / f"{name}_分乡镇总览.csv", encoding))
+    return files
+
+
+def _html(summary: TownSummary, catalog: Catalog, plan: Plan, out_dir: Path, name: str, encoding: str) -> list[Path]:
+    return [html_export.write_html(catalog, summary, out_dir / f"{name}_规划要素图.html")]
+
+
+def _pdf(summary: TownSummary, catalog: Catalog, plan: Plan, out_dir: Path, name: str, encoding: str) -> list[Path]:
+    pages = [summary] if summary.town is not None else [summary, *_towns(catalog, plan)]  # the city, then every town
+    return [pdf.write_pdf(catalog, pages, out_dir / f"{name}_规划要素简报.pdf")]
+
+
+def _gpkg(summary: TownSummary, catalog: Catalog, plan: Plan, out_dir: Path, name: str, encoding: str) -> list[Path]:
+    return [gis.write_gpkg(gis.clipped(catalog, summary), out_dir / f"{name}_规划要素.gpkg")]
+
+
+def _geojson(summary: TownSummary, catalog: Catalog, plan: Plan, out_dir: Path, name: str, encoding: str) -> list[Path]:
+    return [gis.write_geojson(gis.clipped(catalog, summary), out_dir / f"{name}_规划要素.geojson")]
+
+
+def _shp(summary: TownSummary, catalog: Catalog, plan: Plan, out_dir: Path, name: str, encoding: str) -> list[Path]:
+    suffix = "" if encoding.lower() == "utf-8" else f"_{encoding.lower()}"
+    return [gis.write_shp_zip(gis.clipped(catalog, summary), out_dir / f"{name}_规划要素_shp{suffix}.zip", encoding)]
+
+
+#: Format id → the writer of a town's files in it, from the town's summary.
+WRITERS = {"xlsx": _xlsx, "csv": _csv, "gpkg": _gpkg, "geojson": _geojson, "shp": _shp, "html": _html, "pdf": _pdf}
+#: The formats a town (or the city) is exported in, in this order (labels, suffixes, MIME types: ``core.formats``).
+FORMATS = choose(*WRITERS)
+
+
 def export_town(town: str | None, fmt: str, catalog: Catalog, plan: Plan, out_dir: Path,
                 encoding: str = "utf-8") -> list[Path]:
     """Write a town's (None: the whole city's) export in `fmt` into out_dir; returns the files written.
@@ -54,28 +85,7 @@ def export_town(town: str | None, fmt: str, catalog: Catalog, plan: Plan, out_di
     check(town, fmt, catalog, encoding)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = stem(town)
-    if fmt == "xlsx":  # the city's workbook: one sheet per town
-        summaries = [summarize(catalog, plan, town)] if town else _towns(catalog, plan)
-        return [excel.write_xlsx(summaries, sources(catalog), out_dir / f"{name}_规划要素汇总.xlsx")]
-    summary = summarize(catalog, plan, town)
-    if fmt == "csv":
-        files = tables.town_csvs(summary, out_dir, encoding)
-        if town is None:
-            files.insert(0, tables.overview_csv(_towns(catalog, plan), out_dir / f"{name}_分乡镇总览.csv", encoding))
-        return files
-    if fmt == "html":
-        return [html_export.write_html(catalog, summary, out_dir / f"{name}_规划要素图.html")]
-    if fmt == "pdf":
-        pages = [summary] if town else [summary, *_towns(catalog, plan)]  # the city, then every town
-        return [pdf.write_pdf(catalog, pages, out_dir / f"{name}_规划要素简报.pdf")]
-    gdf = gis.clipped(catalog, summary)
-    if fmt == "gpkg":
-        return [gis.write_gpkg(gdf, out_dir / f"{name}_规划要素.gpkg")]
-    if fmt == "geojson":
-        return [gis.write_geojson(gdf, out_dir / f"{name}_规划要素.geojson")]
-    suffix = "" if encoding.lower() == "utf-8" else f"_{encoding.lower()}"
-    return [gis.write_shp_zip(gdf, out_dir / f"{name}_规划要素_shp{suffix}.zip", encoding)]
+    return WRITERS[fmt](summarize(catalog, plan, town), catalog, plan, out_dir, stem(town), encoding)
 
 
 def _towns(catalog: Catalog, plan: Plan) -> list[TownSummary]:
@@ -89,9 +99,9 @@ def export_bytes(town: str | None, fmt: str, catalog: Catalog, plan: Plan,
     with tempfile.TemporaryDirectory() as tmp:
         files = export_town(town, fmt, catalog, plan, Path(tmp), encoding)
         if len(files) == 1:
-            return files[0].name, files[0].read_bytes(), FORMATS[fmt][1]
+            return files[0].name, files[0].read_bytes(), FORMATS[fmt].mime
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for f in files:
                 zf.write(f, f.name)
-        return f"{stem(town)}_{fmt}.zip", buf.getvalue(), "application/zip"
+        return f"{stem(town)}_{fmt}.zip", buf.getvalue(), mime_type(".zip")

@@ -31,6 +31,7 @@ from core import clock
 from core import settings  # noqa: E402
 from core.declarations import ACCURACY, LAYERS, LayerSpec  # noqa: E402
 from core.errors import ChaohuError  # noqa: E402
+from core.formats import choose  # noqa: E402
 from core.formatting import accuracy_dash, map_note, wrap_lines  # noqa: E402
 from geo.crs import MEASURE, STORAGE  # noqa: E402
 from layers.catalog import Catalog  # noqa: E402
@@ -45,7 +46,8 @@ ORIENTATIONS = {"landscape": "横向", "portrait": "纵向"}
 #: The scales a planner chooses from (None = fit the current view).
 SCALES = (10_000, 25_000, 50_000, 100_000, 200_000)
 PNG_DPI = 300
-FORMATS = {"pdf": ("PDF", "application/pdf"), "png": (f"PNG（{PNG_DPI} dpi）", "image/png")}
+#: The formats a print is made in (labels, suffixes and MIME types: ``core.formats``).
+FORMATS = choose("pdf", "png")
 HIGHLIGHT = "#ffd000"
 PLAN_NAME = "《巢湖市冲刺“高质量千亿制造业”目标实施方案》"
 #: Page layout in millimetres: margin, title band, footer band, legend panel (landscape: width; portrait: height).
@@ -422,10 +424,15 @@ def print_figure(catalog: Catalog, view: PrintView, setup: PageSetup, today: dt.
     return fig
 
 
+def format_label(fmt: str) -> str:
+    """A print format as the print panel offers it: PDF, PNG（300 dpi）."""
+    return FORMATS[fmt].label + (f"（{PNG_DPI} dpi）" if fmt == "png" else "")
+
+
 def print_bytes(catalog: Catalog, view: PrintView, setup: PageSetup, fmt: str = "pdf") -> bytes:
     """The printed page as PDF (CJK font embedded) or PNG at 300 dpi."""
     if fmt not in FORMATS:
-        raise PrintError(f"不支持的格式“{fmt}”，可选：PDF、PNG")
+        raise PrintError(f"不支持的格式“{fmt}”，可选：{'、'.join(format_label(f) for f in FORMATS)}")
     family = cjk_font()
     with matplotlib.rc_context({"font.family": [family], "pdf.fonttype": 42, "axes.unicode_minus": False}):
         fig = print_figure(catalog, view, setup)
@@ -442,5 +449,5 @@ def file_name(view: PrintView, setup: PageSetup, fmt: str) -> str:
     return f"{title}_{setup.paper}{ORIENTATIONS[setup.orientation]}_{scale}.{fmt}"
 
 
-__all__ = ["PrintView", "PageSetup", "PrintError", "PAPERS", "ORIENTATIONS", "SCALES", "FORMATS", "PNG_DPI",
+__all__ = ["PrintView", "PageSetup", "PrintError", "PAPERS", "ORIENTATIONS", "SCALES", "FORMATS", "format_label", "PNG_DPI",
            "print_figure", "print_bytes", "extent", "layout", "nice_scale", "bar_length_km", "file_name", "true_north"]

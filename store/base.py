@@ -24,11 +24,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from core.clock import local_iso, local_text
 from geo.crs import STORAGE
 from store import schema as t
-from store.progress import PROGRESS_ACTIONS, PROGRESS_KINDS, ProgressMixin
+from store.progress import ProgressMixin
 from store.accounts import AccountsMixin
 from store.corrections import CorrectionsMixin
 from store.errors import ConflictError, StoreError, StoreUnavailable
-from store.labels import ACTIONS, DOCUMENT_NAMES, KINDS, LOCAL_USER  # noqa: F401  (re-exported)
+from store.labels import ACTIONS, DOCUMENT_NAMES, KINDS, LOCAL_USER, action_label, undoable  # noqa: F401  (re-exported)
 
 #: How long a removed layer stays in the recycle bin.
 RECYCLE_DAYS = 30
@@ -113,7 +113,7 @@ class ChangeRecord:
     @property
     def label(self) -> str:
         """The action in Chinese."""
-        return ACTIONS.get(self.action, self.action)
+        return action_label(self.action)
 
     def to_dict(self) -> dict:
         """JSON-ready, times in Beijing time."""
@@ -251,7 +251,7 @@ class Store(CorrectionsMixin, AccountsMixin, ProgressMixin):
     def _log(self, conn, change: Change) -> None:
         conn.execute(insert(t.changes).values(
             at=self.clock(), user=change.user, kind=change.kind, action=change.action, target=change.target,
-            summary=change.summary or ACTIONS.get(change.action, change.action),
+            summary=change.summary or action_label(change.action),
             before=_json(change.before), after=_json(change.after)))
 
     @contextlib.contextmanager
@@ -521,37 +521,43 @@ class Store(CorrectionsMixin, AccountsMixin, ProgressMixin):
             return sorted(r[0] for r in conn.execute(select(t.changes.c.user).distinct()))
 
     def undo(self, change_id: int, user: str = LOCAL_USER) -> str:
-        """Reverse one logged change where that makes sense (add, rename, remove, restore, document, setting); what was done."""
+        """Reverse one logged change where its action declares how (``store.labels.ACTIONS``); what was done."""
         found = [r for r in self.changes(limit=1_000_000) if r.id == change_id]
         if not found:
             raise StoreError(f"变更记录中没有编号 {change_id}。")
         rec = found[0]
-        before, after = rec.before or {}, rec.after or {}
-        done = self.undo_progress(rec.action, after, user)
-        if done is not None:
-            return done
-        if rec.action in ("layer.add", "layer.restore"):
-            info = self.layer_by_id(after["layer_id"])
-            if info.removed_at is not None:
-                raise StoreError(f"图层「{info.name}」已在回收站中。")
-            self.remove_layer(info.name, user)
-            return f"已将图层「{info.name}」移入回收站"
-        if rec.action == "layer.rename":
-            info = self.layer_by_id(after["layer_id"])
-            if info.removed_at is not None:
-                raise StoreError(f"图层「{info.name}」在回收站中，请先恢复。")
-            self.rename_layer(info.name, before["name"], user)
-            return f"已将图层「{info.name}」改回「{before['name']}」"
-        if rec.action == "layer.remove":
-            info = self.restore_layer(int(after["layer_id"]), user)
-            return f"已恢复图层「{info.name}」"
-        if rec.action == "document.put" and rec.before is not None:
-            doc = self.put_document(rec.target, before["content"], user)
-            return f"已将「{DOCUMENT_NAMES.get(rec.target, rec.target)}」恢复为第 {before['version']} 版的内容（现为第 {doc.version} 版）"
-        if rec.action == "setting.put" and rec.before is not None:
-            self.put_setting(rec.target, before["value"], user)
-            return f"已将设置「{rec.target}」恢复为 {json.dumps(before['value'], ensure_ascii=False)}"
-        raise StoreError(f"「{rec.label}」这类变更不能撤销。")
+        action = undoable(rec.action, rec.before)
+        if action is None:
+            raise StoreError(f"「{rec.label}」这类变更不能撤销。")
+        return getattr(self, action.undo)(rec, user)
+
+    def _undo_layer_add(self, rec: ChangeRecord, user: str) -> str:
+        """Undo of an added or restored layer: back into the recycle bin."""
+        info = self.layer_by_id(rec.after["layer_id"])
+        if info.removed_at is not None:
+            raise StoreError(f"图层「{info.name}」已在回收站中。")
+        self.remove_layer(info.name, user)
+        return f"已将图层「{info.name}」移入回收站"
+
+    def _undo_layer_rename(self, rec: ChangeRecord, user: str) -> str:
+        info = self.layer_by_id(rec.after["layer_id"])
+        if info.removed_at is not None:
+            raise StoreError(f"图层「{info.name}」在回收站中，请先恢复。")
+        self.rename_layer(info.name, rec.before["name"], user)
+        return f"已将图层「{info.name}」改回「{rec.before['name']}」"
+
+    def _undo_layer_remove(self, rec: ChangeRecord, user: str) -> str:
+        info = self.restore_layer(int(rec.after["layer_id"]), user)
+        return f"已恢复图层「{info.name}」"
+
+    def _undo_document_put(self, rec: ChangeRecord, user: str) -> str:
+        doc = self.put_document(rec.target, rec.before["content"], user)
+        return (f"已将「{DOCUMENT_NAMES.get(rec.target, rec.target)}」恢复为第 {rec.before['version']} 版的内容"
+                f"（现为第 {doc.version} 版）")
+
+    def _undo_setting_put(self, rec: ChangeRecord, user: str) -> str:
+        self.put_setting(rec.target, rec.before["value"], user)
+        return f"已将设置「{rec.target}」恢复为 {json.dumps(rec.before['value'], ensure_ascii=False)}"
 
     # ------------------------------------------------------------ whole-store
 
@@ -564,8 +570,3 @@ class Store(CorrectionsMixin, AccountsMixin, ProgressMixin):
     def describe(self) -> str:
         """Where the store is, for messages."""
         return self.where
-
-
-#: Progress tracking's changes in the log (store/progress.py).
-ACTIONS.update(PROGRESS_ACTIONS)
-KINDS.update(PROGRESS_KINDS)

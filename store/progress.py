@@ -19,9 +19,6 @@ from core.progress import STATUSES
 from store import schema as t
 from store.errors import StoreError
 
-#: Action id → Chinese label of the progress changes (added to the change log's labels by base.py).
-PROGRESS_ACTIONS = {"progress.report": "填报进展", "progress.withdraw": "撤回进展填报", "progress.reinstate": "恢复进展填报"}
-PROGRESS_KINDS = {"progress": "实施进展"}
 #: How many item ids a change-log summary names before it says 等.
 SUMMARY_ITEMS = 8
 
@@ -186,15 +183,15 @@ class ProgressMixin:
             change.before, change.after = {"batch": batch, "withdrawn": True}, {"batch": batch, "withdrawn": False}
         return int(row[1])
 
-    def undo_progress(self, action: str, after: dict, user: str) -> str | None:
-        """The undo of a progress change (``Store.undo`` asks here first); None when the action is not ours."""
-        if action == "progress.report":
-            n = self.withdraw_progress(after["batch"], user, "撤销")
-            return f"已撤回该次进展填报（{n} 条记录保留在历史中，标为已撤回）"
-        if action == "progress.withdraw":
-            n = self.reinstate_progress(after["batch"], user)
-            return f"已恢复该次进展填报（{n} 条）"
-        if action == "progress.reinstate":
-            n = self.withdraw_progress(after["batch"], user, "撤销恢复")
-            return f"已再次撤回该次进展填报（{n} 条）"
-        return None
+    def _undo_progress_report(self, rec, user: str) -> str:
+        """Undo of an import (``store.labels.ACTIONS`` names these): withdrawn, kept in the history."""
+        n = self.withdraw_progress(rec.after["batch"], user, "撤销")
+        return f"已撤回该次进展填报（{n} 条记录保留在历史中，标为已撤回）"
+
+    def _undo_progress_withdraw(self, rec, user: str) -> str:
+        n = self.reinstate_progress(rec.after["batch"], user)
+        return f"已恢复该次进展填报（{n} 条）"
+
+    def _undo_progress_reinstate(self, rec, user: str) -> str:
+        n = self.withdraw_progress(rec.after["batch"], user, "撤销恢复")
+        return f"已再次撤回该次进展填报（{n} 条）"

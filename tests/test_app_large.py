@@ -27,11 +27,11 @@ TILE_KEY_JS = """() => { const l = Object.values(window.map._layers).find(l => l
 
 def _app(tmp_path_factory, name: str, layer=None):
     """The real app on its own workspace (holding `layer` as if uploaded earlier, when given)."""
-    from loaders.workspace import Workspace
+    from store.gpkg import GpkgStore
 
     ws = tmp_path_factory.mktemp(name)
     if layer is not None:
-        Workspace(ws / "workspace.gpkg").add(*layer)
+        GpkgStore(ws / "workspace.gpkg").add_layer(*layer)
     return bh.start_streamlit(bh.REPO / "streamlit_app.py", cwd=bh.REPO, timeout=180,
                               log_path=bh.ARTIFACTS / f"streamlit-{name}.log", env_extra={"CHAOHU_WORKSPACE": str(ws)})
 

@@ -372,5 +372,5 @@ def test_a_file_made_for_another_format_is_no_longer_offered(app_url, page):
     page.get_by_text("导出：黄麓镇").click()
     page.get_by_role("button", name="生成文件").click()
     page.get_by_role("button", name="下载 黄麓镇_规划要素汇总.xlsx").wait_for(timeout=60_000)
-    choose(page, "格式", "CSV 表格（UTF-8 带 BOM）")
+    choose(page, "格式", "CSV（Excel 可直接打开）")
     expect(page.get_by_role("button", name=re.compile("^下载"))).to_have_count(0, timeout=30_000)

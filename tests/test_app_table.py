@@ -90,14 +90,14 @@ def test_a_plan_layer_sorts_searches_selects_zooms_and_exports(app_url, page, ca
 @pytest.fixture
 def plots_app(start_app, tmp_path_factory):
     """The app with a planner's layer of 120 plots (as if uploaded earlier)."""
-    from loaders.workspace import Workspace
+    from store.gpkg import GpkgStore
 
     ws = tmp_path_factory.mktemp("plots-ws")
     gdf = gpd.GeoDataFrame({"名称": [f"储备地块{i:03d}" for i in range(120)], "面积等级": [i % 4 for i in range(120)]},
                            geometry=[box(117.80 + (i % 12) * 0.01, 31.62 + (i // 12) * 0.01,
                                          117.805 + (i % 12) * 0.01, 31.624 + (i // 12) * 0.01) for i in range(120)],
                            crs="EPSG:4490")
-    Workspace(ws / "workspace.gpkg").add("储备地块", gdf)
+    GpkgStore(ws / "workspace.gpkg").add_layer("储备地块", gdf)
     return start_app(ws)
 
 

@@ -78,7 +78,7 @@ def test_a_point_table_is_stored_only_once_its_coordinate_source_is_said(start_a
     import pandas as pd
 
     from geo.chinacoords import wgs84_to_gcj02
-    from loaders.workspace import Workspace
+    from store.gpkg import GpkgStore
 
     truth = {"企业甲": (117.80, 31.62), "企业乙": (117.86, 31.66)}
     lon, lat = wgs84_to_gcj02([p[0] for p in truth.values()], [p[1] for p in truth.values()])
@@ -96,12 +96,12 @@ def test_a_point_table_is_stored_only_once_its_coordinate_source_is_said(start_a
     page.get_by_role("button", name="添加到地图").click()
     page.wait_for_selector('.upload-report[data-kind="ask"]', timeout=60_000)
     assert "点位坐标来源" in page.locator(".upload-report").inner_text()
-    assert Workspace(workspace / "workspace.gpkg").layers() == []  # nothing stored before the planner answers
+    assert GpkgStore(workspace / "workspace.gpkg").layer_names() == []  # nothing stored before the planner answers
     page.get_by_text("高德/腾讯（GCJ-02）").click()
     page.get_by_role("button", name="添加到地图").click()
     page.wait_for_selector('.upload-report[data-kind="success"]', timeout=180_000)
-    stored = Workspace(workspace / "workspace.gpkg")
-    (name,) = stored.layers()
-    points = stored.read(name).to_crs("EPSG:4548").set_index("名称").geometry
+    stored = GpkgStore(workspace / "workspace.gpkg")
+    (name,) = stored.layer_names()
+    points = stored.read_layer(name).to_crs("EPSG:4548").set_index("名称").geometry
     want = gpd.GeoSeries(gpd.points_from_xy(*zip(*truth.values())), index=list(truth), crs="EPSG:4490").to_crs("EPSG:4548")
     assert (points.distance(want.loc[points.index]) < 2.0).all()  # converted back to true positions, within 2 m

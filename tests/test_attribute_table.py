@@ -14,7 +14,8 @@ from shapely.geometry import box
 
 from core.declarations import USER_GROUP, LayerSpec
 from geo.crs import MEASURE
-from layers.catalog import Catalog, load_layer
+from layers.catalog import COMPUTED, Catalog, load_layer
+from layers.userlayers import clicked_attributes
 from reports.attribute_table import AREA_KM2, AREA_MU, ID, LENGTH_KM, NAME, TOWN, TableQuery, cell_text, export_bytes, layer_table, page, visible_columns
 
 
@@ -97,3 +98,20 @@ def test_the_selection_exports_as_excel_and_csv(parcels):
     frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert frame[NAME].tolist() == ["地块005", "地块007", "地块099"]
     assert frame[AREA_KM2].tolist() == pytest.approx(table.set_index(ID).loc[ids, AREA_KM2].tolist())
+
+
+def test_the_table_and_a_click_agree_on_which_columns_are_the_files_own(catalog):
+    """One list of the catalogue's computed columns: a file column the catalogue also fills (deadline) is neither in
+    the table nor in a clicked feature's panel, and the file's own columns are in both."""
+    gdf = gpd.GeoDataFrame({"名称": ["甲地块"], "用途": ["工业"], "deadline": ["年底前"]},
+                           geometry=[box(117.80, 31.60, 117.81, 31.61)], crs="EPSG:4490")
+    gdf["name"], gdf["id"] = gdf["名称"], ["user_0_0"]
+    spec = LayerSpec(id="user_0", title="我的数据：甲", group=USER_GROUP, geometry="Polygon", file="甲", color="#e8590c",
+                     plan=False)
+    layer = load_layer(spec, catalog.town_areas, gdf=gdf)
+    cat = Catalog(layers={**catalog.layers, "user_0": layer}, links=catalog.links, places=catalog.places,
+                  user_specs={"user_0": spec})
+    shown = set(visible_columns(layer_table(cat, "user_0")))
+    clicked = set(clicked_attributes(layer, {"fid": 0, "layer": "user_0"}))
+    assert "用途" in shown and "用途" in clicked and "名称" in clicked
+    assert not (shown | clicked) & COMPUTED

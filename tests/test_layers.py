@@ -12,8 +12,8 @@ from shapely.geometry import Polygon, box
 from layers.catalog import load_catalog
 from core.declarations import LAYERS
 from loaders.plan import load_plan
-from loaders.workspace import Workspace
 from reports.summary import summarize
+from store.gpkg import GpkgStore
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -61,8 +61,9 @@ def test_a_planners_layer_counts_in_the_town_summary(tmp_path, monkeypatch):
     seat = gpd.read_file(REPO / "data/shapefiles/townships.shp").query("name == '黄麓镇'").to_crs("EPSG:4548").geometry.iloc[0]
     parcel = Polygon([(seat.x + 200, seat.y + 200), (seat.x + 1200, seat.y + 200),
                       (seat.x + 1200, seat.y + 700), (seat.x + 200, seat.y + 700)])  # 1000 m × 500 m = 0.5 km²
-    Workspace().add("储备地块", gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[parcel], crs="EPSG:4548").to_crs("EPSG:4490"))
-    catalog = load_catalog()
+    store = GpkgStore(tmp_path / "workspace.gpkg")
+    store.add_layer("储备地块", gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[parcel], crs="EPSG:4548").to_crs("EPSG:4490"))
+    catalog = load_catalog(store=store)
     summary = summarize(catalog, plan, "黄麓镇")
     row = summary.layers[summary.layers["title"] == "我的数据：储备地块"]
     assert len(row) == 1

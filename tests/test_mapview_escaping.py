@@ -12,7 +12,7 @@ from shapely.geometry import Point
 
 from layers.mapview import build_map
 from layers.userlayers import user_layers
-from loaders.workspace import Workspace
+from store.gpkg import GpkgStore
 
 HEADER = "<img src=x onerror=top.__xss=1>"
 KEY = "</script><script>top.__xss=2</script>"
@@ -23,11 +23,11 @@ def hostile_layer() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"名称": ["甲厂"], HEADER: ["<b>值</b>"], KEY: [LINK]}, geometry=[Point(117.8, 31.6)], crs="EPSG:4490")
 
 
-def rendered(catalog, tmp_path, monkeypatch) -> str:
+def rendered(catalog, tmp_path) -> str:
     """The map page with the hostile layer as the app shows a planner's layer."""
-    monkeypatch.setenv("CHAOHU_WORKSPACE", str(tmp_path))
-    Workspace().add(f"<svg onload=top.__xss=4>{LINK}", hostile_layer(), source="<img src=y>.csv")
-    extra = user_layers().layers
+    ws = GpkgStore(tmp_path / "workspace.gpkg")
+    ws.add_layer(f"<svg onload=top.__xss=4>{LINK}", hostile_layer(), source="<img src=y>.csv")
+    extra = user_layers(ws).layers
     assert len(extra) == 1
     m = build_map(catalog.layers, ["city_boundary"], extra=extra)
     return m.get_root().render()
@@ -56,8 +56,8 @@ class _Cells(HTMLParser):
             self.cells[-1] += data
 
 
-def test_tooltips_show_headers_and_values_as_text_and_nothing_closes_the_script(catalog, tmp_path, monkeypatch):
-    page = rendered(catalog, tmp_path, monkeypatch)
+def test_tooltips_show_headers_and_values_as_text_and_nothing_closes_the_script(catalog, tmp_path):
+    page = rendered(catalog, tmp_path)
     tips = [t for t in tooltips(page) if "甲厂" in t]
     assert len(tips) == 1
     cells = _Cells()
@@ -70,8 +70,8 @@ def test_tooltips_show_headers_and_values_as_text_and_nothing_closes_the_script(
     assert "<img src=y>" not in page
 
 
-def test_layer_names_in_the_legend_are_text_and_no_name_becomes_a_link(catalog, tmp_path, monkeypatch):
-    page = rendered(catalog, tmp_path, monkeypatch)
+def test_layer_names_in_the_legend_are_text_and_no_name_becomes_a_link(catalog, tmp_path):
+    page = rendered(catalog, tmp_path)
     config = json.loads(re.search(r"chaohuClient\(\w+, (\{.*?\})\); \}", page).group(1))
     assert "我的数据：&lt;svg onload=top.__xss=4&gt;javascript:top.__xss=3" in config["legend"]  # innerHTML: escaped
     assert "我的数据：&lt;svg onload=top.__xss=4&gt;javascript:top.__xss=3" in config["titles"].values()

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from geo.measure import area_km2
 from core.declarations import BY_ID
-from reports.export import export_bytes, export_town
+from reports.export import FORMATS as EXPORT_FORMATS, export_bytes, export_town
 from geo.measure import length_km
 from reports.summary import plan_specs, summarize, town_names
 
@@ -311,6 +311,20 @@ def test_all_exports_every_town_and_the_city_with_a_progress_bar(tmp_path, catal
     names = {p.name for p in tmp_path.iterdir()}
     assert names == {f"{t}_规划要素.geojson" for t in town_names(catalog)} | {"巢湖市全市_规划要素.geojson"}
     assert "19/19" in proc.stderr and "#" * 30 in proc.stderr
+
+
+def test_every_format_is_declared_once_with_its_mime_type():
+    from core.formats import FORMATS, mime_type
+    from reports import printmap
+    from tracking.service import REPORT_FORMATS
+
+    assert {f.id: f.mime for f in FORMATS.values()} == {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv",
+        "gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json", "shp": "application/zip",
+        "html": "text/html", "pdf": "application/pdf", "png": "image/png"}
+    assert mime_type("巢湖市位置校正记录.gpkg") == "application/geopackage+sqlite3" and mime_type(".zip") == "application/zip"
+    assert EXPORT_FORMATS["pdf"] is REPORT_FORMATS["pdf"] is printmap.FORMATS["pdf"]  # the same declaration everywhere
+    assert printmap.format_label("png") == "PNG（300 dpi）"
 
 
 def test_download_bytes_carry_a_file_name_and_mime_type(catalog, plan):

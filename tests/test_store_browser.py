@@ -10,7 +10,7 @@ import pytest
 
 import browser as bh
 from loaders.files import read_any
-from loaders.workspace import Workspace
+from store.gpkg import GpkgStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,10 +31,10 @@ def hostile_app(tmp_path_factory):
                  "geometry": {"type": "Point", "coordinates": [lon, 31.66]}}
                 for name, lon in (("丙园", 117.75), ("丁园", 117.85))]
     geojson.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8")
-    ws = Workspace(folder / "workspace.gpkg")
+    ws = GpkgStore(folder / "workspace.gpkg")
     for path in (csv, geojson):
         for layer in read_any(path).layers:
-            ws.add(layer.name, layer.gdf, source=path.name)
+            ws.add_layer(layer.name, layer.gdf, source=path.name)
     url, stop = bh.start_streamlit(bh.REPO / "streamlit_app.py", cwd=bh.REPO, log_path=bh.ARTIFACTS / "streamlit-hostile.log",
                                    env_extra={"CHAOHU_WORKSPACE": str(folder)})
     try:

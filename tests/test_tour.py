@@ -245,6 +245,17 @@ def test_a_slide_keeps_the_maps_filters_and_shows_only_what_they_leave(tour, pla
     assert "filters" not in tour_yaml(tour)  # the shipped tour's file is unchanged by the new field
 
 
+def test_a_tour_saved_with_filters_loads_them_as_the_map_pages_filters():
+    from layers.query import Filters
+
+    saved = "title: 汇报\nslides:\n- title: 经信委牵头\n  filters:\n    unit: jxw\n    deadline: 年底前\n"  # as tours were written
+    slide = tour_from_yaml(saved).slides[0]
+    assert slide.filters == Filters(unit="jxw", deadline="年底前") and slide.filters.active()
+    assert tour_yaml(tour_from_yaml(saved)) == saved  # written back the same way
+    with pytest.raises(ValueError, match="filters.colour"):
+        tour_from_yaml(saved.replace("unit: jxw", "colour: red"))  # a key the map's filters do not have
+
+
 def test_a_slide_filter_the_plan_does_not_know_is_refused_in_chinese(tour, plan, catalog):
     broken = tour.model_copy(update={"slides": (*tour.slides, slide_from_view("x", filters={"unit": "no_unit"}))})
     with pytest.raises(TourError, match="第 11 页.*牵头单位.*no_unit"):

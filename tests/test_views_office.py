@@ -43,8 +43,20 @@ def test_what_can_be_undone_and_which_permission_that_needs():
     assert undo_permission(record("setting.put", "x", before={"value": 1})) == "manage_settings"
     assert undo_permission(record("account.add", kind="account")) is None
     assert undo_permission(record("layer.purge")) is None
+    assert undo_permission(record("progress.report", "住建局", kind="progress", after={"batch": "b"})) == "report_progress"
+    assert undo_permission(record("correction.add", kind="correction")) is None
     viewer, editor = User("甲", roles.VIEWER, False), User("乙", roles.EDITOR, False)
     assert not viewer.can(undo_permission(record("layer.add"))) and editor.can(undo_permission(record("layer.add")))
+
+
+def test_every_declared_undo_is_a_store_method_and_a_known_permission():
+    from store.base import Store
+    from store.labels import ACTIONS, KINDS
+    for action in ACTIONS.values():
+        assert action.kind in KINDS, action.id
+        if action.undo:
+            assert callable(getattr(Store, action.undo, None)), action.id
+        assert action.undo_permission is None or action.undo_permission in roles.PERMISSIONS, action.id
 
 
 def test_beijing_days_become_the_stores_utc_bounds():

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from core import roles
+from core.formats import choose
 from loaders.plan import Plan, load_plan
 from tracking.board import Board
 from core.clock import local_text, today
@@ -23,8 +24,23 @@ from store.progress import ProgressBatch
 from tracking import bulletin_xlsx, template
 from tracking.bulletin import Bulletin, make_bulletin
 
-#: 通报 formats → (Chinese label, MIME type).
-REPORT_FORMATS = {"xlsx": ("Excel", template.XLSX_MIME), "pdf": ("PDF", "application/pdf")}
+
+
+def _report_xlsx(bulletin: Bulletin, catalog) -> bytes:
+    return bulletin_xlsx.xlsx_bytes(bulletin)
+
+
+def _report_pdf(bulletin: Bulletin, catalog) -> bytes:
+    """The PDF draws the map, so it needs the catalogue (loaded here when not given)."""
+    from layers.catalog import load_catalog
+    from tracking.bulletin_pdf import pdf_bytes
+
+    return pdf_bytes(bulletin, catalog or load_catalog())
+
+
+#: 通报 format id → its writer (labels, suffixes and MIME types: ``core.formats``).
+REPORT_WRITERS = {"xlsx": _report_xlsx, "pdf": _report_pdf}
+REPORT_FORMATS = choose(*REPORT_WRITERS)
 
 
 @dataclass
@@ -132,13 +148,8 @@ class Tracking:
         """(file name, data, MIME) of the 通报 in one format (the PDF draws the map, so it needs the catalogue)."""
         if fmt not in REPORT_FORMATS:
             raise ProgressError(f"不认识的格式「{fmt}」。可选：{'、'.join(REPORT_FORMATS)}。")
-        name = f"实施进展通报_{bulletin.month}.{fmt}"
-        if fmt == "xlsx":
-            return name, bulletin_xlsx.xlsx_bytes(bulletin), REPORT_FORMATS[fmt][1]
-        from layers.catalog import load_catalog
-        from tracking.bulletin_pdf import pdf_bytes
-
-        return name, pdf_bytes(bulletin, catalog or load_catalog()), REPORT_FORMATS[fmt][1]
+        form = REPORT_FORMATS[fmt]
+        return f"实施进展通报_{bulletin.month}{form.suffix}", REPORT_WRITERS[fmt](bulletin, catalog), form.mime
 
     def write_report(self, month: str, formats: list[str], out_dir: Path, catalog=None) -> list[Path]:
         """The 通报 of a month in each format into out_dir."""

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.formats import FORMATS
 from core.progress import STATUSES, YEAR_LABEL
 from tracking.board import Board
 from core.clock import BEIJING
@@ -30,7 +31,7 @@ WIDTHS = (10, 44, 16, 22, 30, 12, 12, 40, 13)
 INPUT_FILL = PatternFill("solid", fgColor="FFF9DB")
 LOCKED_FILL = PatternFill("solid", fgColor="F1F3F5")
 UNLOCKED = Protection(locked=False)
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MIME = FORMATS["xlsx"].mime
 
 
 def file_name(unit: str) -> str:

@@ -16,7 +16,8 @@ from geo.view import view_bounds
 from layers.catalog import Catalog
 from layers.query import Filters
 from loaders.plan import Plan
-from reports.printmap import FORMATS, ORIENTATIONS, PAPERS, SCALES, PageSetup, PrintView, file_name, print_bytes
+from reports.printmap import (FORMATS, ORIENTATIONS, PAPERS, SCALES, PageSetup, PrintView, file_name, format_label,
+                              print_bytes)
 from views.panel import measure_label
 from views.state import FILTER_LABELS, ViewState
 
@@ -76,7 +77,7 @@ def panel(catalog: Catalog, plan: Plan, vs: ViewState, only: set[str] | None) ->
         orientation = c2.selectbox("方向", list(ORIENTATIONS), format_func=ORIENTATIONS.get, key="print_orientation")
         scale = c3.selectbox("比例尺", [0, *SCALES], format_func=lambda s: f"1:{s:,}" if s else "适合当前视图",
                              key="print_scale")
-        fmt = c4.selectbox("文件格式", list(FORMATS), format_func=lambda f: FORMATS[f][0], key="print_format")
+        fmt = c4.selectbox("文件格式", list(FORMATS), format_func=format_label, key="print_format")
         view = print_view(vs, catalog, plan, only, title)
         shown = "、".join(BY_ID[i].title for i in view.layers if i in BY_ID) or "无"
         st.caption(f"按地图当前所见打印：图层 {shown}" + (f"；{view.note}" if view.note else "")
@@ -92,7 +93,7 @@ def panel(catalog: Catalog, plan: Plan, vs: ViewState, only: set[str] | None) ->
                     st.error(exc.message)
         done = st.session_state.get("print_file")
         if done and done[0] == wanted:  # a file of other settings is never offered
-            st.download_button(f"下载 {done[1]}", data=done[2], file_name=done[1], mime=FORMATS[fmt][1],
+            st.download_button(f"下载 {done[1]}", data=done[2], file_name=done[1], mime=FORMATS[fmt].mime,
                                key="print_download")
         elif done:
             st.caption("设置已更改，请重新生成。")

@@ -209,8 +209,8 @@ def _selection(rows, layer_id: str, title: str, chosen: set[str], features, on_z
     if c3.button("清除选择", key="table_clear", disabled=not chosen, use_container_width=True):
         _state()["selected"][layer_id] = set()
         st.rerun()
-    fmt = c4.selectbox("导出格式", list(EXPORT_FORMATS), format_func=lambda f: EXPORT_FORMATS[f][0], key="table_fmt",
+    fmt = c4.selectbox("导出格式", list(EXPORT_FORMATS), format_func=lambda f: EXPORT_FORMATS[f].label, key="table_fmt",
                        label_visibility="collapsed", placeholder="请选择")
     name = f"{title.replace('：', '_')}_所选{len(chosen)}条.{fmt}"
     c5.download_button("导出所选", data=export_bytes(rows, chosen, fmt) if chosen else b"", file_name=name,
-                       mime=EXPORT_FORMATS[fmt][1], key="table_export", disabled=not chosen, use_container_width=True)
+                       mime=EXPORT_FORMATS[fmt].mime, key="table_export", disabled=not chosen, use_container_width=True)

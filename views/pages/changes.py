@@ -16,16 +16,12 @@ from core.errors import ChaohuError
 from core.formatting import esc
 from core.clock import BEIJING, local_text
 from store.base import RECYCLE_DAYS, ChangeRecord, LayerInfo
+from store import labels
 from store.labels import DOCUMENT_NAMES, KINDS
 from views import login, resources
 
 #: How many log lines the page shows at most (newest first).
 LIMIT = 200
-#: Action → the permission needed to undo it (the same as making that change); others cannot be undone here.
-UNDO_PERMISSION = {"layer.add": "remove", "layer.restore": "remove", "layer.remove": "remove", "layer.rename": "rename",
-                   "setting.put": "manage_settings"}
-#: Documents whose earlier version can be brought back here, and the permission that needs.
-DOCUMENT_PERMISSION = {"tour": "edit_tour"}
 #: before/after keys as planners read them; keys not listed are shown as they are, `layer_id` not at all.
 FIELD_NAMES = {"name": "名称", "features": "要素数", "source": "来源文件", "removed": "在回收站", "version": "版本",
                "value": "值", "role": "角色", "content": "内容"}
@@ -62,12 +58,8 @@ def delta_text(record: ChangeRecord) -> str:
 
 
 def undo_permission(record: ChangeRecord) -> str | None:
-    """The permission undoing this change needs, or None when the store cannot (or this page does not) undo it."""
-    if record.action == "document.put":
-        return DOCUMENT_PERMISSION.get(record.target) if record.before is not None else None
-    if record.action == "setting.put" and record.before is None:
-        return None
-    return UNDO_PERMISSION.get(record.action)
+    """The permission undoing this change needs (``store.labels.ACTIONS``), or None when it cannot be undone here."""
+    return labels.undo_permission(record.action, record.target, record.before)
 
 
 def utc_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:

@@ -19,6 +19,7 @@ from core import clock
 from core import roles
 from core.declarations import BY_ID, PLAN_LAYER_IDS
 from core.errors import ChaohuError
+from core.formats import mime_type
 from core.formatting import accuracy_label, esc
 from geo.crs import STORAGE, WEB
 from geo.joins import assign_town
@@ -131,7 +132,7 @@ def _share() -> None:
         if st.session_state.get("corr_export"):
             count, data = st.session_state.corr_export
             st.download_button(f"下载（{count} 条记录）", data=data, file_name=f"巢湖市位置校正记录_{clock.today():%Y%m%d}.gpkg",
-                               mime="application/geopackage+sqlite3", key="corr_export_dl")
+                               mime=mime_type(".gpkg"), key="corr_export_dl")
         upload = st.file_uploader("导入校正记录（.gpkg）", type=["gpkg"], key="corr_import_file")
         if upload is not None and st.button("导入", key="corr_import_go", disabled=not roles.allowed(login.role(), "correct_positions")):
             st.session_state.corr_import = (upload.name, upload.getvalue())

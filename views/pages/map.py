@@ -328,7 +328,7 @@ def _downloads(catalog: Catalog, plan: Plan, town: str, only: set[str] | None) -
     """Exports of the focused town (or the whole city) and of the current filter, as the command line makes them."""
     scope = town or "全市"
     with st.expander(f"导出：{scope}{'（当前筛选）' if only is not None else ''}"):
-        fmt = st.selectbox("格式", list(FORMATS), format_func=lambda f: FORMATS[f][0], key="export_fmt", placeholder="请选择")
+        fmt = st.selectbox("格式", list(FORMATS), format_func=lambda f: FORMATS[f].label, key="export_fmt", placeholder="请选择")
         encoding = "gbk" if fmt == "shp" and st.checkbox("Shapefile 用 GBK 编码（旧版 ArcGIS）", key="export_gbk") else "utf-8"
         wanted = (town, fmt, encoding, tuple(sorted(only)) if only is not None else None)
         if st.button("生成文件", key="export_go"):

@@ -14,6 +14,7 @@ from streamlit_folium import st_folium
 
 from core import roles
 from core.errors import ChaohuError
+from core.formats import mime_type
 from core.formatting import esc
 from core.progress import NOT_REPORTED, STATUSES, YEAR_LABEL
 from layers import assets
@@ -174,7 +175,7 @@ def _workbooks(t: Tracking, b: Board, who: str | None) -> None:
             st.session_state.p_zip = t.all_templates_zip()
         if st.session_state.get("p_zip"):
             zname, zdata = st.session_state.p_zip
-            st.download_button("下载全部模板（zip）", data=zdata, file_name=zname, mime="application/zip", key="p_zip_dl")
+            st.download_button("下载全部模板（zip）", data=zdata, file_name=zname, mime=mime_type(zname), key="p_zip_dl")
         st.divider()
         upload = st.file_uploader("导入填好的工作簿", type=["xlsx"], key="p_upload", disabled=not allowed)
         st.text_input("填报人", key="p_by", placeholder="姓名（记入进展记录和变更记录）", disabled=not allowed)
@@ -200,7 +201,7 @@ def _bulletin(t: Tracking) -> None:
     with st.expander("月度通报", expanded=True):
         month = st.text_input("月份", value=f"{today():%Y-%m}", key="p_month", help="如 2026-11")
         fmt = st.radio("格式", list(REPORT_FORMATS), horizontal=True, key="p_fmt",
-                       format_func=lambda f: REPORT_FORMATS[f][0])
+                       format_func=lambda f: REPORT_FORMATS[f].label)
         if st.button("生成通报", key="p_report"):
             with st.spinner("正在生成通报…"):
                 try:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from core.declarations import BY_ID, LAYERS
 from core.errors import ChaohuError
+from core.formats import mime_type
 from geo.view import view_bounds
 from layers.catalog import Catalog
 from loaders.plan import Plan
@@ -317,13 +318,13 @@ def render() -> None:
     st.subheader("导出")
     c1, c2 = st.columns(2)
     c1.download_button("下载离线汇报网页（HTML）", data=tour_page(tour_yaml(tour), 0, stamp(tour)),
-                       file_name="巢湖制造业规划汇报.html", mime="text/html")
+                       file_name="巢湖制造业规划汇报.html", mime=mime_type(".html"))
     if c2.button("生成 PDF 讲义"):
         with st.spinner("正在生成 PDF…"):
             st.session_state.tour_pdf = tour_pdf(tour, plan, catalog, progress_board(tour))
     if st.session_state.get("tour_pdf"):
         c2.download_button("下载 PDF 讲义", data=st.session_state.tour_pdf, file_name="巢湖制造业规划汇报.pdf",
-                           mime="application/pdf")
+                           mime=mime_type(".pdf"))
 
 
 __all__ = ["render", "slide_keys", "moved", "removed", "place_options", "slide_of_view", "view_summary"]
