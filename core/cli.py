@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from core import settings
+from core.clock import BEIJING
 from core.errors import ChaohuError
 
 log = logging.getLogger("chaohu.cli")
@@ -71,7 +72,7 @@ def _record(exc: BaseException) -> Path | None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"--- {datetime.now().isoformat(timespec='seconds')} {' '.join(sys.argv)}\n")
+            fh.write(f"--- {datetime.now(BEIJING).isoformat(timespec='seconds')} {' '.join(sys.argv)}\n")
             fh.write("".join(traceback.format_exception(exc)))
     except OSError:
         return None
