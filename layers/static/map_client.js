@@ -389,6 +389,9 @@ function chaohuLabels(map, obstacles) {
   map.on('zoomstart', function () { pane.style.visibility = 'hidden'; });
   map.on('zoomend', function () { pane.style.visibility = ''; });
   map.on('zoomend moveend resize viewreset load', schedule);
-  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(function () { measure(); layout(); }); }
+  // a web font arriving after the first placement (the presentation's embedded one) changes the labels' sizes
+  var remeasure = function () { if (items.length) { measure(); layout(); } };
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(remeasure); }
+  if (document.fonts && document.fonts.addEventListener) { document.fonts.addEventListener('loadingdone', remeasure); }
   return placer;
 }
