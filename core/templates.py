@@ -33,6 +33,11 @@ def render(package: str, name: str, **context) -> str:
     return environment(package).get_template(name).render(**context)
 
 
+def template_source(package: str, name: str) -> str:
+    """The text of `<package>/templates/<name>` unrendered (for a folium element, which renders it with its own Jinja2)."""
+    return environment(package).loader.get_source(environment(package), name)[0]
+
+
 @functools.cache
 def static_text(package: str, name: str) -> str:
     """The text of `<package>/static/<name>` (a script or style sheet shipped with the code)."""
