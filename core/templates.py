@@ -10,7 +10,6 @@ HTML unless it is our own trusted markup (`trusted`). Data handed to a script go
 from __future__ import annotations
 
 import functools
-import json
 from importlib.resources import files
 
 import jinja2
@@ -44,6 +43,11 @@ def static_text(package: str, name: str) -> str:
     return (files(package) / "static" / name).read_text(encoding="utf-8")
 
 
+def style_element(package: str, name: str) -> str:
+    """`<package>/static/<name>` as a <style> element, for pages put together by Streamlit (st.html)."""
+    return f"<style>\n{static_text(package, name)}</style>\n"
+
+
 def trusted(text: str) -> Markup:
     """Our own markup, script or style text (never user input), put into a template as it is.
 
@@ -51,7 +55,3 @@ def trusted(text: str) -> Markup:
     """
     return Markup(text.replace("</script", "<\\/script"))
 
-
-def script_json(value) -> str:
-    """`value` as JSON safe inside a `<script>` element (for the rare script built outside a template)."""
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -4,27 +4,12 @@ its reports, every value escaped. Pure (no Streamlit): the 实施进展 page and
 
 from __future__ import annotations
 
+from core.templates import style_element
 from core.formatting import esc as _e, number
 from core.progress import CATEGORY_COLORS, NOT_REPORTED, OVERDUE
 from tracking.board import Board, ItemState, place_category
 
-PROGRESS_CSS = """
-<style>
-.pp{font:14px/1.55 sans-serif;color:#222}
-.pp .it{border-left:4px solid #adb5bd;padding:.25em .6em;margin:.45em 0;background:#f8f9fa}
-.pp .it-id{font-weight:bold;color:#495057}
-.pp .badge{display:inline-block;padding:0 .45em;border-radius:3px;color:#fff;font-size:.85em;margin-left:.3em}
-.pp .req{color:#555;font-size:.9em}
-.pp .late{color:#c92a2a;font-weight:bold}
-.pp .soon{color:#e67700}
-.pp ol.tl{list-style:none;margin:.3em 0 .1em;padding:0 0 0 .9em;border-left:2px solid #dee2e6}
-.pp ol.tl li{margin:.15em 0;font-size:.88em;position:relative}
-.pp ol.tl li:before{content:"";position:absolute;left:-1.3em;top:.45em;width:.6em;height:.6em;border-radius:50%;
-  background:var(--c,#adb5bd)}
-.pp ol.tl li.withdrawn{color:#999;text-decoration:line-through}
-.pp .note{color:#666;font-size:.85em}
-</style>
-"""
+PROGRESS_CSS = style_element("views", "progress_panel.css")
 
 
 def badge(status: str) -> str:
