@@ -27,7 +27,7 @@ def environment(package: str) -> jinja2.Environment:
     return env
 
 
-def render(package: str, name: str, **context) -> str:
+def render(package: str, name: str, /, **context) -> str:
     """Render `<package>/templates/<name>` with `context` (values escaped unless `trusted`)."""
     return environment(package).get_template(name).render(**context)
 
