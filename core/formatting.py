@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 from core import settings
 from core.declarations import ACCURACY
@@ -20,6 +21,16 @@ def blank(value) -> bool:
 def esc(value) -> str:
     """Text safe for HTML (element content and quoted attributes): the value shown literally, never interpreted."""
     return "" if blank(value) else html.escape(str(value), quote=True)
+
+
+#: What Markdown (and Streamlit's :color[…] / :material/…: / $math$ extensions) would interpret: escaped with "\\".
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
+
+
+def plain(value) -> str:
+    """Text for Streamlit's Markdown elements (st.caption, st.info, expander and widget labels …) that shows
+    literally: `![x](http://…)` stays those characters, never an image fetched from elsewhere or a link."""
+    return "" if blank(value) else _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
 
 
 def accuracy_label(code) -> str:

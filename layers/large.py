@@ -29,6 +29,7 @@ from folium.plugins import VectorGridProtobuf
 from folium.template import Template
 
 from core.formatting import esc
+from core.templates import static_text, template_source
 from geo.chinacoords import gcj02_to_wgs84
 from geo.measure import M2_PER_MU
 from layers.tileserver import SERVER, url_template
@@ -149,37 +150,7 @@ def source_of(gdf: gpd.GeoDataFrame, layer_id: str):
 # Leaflet 1.8 (folium 0.20 ships 1.9, so clicks threw); it hit-tests in the tile's own pixels, wrong once the map
 # zooms past the deepest tiles (maxNativeZoom): the mouse is mapped through the zoom scale instead; and its point
 # symbols have no latlng, which Leaflet reads for every small circle it fires an event on (so point clicks threw).
-_PATCH = """
-if (!L.Canvas.Tile.prototype._chaohuOverzoom) {
-  L.Canvas.Tile.prototype._chaohuOverzoom = true;
-  L.Canvas.Tile.prototype._tilePoint = function (e) {
-    var m = this._map, k = m.getZoomScale(m.getZoom(), this._tileCoord.z);
-    return m.mouseEventToLayerPoint(e).add(m.getPixelOrigin()).divideBy(k).subtract(this._tileCoord.scaleBy(this._size));
-  };
-  L.Canvas.Tile.prototype._onClick = function (e) {
-    var point = this._tilePoint(e), layer, clicked;
-    for (var id in this._layers) {
-      layer = this._layers[id];
-      if (layer.options.interactive && layer._containsPoint(point) && !this._map._draggableMoved(layer)) { clicked = layer; }
-    }
-    if (clicked) { if (L.DomEvent.fakeStop) { L.DomEvent.fakeStop(e); } this._fireEvent([clicked], e); }
-  };
-  L.Canvas.Tile.prototype._onMouseMove = function (e) {
-    if (!this._map || this._map.dragging.moving() || this._map._animatingZoom) { return; }
-    this._handleMouseHover(e, this._tilePoint(e));
-  };
-  var fire = L.Canvas.Tile.prototype._fireEvent;
-  L.Canvas.Tile.prototype._fireEvent = function (layers, e, type) {
-    for (var i = 0; i < layers.length; i++) {
-      var l = layers[i];
-      if (l.getLatLng && !l._latlng && l._point) {
-        l._latlng = this._map.unproject(this._tileCoord.scaleBy(this._size).add(l._point), this._tileCoord.z);
-      }
-    }
-    return fire.call(this, layers, e, type);
-  };
-}
-"""
+_PATCH = static_text("layers", "vectorgrid_patch.js")
 
 #: JS predicate (for tests and benchmarks, evaluated in the map frame): every tiled layer showing at the
 #: current zoom has at least one tile and all its current tiles are loaded and drawn.
@@ -205,54 +176,13 @@ class TiledLayer(JSCSSMixin, folium.map.Layer):
 
     default_js = VectorGridProtobuf.default_js  # Leaflet.VectorGrid, served locally (layers/assets.py)
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) -%}
-        """ + _PATCH + """
-        var {{ this.get_name() }} = (function () {
-          var bounds = L.latLngBounds({{ this.bounds|tojson }});
-          var detail = L.vectorGrid.protobuf({{ this.pbf_url|tojson }}, {
-            vectorTileLayerStyles: {{ this.style_js }},
-            rendererFactory: L.canvas.tile, interactive: true, chaohuTiles: true,
-            minZoom: {{ this.detail_zoom }}, maxNativeZoom: {{ this.maxzoom }}, maxZoom: {{ this.max_zoom }},
-            bounds: bounds, attribution: ''
-          });
-          detail.on('click', function (e) {
-            var p = e.layer && e.layer.properties, ll = e.latlng;
-            if (!p) { return; }
-            e.layer.toGeoJSON = function () {
-              return {type: 'Feature', properties: Object.assign({}, p), geometry: {type: 'Point', coordinates: [ll.lng, ll.lat]}};
-            };
-          });
-          var layers = [detail];
-          {% if this.png_url %}
-          var overview = L.tileLayer({{ this.png_url|tojson }}, {
-            minZoom: {{ this.minzoom }}, maxZoom: {{ this.detail_zoom - 1 }}, bounds: bounds, chaohuTiles: true,
-            attribution: ''
-          });
-          var onMapClick = function (e) {
-            var m = overview._map, z = m && m.getZoom();
-            if (!m || e.sourceTarget !== m || z < {{ this.minzoom }} || z >= {{ this.detail_zoom }} || !bounds.contains(e.latlng)) { return; }
-            var ll = e.latlng, props = {layer: {{ this.layer_id|tojson }}, generalised: 1, lng: ll.lng, lat: ll.lat,
-                                        zoom: z, detail_zoom: {{ this.detail_zoom }}, crs: {{ this.crs|tojson }}};
-            overview.fire('click', {latlng: ll, layer: {toGeoJSON: function () {
-              return {type: 'Feature', properties: props, geometry: {type: 'Point', coordinates: [ll.lng, ll.lat]}};
-            }}});
-          };
-          overview.on('add', function () { this._map.on('click', onMapClick); });
-          overview.on('remove', function () { var m = this._mapToRemoveFrom || this._map; if (m) { m.off('click', onMapClick); } });
-          layers.unshift(overview);
-          {% endif %}
-          return L.layerGroup(layers);
-        })();
-        {%- endmacro %}
-        """
-    )
+    _template = Template(template_source("layers", "tiled_layer.js.j2"))
 
     def __init__(self, key: str, source, name: str, style_js: str, gcj02: bool = False, max_zoom: int = 18,
                  show: bool = True):
         super().__init__(name=esc(name), overlay=True, show=show)  # a layer control would put it in innerHTML
         self._name = "TiledLayer"
+        self.patch = _PATCH
         style = "gcj02" if gcj02 else "wgs84"
         self.layer_id = source.layer_id
         self.crs = style

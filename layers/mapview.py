@@ -6,8 +6,6 @@ GeoJSON properties into innerHTML and DivIcon html into the DOM as they are.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import folium
 import geopandas as gpd
 from shapely.geometry import Point, mapping
@@ -16,6 +14,7 @@ from folium import plugins
 from folium.template import Template
 
 from core.declarations import ACCURACY, GROUPS, LAYERS, LayerSpec, by_role
+from core.templates import static_text
 from core.formatting import accuracy_dash, accuracy_label, blank, esc, map_note, requirement_text
 from geo.chinacoords import to_gcj02
 from geo.crs import WEB
@@ -51,30 +50,8 @@ NO_TIANDITU_KEY = "天地图底图需要密钥（tk），未填写，底图未�
 #: The label priority lost by a part of another place (南区 below 居巢经开区).
 PART_PRIORITY_DROP = 10
 #: The map's behaviour in the browser: legend folding, label placement, click chooser (see the file's header).
-CLIENT_JS = (Path(__file__).with_name("map_client.js")).read_text(encoding="utf-8")
-CLIENT_CSS = """
-.chaohu-label{position:absolute;white-space:nowrap;font:12px/1.2 sans-serif;color:#222;
-  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;transform-origin:50% 50%}
-.chaohu-label-line{color:#1864ab;font-size:11px}
-.leaflet-container{background:#f4f1ea}
-.chaohu-legend{background:rgba(255,255,255,.94);border:1px solid #999;border-radius:4px;font:12px/1.5 sans-serif;
-  max-width:240px}
-.chaohu-legend-toggle{display:block;border:0;background:none;font:bold 12px sans-serif;padding:4px 8px;cursor:pointer;
-  width:100%;text-align:left}
-.chaohu-legend-body{padding:0 10px 8px;max-height:calc(100vh - 140px);overflow:auto}
-.chaohu-legend.folded .chaohu-legend-body{display:none}
-.chaohu-notice{background:#fff4e6;border:1px solid #f08c00;color:#7a3e00;padding:3px 8px;border-radius:3px;
-  font:12px sans-serif;max-width:320px}
-.chaohu-chooser{font:13px sans-serif}
-.chaohu-chooser-head{color:#555;margin-bottom:4px}
-.chaohu-chooser button{display:block;width:100%;text-align:left;border:1px solid #ddd;background:#fff;margin:2px 0;
-  padding:3px 6px;cursor:pointer;border-radius:3px}
-.chaohu-chooser button.on{border-color:#d9480f;background:#fff4e6;font-weight:bold}
-.chaohu-chooser button span{color:#888;font-weight:normal;margin-left:.5em;font-size:11px}
-.chaohu-tip td{padding:0 4px;vertical-align:top}
-.chaohu-tip td:first-child{color:#666;white-space:nowrap}
-#map_div{height:100vh !important}
-"""
+CLIENT_JS = static_text("layers", "map_client.js")
+CLIENT_CSS = static_text("layers", "map_client.css")
 
 
 def _fmt(field: str, value) -> str:
@@ -158,7 +135,8 @@ def _geojson(fc: dict, spec: LayerSpec, name: str, emphasis: bool = False) -> fo
 
 
 def label_items(gdf: gpd.GeoDataFrame, spec: LayerSpec, gcj02: bool = False) -> list[dict]:
-    """The layer's name labels for the browser's placement (layers/map_client.js): text, priority, anchors.
+    """The layer's name labels for the browser's placement (chaohuLabels, layers/static/map_client.js): place id,
+    text, priority, anchors.
 
     Points are labelled beside the marker, areas at a few points inside them (the first that is free wins),
     lines along their longest straight stretch from `label_minzoom` on.
@@ -171,7 +149,7 @@ def label_items(gdf: gpd.GeoDataFrame, spec: LayerSpec, gcj02: bool = False) -> 
         geom, name = row.geometry, row.get("name")
         if geom is None or geom.is_empty or blank(name):
             continue
-        item = {"t": str(name), "l": spec.id, "s": spec.label_css, "z": spec.label_minzoom,
+        item = {"i": str(row.get("id")), "t": str(name), "l": spec.id, "s": spec.label_css, "z": spec.label_minzoom,
                 "p": spec.label_priority - (PART_PRIORITY_DROP if not blank(row.get("parent")) else 0)}
         if spec.geometry == "Point":
             p = geom.representative_point()
@@ -223,7 +201,7 @@ def legend_html(specs: list[LayerSpec], corrected: int = 0) -> str:
 
 
 class MapClient(MacroElement):
-    """The map's behaviour in the browser (layers/map_client.js) with its data: labels, legend, first view, notices."""
+    """The map's behaviour in the browser (layers/static/map_client.js) with its data: labels, legend, first view, notices."""
 
     _template = Template("""
         {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}

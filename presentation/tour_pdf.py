@@ -14,10 +14,9 @@ from core.formatting import accuracy_dash, map_note, wrap_lines
 from layers.measured import figure_beside
 from loaders.plan import Plan
 from presentation.charts import ACCENT, INK, MUTED, chart_png, setup_fonts
-from layers.declutter import label_ranks
 from presentation.tour import (Slide, Tour, check_tour, deadlines_by_lead, slide_extent, slide_figures, slide_only,
                                slide_places, tour_board)
-from reports.labels import LabelSpot, place_labels
+from reports.labels import LabelSpot, label_ranks, place_labels
 
 A4_LANDSCAPE = (11.69, 8.27)
 HIGHLIGHT = "#ffd000"

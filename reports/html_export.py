@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 import folium
@@ -10,6 +9,7 @@ import geopandas as gpd
 from branca.element import Element
 
 from core.declarations import LAYERS
+from core.templates import render
 from geo.crs import WEB
 from layers.assets import offline
 from layers.catalog import Catalog
@@ -62,12 +62,7 @@ def town_map(catalog: Catalog, summary: TownSummary) -> folium.Map:
     label = summary.label
     root = m.get_root()
     root.title = f"{label} · 规划要素图（示意）"
-    root.html.add_child(Element(
-        '<div class="chaohu-town-title" style="position:absolute;top:10px;left:60px;z-index:1000;'
-        'background:rgba(255,255,255,.92);padding:4px 10px;border:1px solid #999;border-radius:4px;'
-        f'font:bold 16px sans-serif">{escape(label)} · 规划要素图'
-        f'<div style="font:12px sans-serif;color:#a00;max-width:460px">{escape(AREA_CAVEAT)}</div></div>'
-    ))
+    root.html.add_child(Element(render("reports", "town_title.html.j2", label=label, caveat=AREA_CAVEAT)))
     return m
 
 

@@ -10,6 +10,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
+from core.declarations import LAYERS, LayerSpec
+
+
+def label_ranks(specs: tuple[LayerSpec, ...] = LAYERS) -> dict[str, int]:
+    """Which labels win a collision, by layer (lower first): plan layers in declaration order, then the base layers."""
+    ordered = [s for s in specs if s.plan] + [s for s in specs if not s.plan]
+    return {s.id: n for n, s in enumerate(ordered)}
+
+
 #: Gap (points) between a point and its label, and around every label.
 GAP_PT = 3.0
 PAD_PT = 1.5

@@ -20,9 +20,8 @@ from matplotlib.patches import Patch  # noqa: E402
 from geo.crs import MEASURE  # noqa: E402
 from layers.catalog import Catalog  # noqa: E402
 from core.formatting import map_note, wrap_lines  # noqa: E402
-from layers.declutter import label_ranks  # noqa: E402
 from reports.fonts import cjk_font  # noqa: E402
-from reports.labels import LabelSpot, artist_boxes, place_labels  # noqa: E402
+from reports.labels import LabelSpot, artist_boxes, label_ranks, place_labels  # noqa: E402
 from reports.summary import (  # noqa: E402
     TownSummary, plan_specs,
 )

@@ -35,9 +35,8 @@ from core.formats import choose  # noqa: E402
 from core.formatting import accuracy_dash, map_note, wrap_lines  # noqa: E402
 from geo.crs import MEASURE, STORAGE  # noqa: E402
 from layers.catalog import Catalog  # noqa: E402
-from layers.declutter import label_ranks  # noqa: E402
 from reports.fonts import cjk_font  # noqa: E402
-from reports.labels import LabelSpot, artist_boxes, place_labels, point_boxes  # noqa: E402
+from reports.labels import LabelSpot, artist_boxes, label_ranks, place_labels, point_boxes  # noqa: E402
 
 MM = 1 / 25.4  # inches per millimetre
 #: Paper sizes (width, height) in millimetres, portrait.

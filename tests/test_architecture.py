@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -182,3 +183,36 @@ def test_the_warm_up_declares_no_component_before_the_server_runs():
     assert pages == []
     assert not_imported == []  # a misspelt or broken module would be skipped silently
     assert "layers.catalog" in warmup.MODULES  # the app's data layers are imported ahead too
+
+
+#: A line of HTML, a script or a style sheet: a tag, a line ending in { } or ;, a function, an arrow, a CSS rule.
+WEB_LINE = re.compile(r"</?[a-zA-Z][\w-]*[^<>]*>|[{};]\s*$|\bfunction\b|=>|^\s*[.#@]?[\w-]+\s*[{:]")
+#: From this many lines on, a page, script or style sheet belongs in a template or static file, not in a .py string.
+WEB_BLOCK_LINES = 30
+
+
+def web_blocks(source: str) -> list[tuple[int, int]]:
+    """(line, length) of each string constant of WEB_BLOCK_LINES lines or more that is mostly HTML/JS/CSS."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            lines = node.value.splitlines()
+            text = [line for line in lines if line.strip()]
+            if len(lines) >= WEB_BLOCK_LINES and sum(bool(WEB_LINE.search(line)) for line in text) * 2 > len(text):
+                out.append((node.lineno, len(lines)))
+    return out
+
+
+def test_no_page_script_or_style_sheet_is_a_python_string():
+    """HTML, JS and CSS live in templates/ and static/ files (core/templates.py renders them), never in .py strings."""
+    found = [f"{path.relative_to(REPO)}:{line} ({length} lines)"
+             for path in sorted(REPO.rglob("*.py")) if not any(p.startswith(".") for p in path.relative_to(REPO).parts)
+             for line, length in web_blocks(path.read_text(encoding="utf-8"))]
+    assert found == [], found
+
+
+def test_the_web_block_check_catches_a_style_sheet_and_passes_prose():
+    css = "CSS = '''\n" + "".join(f".c{i} {{ color: #{i:03d}; }}\n" for i in range(30)) + "'''\n"
+    assert web_blocks(css) == [(1, 31)]
+    prose = 'DOC = """\n' + "一行说明文字，没有标签。\n" * 40 + '"""\n'
+    assert web_blocks(prose) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from core.templates import style_element
 from core.formatting import accuracy_label, esc as _e
 from geo.crs import MEASURE, STORAGE
 from layers.catalog import Catalog
@@ -15,15 +16,7 @@ from loaders.plan import Plan
 from core.clock import local_text
 from store.corrections import REVERT, CorrectionEntry
 
-CORRECTION_CSS = """
-<style>
-.cp .corr{border-left:3px solid #2f9e44;background:#f3fbf4;padding:.3em .6em;margin:.5em 0}
-.cp .corr-badge{font-weight:bold;color:#2b8a3e}
-.cp .corr ol{margin:.2em 0 .2em 1.2em;padding:0}
-.cp .corr li{margin:.2em 0}
-.cp .corr .when{color:#666}
-</style>
-"""
+CORRECTION_CSS = style_element("views", "correction_panel.css")
 
 
 def moved_km(before, after) -> float | None:

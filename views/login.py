@@ -17,6 +17,7 @@ import streamlit as st
 from core import roles
 from store import LOCAL_USER, LoginError
 from core.clock import local_text
+from core.formatting import plain
 from views import resources
 
 TOKEN_KEY = "auth_token"
@@ -128,7 +129,7 @@ def account_box(user: User) -> None:
         st.caption(OPEN_NOTE)
         return
     until = f"，登录有效至 {local_text(user.expires_at)}" if user.expires_at else ""
-    st.caption(f"当前用户：{user.name}（{user.role_name}）{until}")
+    st.caption(f"当前用户：{plain(user.name)}（{user.role_name}）{until}")
     if st.button("退出登录", key="logout"):
         logout()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.templates import style_element
 from core.declarations import USER_GROUP
 from core.formatting import accuracy_label, blank, esc as _e, measure_key, requirement_text, size_text
 from layers.catalog import Catalog
@@ -15,21 +16,7 @@ from loaders.places import INFERRED
 from loaders.plan import Measure, Plan, target_phrase
 from views.correction_panel import correction_html
 
-PANEL_CSS = """
-<style>
-.cp{font:14px/1.6 sans-serif;color:#222}
-.cp h3{margin:.2em 0 .4em;font-size:1.25em}
-.cp table{border-collapse:collapse;width:100%;margin:.3em 0}
-.cp td{border-bottom:1px solid #eee;padding:2px 4px;vertical-align:top}
-.cp td:first-child{color:#666;white-space:nowrap;width:7em}
-.cp .m{border-left:3px solid #d9480f;padding:.2em .6em;margin:.5em 0;background:#fff8f3}
-.cp .m-id{font-weight:bold;color:#d9480f}
-.cp .note{color:#a00;font-size:.9em}
-.cp details{margin:.2em 0}
-.cp ul{margin:.2em 0 .2em 1.2em;padding:0}
-.cp .inferred{color:#a05a00;font-size:.9em}
-</style>
-"""
+PANEL_CSS = style_element("views", "panel.css")
 
 
 def _rows(pairs) -> str:

@@ -20,6 +20,7 @@ import streamlit as st
 from core.declarations import BY_ID, LAYERS
 from core.errors import ChaohuError
 from core.formats import mime_type
+from core.formatting import plain
 from geo.view import view_bounds
 from layers.catalog import Catalog
 from loaders.plan import Plan
@@ -258,7 +259,7 @@ def _slides(tour: Tour, ids: list[str], options: dict[str, str], version: int) -
     changes, and the slide just acted on opens where it lands."""
     open_ids = st.session_state.tour_open
     for i, (slide, key) in enumerate(zip(tour.slides, ids)):
-        with st.expander(f"{i + 1}. {slide.title}", expanded=key in open_ids, key=f"t_exp_{key}"):
+        with st.expander(f"{i + 1}. {plain(slide.title)}", expanded=key in open_ids, key=f"t_exp_{key}"):
             _slide(tour, ids, i, options, version)
 
 
@@ -275,7 +276,7 @@ def _add(catalog: Catalog) -> None:
 def _add_from_map(catalog: Catalog, plan: Plan) -> None:
     """A new slide of the map page as the planner left it: view, layers, filters, selection."""
     st.subheader("从当前地图视图添加一页")
-    st.caption("　".join(view_summary(current_state(), catalog, plan)))
+    st.caption(plain("　".join(view_summary(current_state(), catalog, plan))))
     new_title = st.text_input("新页标题", key="t_new_title")
     st.button("添加", disabled=not new_title, on_click=_add, args=(catalog,))
 
@@ -283,7 +284,7 @@ def _add_from_map(catalog: Catalog, plan: Plan) -> None:
 def _read_only(tour: Tour) -> None:
     """The slides as text, for roles that may not edit the tour."""
     for i, slide in enumerate(tour.slides):
-        with st.expander(f"{i + 1}. {slide.title}"):
+        with st.expander(f"{i + 1}. {plain(slide.title)}"):
             st.text(slide.text or "（无说明）")
 
 
@@ -296,11 +297,11 @@ def render() -> None:
     editable = login.current().can("edit_tour")
     st.title("编辑汇报" if editable else "汇报内容")
     saved = f"第 {stored.version} 版，{stored.updated_by} 于 {local_text(stored.updated_at)} 保存" if stored.version else "默认版本"
-    st.caption(f"共 {len(tour.slides)} 页（{saved}）。汇报保存在共享数据库中，所有人看到同一份，刷新或重启后仍在。")
+    st.caption(f"共 {len(tour.slides)} 页（{plain(saved)}）。汇报保存在共享数据库中，所有人看到同一份，刷新或重启后仍在。")
     if st.session_state.get(NOTICE):
-        st.error(st.session_state.pop(NOTICE))
+        st.error(plain(st.session_state.pop(NOTICE)))
     elif seen != stored.version:
-        st.info(f"{stored.updated_by} 于 {local_text(stored.updated_at)} 保存了第 {stored.version} 版，本页已更新为最新内容。")
+        st.info(f"{plain(stored.updated_by)} 于 {local_text(stored.updated_at)} 保存了第 {stored.version} 版，本页已更新为最新内容。")
     if not editable:
         st.info(f"您的角色为「{login.current().role_name}」：可浏览和导出汇报，不能修改。")
         _read_only(tour)
@@ -311,7 +312,7 @@ def render() -> None:
             st.session_state.tour_open.add(ids[min(st.session_state.pop(OPEN_AT), len(ids) - 1)])
         if st.session_state.get(LOST):
             st.warning("以下页面已被他人修改并保存，您在这些页面中尚未保存的修改未能保留，请对照后重新填写：\n\n"
-                       + "\n\n".join(st.session_state.pop(LOST)))
+                       + "\n\n".join(plain(line) for line in st.session_state.pop(LOST)))
         _slides(tour, ids, place_options(catalog), stored.version)
         _add_from_map(catalog, plan)
     st.session_state[SEEN] = stored.version

@@ -13,7 +13,7 @@
  */
 function chaohuClient(map, cfg) {
   if (map._chaohu) { return map._chaohu; }
-  var api = {labels: [], placed: [], counter: 0};
+  var api = {labels: [], placed: [], counter: 0}, labels = null;
   map._chaohu = api;
   var container = map.getContainer();
   var store = (function () { try { return window.sessionStorage; } catch (e) { return null; } })();
@@ -89,7 +89,7 @@ function chaohuClient(map, cfg) {
     toggle.title = folded ? '展开图例' : '收起图例';
     toggle.setAttribute('aria-expanded', folded ? 'false' : 'true');
     if (remember && store) { store.setItem('chaohu-legend', folded ? 'folded' : 'open'); }
-    schedule();
+    if (labels) { labels.schedule(); }
   }
   api.fold = fold;
   toggle.addEventListener('click', function () { fold(!legendDiv.classList.contains('folded'), true); });
@@ -231,20 +231,51 @@ function chaohuClient(map, cfg) {
     chooser(list, latlng, ev);
   }, true);
 
-  /* ---- labels: by priority, at the first free position, hidden when they collide */
+  /* ---- labels: placed by chaohuLabels (below), clear of the controls and the map note */
+  labels = chaohuLabels(map, obstacles);
+  labels.onLayout = function (shown) { api.placed = shown; };
+  labels.set(cfg.labels || []);
+  api.labels = labels.items;
+  api.layout = labels.layout;
+  return api;
+}
+
+
+/* Labels that never overlap, for the planning map and the presentation alike (presentation/static/tour.js).
+ *
+ * chaohuLabels(map, obstacles) returns a placer; placer.set(items) shows a new set of labels. An item is
+ * {t: text, l: layer id, s: extra CSS, k: 'point' | 'area' | 'line', a: [[lat, lng], …] candidate anchors,
+ *  r: a point's radius, line: [[lat, lng], …], z: first zoom shown, p: priority (higher first), size: an area's size}.
+ * Labels are placed by priority, each at the first of its candidate positions that is inside the map, clear of the
+ * labels placed before, of the rectangles `obstacles()` gives (container pixels {x0, y0, x1, y1}) and of the place
+ * markers, and hidden otherwise; again after every zoom and move (more appear as one zooms in). The text is set
+ * with textContent (never HTML). placer.placed lists the items shown; placer.onLayout(shown) is called after each
+ * placement.
+ */
+function chaohuLabels(map, obstacles) {
+  var placer = {items: [], placed: [], onLayout: null};
   var pane = map.getPane('chaohuLabels') || map.createPane('chaohuLabels');
   pane.style.zIndex = 450;
   pane.style.pointerEvents = 'none';
-  var items = (cfg.labels || []).slice().sort(function (a, b) { return b.p - a.p || (b.size || 0) - (a.size || 0); });
-  items.forEach(function (it) {
-    var el = L.DomUtil.create('div', 'chaohu-label chaohu-label-' + it.k, pane);
-    el.textContent = it.t;
-    el.setAttribute('data-layer', it.l);
-    if (it.s) { el.style.cssText = it.s; }
-    it.el = el;
-  });
-  api.labels = items;
-  function measure() { items.forEach(function (it) { it.w = it.el.offsetWidth; it.h = it.el.offsetHeight; }); }
+  var items = [];
+  placer.set = function (list) {
+    items.forEach(function (it) { if (it.el.parentNode) { it.el.parentNode.removeChild(it.el); } });
+    items = list.map(function (it) { return Object.assign({}, it); })
+                .sort(function (a, b) { return b.p - a.p || (b.size || 0) - (a.size || 0); });
+    items.forEach(function (it) {
+      var el = L.DomUtil.create('div', 'chaohu-label chaohu-label-' + it.k, pane);
+      el.textContent = it.t;
+      el.setAttribute('data-layer', it.l);
+      if (it.s) { el.style.cssText = it.s; }
+      it.el = el;
+    });
+    placer.items = items;
+    placer.placed = [];
+    schedule();
+  };
+  function measure() {
+    items.forEach(function (it) { it.el.style.display = ''; it.w = it.el.offsetWidth; it.h = it.el.offsetHeight; });
+  }
 
   function quad(cx, cy, w, h, angle) {
     var c = Math.cos(angle), s = Math.sin(angle), hw = w / 2, hh = h / 2;
@@ -316,7 +347,7 @@ function chaohuClient(map, cfg) {
   function layout() {
     pending = false;
     if (!map._loaded) { return; }
-    if (!items.length) { return; }
+    if (!items.length) { placer.placed = []; if (placer.onLayout) { placer.onLayout([]); } return; }
     if (!items[0].w) { measure(); }
     var size = map.getSize(), zoom = map.getZoom(), origin = map._getMapPanePos();
     var placed = obstacles().map(boxQuad), marks = markers().map(boxQuad), shown = [];
@@ -344,7 +375,8 @@ function chaohuClient(map, cfg) {
       el.style.top = (spot.y - origin.y - it.h / 2) + 'px';
       el.style.transform = spot.angle ? 'rotate(' + spot.angle + 'rad)' : '';
     });
-    api.placed = shown;
+    placer.placed = shown;
+    if (placer.onLayout) { placer.onLayout(shown); }
   }
   var pending = false;
   function schedule() {
@@ -352,11 +384,14 @@ function chaohuClient(map, cfg) {
     pending = true;
     (window.requestAnimationFrame || setTimeout)(layout);
   }
-  api.layout = layout;
+  placer.layout = layout;
+  placer.schedule = schedule;
   map.on('zoomstart', function () { pane.style.visibility = 'hidden'; });
   map.on('zoomend', function () { pane.style.visibility = ''; });
   map.on('zoomend moveend resize viewreset load', schedule);
-  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(function () { measure(); schedule(); }); }
-  schedule();
-  return api;
+  // a web font arriving after the first placement (the presentation's embedded one) changes the labels' sizes
+  var remeasure = function () { if (items.length) { measure(); layout(); } };
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(remeasure); }
+  if (document.fonts && document.fonts.addEventListener) { document.fonts.addEventListener('loadingdone', remeasure); }
+  return placer;
 }
