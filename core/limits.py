@@ -1,0 +1,42 @@
+"""How large an uploaded file of each kind may be, said once: the app's uploaders, the readers behind them and
+Streamlit's own `server.maxUploadSize` (.streamlit/config.toml, the largest of these) all follow this table.
+
+A file over its kind's limit is refused with one Chinese message (`too_large`) before anything reads it.
+"""
+
+from __future__ import annotations
+
+from core.errors import ChaohuError
+
+#: Upload limit in MB per kind of file, and how the message names the kind.
+UPLOAD_MB = {"layer": 200, "corrections": 50, "workbook": 5}
+KIND_NAMES = {"layer": "图层文件", "corrections": "校正记录文件", "workbook": "进展填报工作簿"}
+#: Streamlit refuses (in English) anything above this; every kind's own Chinese refusal comes first.
+LARGEST_MB = max(UPLOAD_MB.values())
+
+
+class TooLarge(ChaohuError):
+    """A file over its kind's upload limit (Chinese message naming the file, its size and the limit)."""
+
+
+def limit_bytes(kind: str) -> int:
+    """The limit of a kind in bytes."""
+    return UPLOAD_MB[kind] * 1024**2
+
+
+def _mb(size_bytes: float) -> str:
+    mb = size_bytes / 1024**2
+    return f"{mb:,.1f}" if mb < 10 else f"{mb:,.0f}"
+
+
+def too_large(name: str, size_bytes: int, kind: str = "layer", max_bytes: int | None = None, advice: str = "") -> str:
+    """「文件过大：「x.xlsx」 6.2 MB，超过进展填报工作簿的上限 5 MB，已拒绝。」 and what to do (`advice`)."""
+    limit = max_bytes or limit_bytes(kind)
+    return (f"文件过大：「{name}」{_mb(size_bytes)} MB，超过{KIND_NAMES.get(kind, '文件')}的上限 {_mb(limit)} MB，已拒绝。"
+            + advice)
+
+
+def check_size(kind: str, name: str, size_bytes: int) -> None:
+    """Refuse a file over its kind's limit (TooLarge, Chinese) — call it where the upload is received."""
+    if size_bytes > limit_bytes(kind):
+        raise TooLarge(too_large(name, size_bytes, kind))
