@@ -11,6 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from core.formatting import number
+from core.inputs import hidden_controls
 from core.progress import DONE, EARLIEST_YEAR, STATUSES
 from store.progress import MAX_NOTE, ProgressInput, ProgressRecord  # noqa: F401  (the row types live with the store that persists them)
 
@@ -23,13 +24,6 @@ EARLIEST_REPORT = date(EARLIEST_YEAR, 1, 1)
 STATUS_COL, VALUE_COL, NOTE_COL, DATE_COL = "进展状态", "完成值", "进展说明", "填报日期"
 #: A 完成值 this many times the target is a slip (a wrong unit, a stray digit), never progress: refused even with a note.
 ABSURD_FACTOR = 1000
-#: Characters that reorder or hide text (bidirectional controls: a note could read differently than it is stored).
-BIDI_CONTROLS = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def hidden_controls(text: str) -> list[str]:
-    """The bidirectional control characters in a text, as U+XXXX."""
-    return sorted({f"U+{ord(ch):04X}" for ch in str(text or "") if ch in BIDI_CONTROLS})
 
 
 def problems_of(item: TrackItem, status: str, value, note: str, reported_on, today: date) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 
 from core.formatting import number
-from core.limits import limit_bytes, too_large
+from core.inputs import limit_bytes, too_large
 from core.spreadsheets import open_xlsx, rows
 from tracking.errors import WorkbookError
 from tracking.items import TrackItems

@@ -1,16 +1,21 @@
-"""How large an uploaded file of each kind may be, said once: the app's uploaders, the readers behind them and
-Streamlit's own `server.maxUploadSize` (.streamlit/config.toml, the largest of these) all follow this table.
+"""What the app accepts from outside, said once: how large an uploaded file of each kind may be (the uploaders, the
+readers behind them and Streamlit's own `server.maxUploadSize` in .streamlit/config.toml, the largest of these, follow
+this table), an upload's name as text (never a path), and the hidden characters that make text read otherwise.
 
 A file over its kind's limit is refused with one Chinese message (`too_large`) before anything reads it.
 """
 
 from __future__ import annotations
 
+import re
+
 from core.errors import ChaohuError
 
 #: Upload limit in MB per kind of file, and how the message names the kind.
 UPLOAD_MB = {"layer": 200, "corrections": 50, "workbook": 5}
 KIND_NAMES = {"layer": "图层文件", "corrections": "校正记录文件", "workbook": "进展填报工作簿"}
+#: Characters that reorder or hide text (bidirectional controls): a note could read differently than it is stored.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 #: Streamlit refuses (in English) anything above this; every kind's own Chinese refusal comes first.
 LARGEST_MB = max(UPLOAD_MB.values())
 
@@ -40,3 +45,15 @@ def check_size(kind: str, name: str, size_bytes: int) -> None:
     """Refuse a file over its kind's limit (TooLarge, Chinese) — call it where the upload is received."""
     if size_bytes > limit_bytes(kind):
         raise TooLarge(too_large(name, size_bytes, kind))
+
+
+def upload_name(name: str) -> str:
+    """An uploaded file's client-given name as text to show or record: its last part only, control and bidirectional
+    characters removed. Never a path: an upload is saved under a name the app makes, in a private temporary folder."""
+    base = re.split(r"[\\/]", str(name or ""))[-1]
+    return "".join(ch for ch in base if ch not in BIDI_CONTROLS and ch.isprintable()).strip() or "上传的文件"
+
+
+def hidden_controls(text: str) -> list[str]:
+    """The bidirectional control characters in a text, as U+XXXX (empty when there are none)."""
+    return sorted({f"U+{ord(ch):04X}" for ch in str(text or "") if ch in BIDI_CONTROLS})
