@@ -31,7 +31,7 @@ def limit_bytes(kind: str) -> int:
 
 def _mb(size_bytes: float) -> str:
     mb = size_bytes / 1024**2
-    return f"{mb:,.1f}" if mb < 10 else f"{mb:,.0f}"
+    return f"{mb:,.1f}" if mb < 10 and not mb.is_integer() else f"{mb:,.0f}"
 
 
 def too_large(name: str, size_bytes: int, kind: str = "layer", max_bytes: int | None = None, advice: str = "") -> str:

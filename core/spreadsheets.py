@@ -24,6 +24,8 @@ from core.errors import ChaohuError
 
 #: The characters a spreadsheet program reads as the start of a formula (and tab / carriage return, which hide it).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: More parts than any workbook of a planner has (sheets, styles, drawings …): a crafted file.
+MAX_MEMBERS = 1000
 
 
 def text_only(wb) -> None:
@@ -52,37 +54,35 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def unpacked_size(raw: bytes) -> tuple[int, int]:
+def unpacked_size(source) -> tuple[int, int]:
     """(sum of the declared unpacked sizes, number of members) of a zip (xlsx) file; zipfile never reads past them."""
-    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+    with zipfile.ZipFile(source) as zf:
         infos = zf.infolist()
         return sum(i.file_size for i in infos), len(infos)
 
 
 def open_xlsx(source: bytes | str | Path, name: str, max_unpacked: int, error: type[ChaohuError] = ChaohuError,
               data_only: bool = False):
-    """An .xlsx opened read-only (streamed) once its unpacked size is within `max_unpacked` bytes; `error` (Chinese) else.
-
-    data_only=False: a formula cell reads as its formula text with data_type 'f' (so an import can refuse it).
-    """
+    """An .xlsx (bytes or a path) opened read-only (streamed) once its unpacked size is within `max_unpacked` bytes;
+    `error` (Chinese) else. data_only=False: a formula cell reads as its formula text with data_type 'f' (so an import
+    can refuse it); True: as the value Excel last computed."""
+    source = Path(source) if isinstance(source, str) else source
+    opened = source if isinstance(source, Path) else io.BytesIO(bytes(source))
+    not_xlsx = f"「{name}」不是 Excel 工作簿（.xlsx）或已损坏。如是旧版 .xls，请在 Excel 中另存为 .xlsx 后再导入。"
     try:
-        raw = Path(source).read_bytes() if isinstance(source, (str, Path)) else bytes(source)
+        size, members = unpacked_size(opened)
     except OSError as exc:
         raise error(f"「{name}」无法读取（{exc.strerror}）。") from None
-    try:
-        size, members = unpacked_size(raw)
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-        raise error(f"「{name}」不是 Excel 工作簿（.xlsx）。如是旧版 .xls，请在 Excel 中另存为 .xlsx 后再导入。",
-                    detail=str(exc)) from None
-    if size > max_unpacked or members > 1000:
+        raise error(not_xlsx, detail=str(exc)) from None
+    if size > max_unpacked or members > MAX_MEMBERS:
         raise error(f"「{name}」解压后有 {size / 1024**2:,.0f} MB（{members} 个部件），超过可读取的 "
                     f"{max_unpacked / 1024**2:,.0f} MB 上限，已拒绝。通常是表格中有大量空白但带格式的行列："
                     "请删去多余的行和列（或把数据复制到新工作簿）后再导入。")
     try:
-        return load_workbook(io.BytesIO(raw), read_only=True, data_only=data_only, keep_links=False)
+        return load_workbook(opened, read_only=True, data_only=data_only, keep_links=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError) as exc:
-        raise error(f"「{name}」不是 Excel 工作簿（.xlsx）或已损坏。如是旧版 .xls，请在 Excel 中另存为 .xlsx 后再导入。",
-                    detail=str(exc)) from None
+        raise error(not_xlsx, detail=str(exc)) from None
 
 
 def too_many(name: str, sheet: str, what: str, found: str, limit: int) -> str:

@@ -280,5 +280,5 @@ def test_a_workbook_too_large_to_be_a_template_is_refused_quickly_in_bounded_mem
 
 
 def test_a_workbook_over_the_upload_limit_is_refused_before_it_is_opened(workspace):
-    with pytest.raises(ProgressError, match=r"文件过大：「巨大.xlsx」6.0 MB，超过进展填报工作簿的上限 5.0 MB"):
+    with pytest.raises(ProgressError, match=r"文件过大：「巨大.xlsx」6 MB，超过进展填报工作簿的上限 5 MB"):
         Tracking.open().read(b"x" * (6 * 1024**2), "巨大.xlsx")
