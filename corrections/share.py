@@ -10,6 +10,7 @@ version (`take`), which is then recorded here as a new correction on top of the 
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import shapely
 from geo.crs import STORAGE
 from corrections.checks import CHOICES, CorrectionError, check_inside, plan_place, plan_places, shaped
 from core.clock import BEIJING, local_text
+from core.inputs import check_size, upload_name
 from store.base import LOCAL_USER, Store
 from store.corrections import CORRECT, REVERT, CorrectionEntry, in_effect
 
@@ -100,19 +102,22 @@ def _utc(text: str) -> datetime:
     return value
 
 
-def read_gpkg(path: str | Path) -> tuple[list[CorrectionEntry], list[str]]:
-    """The entries of an exported GeoPackage in file order, and the rows refused (Chinese, naming the row)."""
+def read_gpkg(path: str | Path, label: str = "") -> tuple[list[CorrectionEntry], list[str]]:
+    """The entries of an exported GeoPackage in file order, and the rows refused (Chinese, naming the row).
+
+    label: the file's name as messages and the entries' origin show it (default: the path's name)."""
     path = Path(path)
+    label = label or path.name
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             gdf = pyogrio.read_dataframe(path, layer=LAYER)
     except Exception as exc:  # GDAL says "not there" and "broken" in many ways
-        raise CorrectionError(f"「{path.name}」不是位置校正导出文件（应为本系统导出的 GeoPackage，含 {LAYER} 表）。",
+        raise CorrectionError(f"「{label}」不是位置校正导出文件（应为本系统导出的 GeoPackage，含 {LAYER} 表）。",
                               detail=str(exc)) from None
     missing = [f for f in FIELDS if f not in gdf.columns]
     if missing:
-        raise CorrectionError(f"「{path.name}」缺少字段 {'、'.join(missing)}，不是本系统导出的位置校正文件。")
+        raise CorrectionError(f"「{label}」缺少字段 {'、'.join(missing)}，不是本系统导出的位置校正文件。")
     gdf = gdf.sort_values("seq", kind="stable") if len(gdf) else gdf
     gdf = gdf.set_crs(STORAGE) if gdf.crs is None else gdf.to_crs(STORAGE)
     entries, problems, seen = [], [], set()
@@ -131,7 +136,7 @@ def read_gpkg(path: str | Path) -> tuple[list[CorrectionEntry], list[str]]:
                 geometry=geometry, accuracy=text["accuracy"], source=text["source"], source_date=text["source_date"],
                 before_geometry=before, before_accuracy=text["before_accuracy"], method=text["method"],
                 reverts=text["reverts"] or None, made_by=text["made_by"] or LOCAL_USER, made_at=_utc(text["made_at"]),
-                origin=text["origin"] or path.name))
+                origin=text["origin"] or label))
             seen.add(text["uid"])
         except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
             problems.append(f"{where}无法读取（{exc}），未导入。")
@@ -168,13 +173,16 @@ def _row(e: CorrectionEntry) -> dict:
             "made_at": e.made_at, "origin": e.origin}
 
 
-def import_gpkg(store: Store, path: str | Path, user: str = LOCAL_USER, take=()) -> ImportReport:
+def import_gpkg(store: Store, path: str | Path, user: str = LOCAL_USER, take=(), label: str = "") -> ImportReport:
     """Take the corrections of an exported GeoPackage into the store in one transaction; conflicts are listed, not written.
 
-    `take`: place ids whose conflicting correction from the file should win (recorded here as a new correction).
+    `take`: place ids whose conflicting correction from the file should win (recorded here as a new correction);
+    `label`: the file's name as the change log and messages show it (default: the path's name).
     """
     path = Path(path)
-    entries, problems = read_gpkg(path)
+    label = label or path.name
+    check_size("corrections", label, path.stat().st_size)
+    entries, problems = read_gpkg(path, label)
     report = ImportReport(problems=problems)
     by_place: dict[str, list[CorrectionEntry]] = {}
     for e in entries:
@@ -199,7 +207,7 @@ def import_gpkg(store: Store, path: str | Path, user: str = LOCAL_USER, take=())
             report.places.append(pid)
         elif pid in take and there is not None:
             rows.append(dict(_row(there), uid=uuid.uuid4().hex, before_geometry=here.geometry, before_accuracy=here.accuracy,
-                             method=f"导入时采用「{path.name}」中的校正（{there.made_by} 于 {local_text(there.made_at)}）",
+                             method=f"导入时采用「{label}」中的校正（{there.made_by} 于 {local_text(there.made_at)}）",
                              made_by=user or LOCAL_USER, made_at=store.clock(), origin=""))
             report.taken.append(pid)
         else:
@@ -208,6 +216,17 @@ def import_gpkg(store: Store, path: str | Path, user: str = LOCAL_USER, take=())
     if rows:
         names = plan_places()
         listed = "、".join(names[p].name for p in report.places + report.taken)
-        summary = f"从「{path.name}」导入位置校正：{listed}" + (f"；{len(report.conflicts)} 个地点有冲突，未导入" if report.conflicts else "")
-        report.entries = store.add_imported(rows, user or LOCAL_USER, path.name, summary, expected=expected)
+        summary = f"从「{label}」导入位置校正：{listed}" + (f"；{len(report.conflicts)} 个地点有冲突，未导入" if report.conflicts else "")
+        report.entries = store.add_imported(rows, user or LOCAL_USER, label, summary, expected=expected)
     return report
+
+
+def import_upload(store: Store, data: bytes, name: str, user: str = LOCAL_USER, take=()) -> ImportReport:
+    """Import an uploaded GeoPackage: its bytes are saved under a name this function makes, in a private temporary
+    folder (the client's `name` is only shown, never used as a path), and imported from there."""
+    label = upload_name(name)
+    check_size("corrections", label, len(data))
+    with tempfile.TemporaryDirectory(prefix="chaohu-corrections-") as tmp:
+        path = Path(tmp) / f"{uuid.uuid4().hex}.gpkg"
+        path.write_bytes(data)
+        return import_gpkg(store, path, user, take, label=label)

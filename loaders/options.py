@@ -3,9 +3,10 @@ and its Chinese message, coordinate-system choices and coordinate sources."""
 
 from __future__ import annotations
 
-#: Our upload limit in MB. Streamlit's `server.maxUploadSize` (.streamlit/config.toml) must be at least this; set it higher
-#: and files between the two get our Chinese message (`too_large`) instead of Streamlit's English one.
-MAX_UPLOAD_MB = 200
+from core import inputs
+
+#: Our upload limit for layer files in MB (core/inputs.py declares every kind's; Streamlit's is the largest of them).
+MAX_UPLOAD_MB = inputs.UPLOAD_MB["layer"]
 #: File types the uploader accepts (without dots). A zipped File Geodatabase is a .zip; .mdb and .xls are accepted so that
 #: the planner gets the Chinese message saying what to export instead.
 UPLOAD_TYPES = ("zip", "shp", "shx", "dbf", "prj", "cpg", "geojson", "json", "gpkg", "kml", "kmz", "fgb", "csv", "txt",
@@ -34,8 +35,7 @@ COORD_SOURCES = {"wgs84": "WGS84/CGCS2000（GPS、天地图、奥维）", "gcj02
 
 
 def too_large(name: str, size_bytes: int, max_bytes: int | None = None) -> str:
-    """The Chinese message for a file over the limit: its size, the limit, and how to get it in anyway."""
-    limit = (max_bytes or MAX_UPLOAD_MB * 1024**2) / 1024**2
-    return (f"「{name}」大小 {size_bytes / 1024**2:,.0f} MB，超过 {limit:,.0f} MB 的上限，已拒绝。"
-            "可打包为 zip 压缩后再传，或删去不需要的图层、字段；确需更大时，管理员可调高 .streamlit/config.toml 中的 "
-            "server.maxUploadSize（命令行用 --max-mb）。")
+    """The Chinese message for a layer file over the limit: its size, the limit, and how to get it in anyway."""
+    return inputs.too_large(name, size_bytes, "layer", max_bytes, advice=(
+        "可打包为 zip 压缩后再传，或删去不需要的图层、字段；确需更大时，管理员可调高 core/inputs.py 中的上限和 "
+        ".streamlit/config.toml 中的 server.maxUploadSize（命令行用 --max-mb）。"))

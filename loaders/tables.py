@@ -13,10 +13,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from core.spreadsheets import open_xlsx, rows
 from loaders import dms
 from loaders import encoding as enc
 from loaders.errors import LoadError
-from loaders.fieldnames import check_count, unique_names
+from loaders.fieldnames import MAX_FIELDS, check_count, unique_names
 from loaders.report import FieldRename
 
 #: Column-name spellings (normalised: lower case, no spaces, units in brackets removed), best pairs first.
@@ -34,6 +35,8 @@ WKT_RE = re.compile(r"^\s*(SRID=\d+;\s*)?(MULTI)?(POINT|LINESTRING|POLYGON)\s*Z?
 #: How far down a sheet the header row is looked for (title rows and notes above it are skipped and reported).
 MAX_TITLE_ROWS = 30
 DELIMITERS = (",", "\t", ";", "|")
+#: The most an Excel table may hold (e.g. 150,000 points of 20 fields) and unpack to: read in bounded memory, refused beyond.
+MAX_ROWS, MAX_CELLS, MAX_UNPACKED = 500_000, 3_000_000, 200 * 1024**2
 #: Longitude and latitude ranges that can be China (to tell 117.87,31.60 from 31.60,117.87).
 LON_RANGE, LAT_RANGE = (70.0, 140.0), (0.0, 60.0)
 
@@ -242,12 +245,47 @@ def read_csv(path: Path) -> list[Table]:
     return [Table(path.stem, gdf, codec, detected, _title_note(header, titles) + notes, said, titles + tail, renames, why)]
 
 
+def _cell(cell):
+    """A cell's value as pandas reads it: whole numbers as int, error values (#N/A …) and blanks as None."""
+    value = cell.value
+    if cell.data_type == "e":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _sheets(path: Path) -> dict[str, pd.DataFrame]:
+    """Every worksheet as a frame of raw cells (header=None, values as typed), streamed and bounded: more than
+    MAX_ROWS rows, MAX_FIELDS columns, MAX_CELLS cells or MAX_UNPACKED unpacked bytes is refused (LoadError)."""
+    wb = open_xlsx(path, path.name, MAX_UNPACKED, LoadError, data_only=True)
+    frames, cells = {}, 0
+    try:
+        for ws in wb.worksheets:
+            data = []
+            for row in rows(ws, path.name, MAX_ROWS, MAX_FIELDS, LoadError):
+                cells += len(row)
+                if cells > MAX_CELLS:
+                    raise LoadError(f"「{path.name}」的单元格超过 {MAX_CELLS:,} 个（读到工作表「{ws.title}」第 {len(data) + 1:,} 行），"
+                                    "已拒绝。请分成几个文件，或删去不需要的列后再导入。")
+                data.append([_cell(c) for c in row])
+            while data and not data[-1]:
+                data.pop()
+            width = max(map(len, data), default=0)
+            frames[ws.title] = pd.DataFrame([r + [None] * (width - len(r)) for r in data], columns=range(width), dtype=object)
+    finally:
+        wb.close()
+    return frames
+
+
 def read_excel(path: Path) -> tuple[list[Table], list[str]]:
     """Every sheet of an .xlsx with coordinates as a table (header found below title rows), and a note for each sheet without."""
     if path.suffix.lower() == ".xls":
         raise LoadError(f"「{path.name}」是旧版 Excel（.xls），请在 Excel 中另存为 .xlsx 或 CSV 后再导入。")
     try:
-        sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl", header=None, dtype=object)
+        sheets = _sheets(path)
+    except LoadError:
+        raise
     except Exception as exc:  # openpyxl raises many types for a broken workbook
         raise LoadError(f"「{path.name}」不是可读的 Excel 工作簿（文件损坏或格式不符）。", str(exc)) from exc
     tables, skipped = [], []

@@ -14,6 +14,7 @@ import pandas as pd
 
 from core.formats import choose
 from core.formatting import accuracy_label, blank
+from core.spreadsheets import csv_frame, text_only
 from layers.catalog import COMPUTED, Catalog
 from layers.query import normalise, spellings, words
 from reports.excel import display_width
@@ -167,10 +168,11 @@ def page(table: pd.DataFrame, q: TableQuery, size: int = PAGE_SIZE) -> Page:
 
 
 def export_bytes(table: pd.DataFrame, ids, fmt: str, sheet: str = "属性表") -> bytes:
-    """The rows with these feature ids (in table order) as Excel or CSV (UTF-8 with BOM), visible columns only."""
+    """The rows with these feature ids (in table order) as Excel or CSV (UTF-8 with BOM), visible columns only; what a
+    planner's file holds is written as text, never as a formula (core/spreadsheets.py)."""
     rows = table[table[ID].isin(set(ids))][visible_columns(table)]
     if fmt == "csv":
-        return rows.to_csv(index=False, lineterminator="\r\n").encode(csv_encoding("utf-8"))
+        return csv_frame(rows).to_csv(index=False, lineterminator="\r\n").encode(csv_encoding("utf-8"))
     if fmt != "xlsx":
         raise ValueError(fmt)
     buf = io.BytesIO()
@@ -181,4 +183,5 @@ def export_bytes(table: pd.DataFrame, ids, fmt: str, sheet: str = "属性表") -
             width = max([display_width(col)] + [display_width(v) for v in rows[col].head(500)])
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(width + 2, 60)
         ws.freeze_panes = "A2"
+        text_only(writer.book)
     return buf.getvalue()

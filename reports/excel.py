@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from core.formatting import map_note
+from core.spreadsheets import text_only
 from reports.summary import (
     AREA_CAVEAT, CROSSING_NOTE, DEADLINE_COLUMNS, FEATURE_COLUMNS, HEADERS, KINDS, LAYER_COLUMNS, MEASURE_COLUMNS,
     MEASURE_NOTE, TownSummary, overview, overview_columns,
@@ -153,6 +154,7 @@ def workbook(summaries: list[TownSummary], sources: list[tuple[str, str]]) -> Wo
     for summary in summaries:
         write_town(wb.create_sheet(summary.sheet_name), summary)
     write_notes(wb.create_sheet("说明"), summaries, sources)
+    text_only(wb)
     return wb
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.spreadsheets import csv_frame
 from reports.summary import (
     DEADLINE_COLUMNS, FEATURE_COLUMNS, HEADERS, KINDS, LAYER_COLUMNS, MEASURE_COLUMNS, TownSummary, overview,
     overview_columns,
@@ -35,9 +36,9 @@ def _cols(keys: list[str]) -> list[tuple[str, str, str]]:
 
 
 def write_csv(frame: pd.DataFrame, columns, path: Path, encoding: str = "utf-8") -> Path:
-    """One table as CSV (Chinese headings; UTF-8 with BOM unless another encoding is asked for)."""
+    """One table as CSV (Chinese headings; UTF-8 with BOM unless another encoding is asked for; no text read as a formula)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    table(frame, columns).to_csv(path, index=False, encoding=csv_encoding(encoding), lineterminator="\r\n")
+    csv_frame(table(frame, columns)).to_csv(path, index=False, encoding=csv_encoding(encoding), lineterminator="\r\n")
     return path
 
 

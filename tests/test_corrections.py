@@ -250,3 +250,50 @@ def test_two_editors_saving_at_once_one_wins_the_other_is_told(store):
     stored = [r for r in results if r in ("张三", "李四")]
     assert len(stored) == 1 and any("与您开始编辑时不同" in r for r in results), results
     assert [e.made_by for e in store.correction_entries()] == stored
+
+
+@pytest.mark.parametrize("name", ["../../x/township_areas.gpkg", "ABSOLUTE", "..\\..\\x\\township_areas.gpkg"])
+def test_an_uploaded_corrections_file_is_saved_under_a_name_the_app_makes_never_the_client_s(store, tmp_path, monkeypatch, name):
+    import hashlib
+    import tempfile
+
+    from corrections.share import import_upload
+
+    source = GpkgStore(tmp_path / "source.gpkg")
+    road = c.correct(source, "rd_zhizhong", LineString([(117.55, 31.63), (117.57, 31.655)]), "交通局竣工图", "2024-12",
+                     "approximate", "李四")
+    export_gpkg(source, tmp_path / "export.gpkg")
+    data = (tmp_path / "export.gpkg").read_bytes()
+    source.engine.dispose()
+
+    nest = tmp_path / "a" / "b"  # the temporary folder the upload lands in sits two levels below a/
+    nest.mkdir(parents=True)
+    (tmp_path / "a" / "x").mkdir()  # the folder '../../x/' names from inside it: a probe's write would succeed
+    monkeypatch.setattr(tempfile, "tempdir", str(nest))
+    victim = tmp_path / "victim.gpkg"
+    victim.write_bytes(b"official data")
+    name = str(victim) if name == "ABSOLUTE" else name
+    official = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (REPO / "data/official").rglob("*") if p.is_file()}
+    before = set(tmp_path.rglob("*"))
+
+    report = import_upload(store, data, name, "王五")
+
+    shown = Path(name.replace("\\", "/")).name
+    got = store.corrections_in_effect()["rd_zhizhong"]
+    assert report.entries == 1 and got.uid == road.uid
+    assert got.origin == shown  # the client's name is kept as text: its last part only
+    assert victim.read_bytes() == b"official data"
+    assert set(tmp_path.rglob("*")) == before  # nothing left or created outside the private folder (gone too)
+    assert not (tmp_path / "a" / "x" / "township_areas.gpkg").exists()
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (REPO / "data/official").rglob("*") if p.is_file()} == official
+    change = store.changes(kind="correction")[0]
+    assert shown in change.summary and "/" not in change.summary and "\\" not in change.summary
+
+
+def test_a_corrections_file_over_its_limit_is_refused_in_chinese(store, tmp_path):
+    from core.inputs import TooLarge, UPLOAD_MB
+    from corrections.share import import_upload
+
+    with pytest.raises(TooLarge, match=f"文件过大：「big.gpkg」51 MB，超过校正记录文件的上限 {UPLOAD_MB['corrections']} MB"):
+        import_upload(store, b"\0" * (51 * 1024**2), "../big.gpkg", "王五")
+    assert store.correction_entries() == []

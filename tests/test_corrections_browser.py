@@ -90,3 +90,49 @@ def test_a_polygon_drawn_for_a_schematic_place_is_saved_solid_calibrated_and_in_
     assert "位置有出处（已校准）" in text and "✓ 已校准：来源「锦江产业园管委会 2025 年范围图」" in text
     assert "校准记录（1 条）" in text and "校正位置（在地图上绘制）" in text and f"{accuracy_label('schematic')} → 位置有出处" in text
     bh.screenshot(page, "corrected_place")
+
+
+def test_an_imported_corrections_file_named_like_a_path_is_never_written_there(start_app, page, tmp_path):
+    """The probe: 导入校正记录 with a file named ../../x/township_areas.gpkg wrote that file two folders above the
+    app's temporary folder. Now the upload is imported from a name the app makes, and nothing lands outside."""
+    from corrections import checks as c
+    from corrections.share import export_gpkg
+
+    source = GpkgStore(tmp_path / "source.gpkg")
+    c.correct(source, PLACE, _park(), "园区管委会 2025 年范围图", "2025-03-01", user="张三")
+    export_gpkg(source, tmp_path / "export.gpkg")
+    source.engine.dispose()
+    nest = tmp_path / "a" / "b"
+    nest.mkdir(parents=True)
+    (tmp_path / "a" / "x").mkdir()  # where the probe's ../../x/ points from the app's temporary folder
+    workspace = tmp_path / "ws"
+    url = start_app(workspace, timeout=240, TMPDIR=str(nest))
+    page.goto(f"{url}/?sel={PLACE}")
+    bh.wait_for_app(page, LOAD)
+    page.get_by_role("button", name="校正此地点的位置").click()
+    page.wait_for_selector("text=来源（必填）", timeout=LOAD)
+    bh._wait_idle(page, LOAD)
+    page.get_by_text("共享校正记录：导出 / 导入 GeoPackage").click()
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="导入校正记录").locator('input[type="file"]')
+    uploader.set_input_files({"name": "../../x/township_areas.gpkg", "mimeType": "application/geopackage+sqlite3",
+                              "buffer": (tmp_path / "export.gpkg").read_bytes()})
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stFileUploader"]')]
+                                        .some((u) => u.innerText.includes('areas.gpkg'))""", timeout=LOAD)  # name shown shortened
+    bh._wait_idle(page, LOAD)
+    page.get_by_role("button", name="导入", exact=True).click()
+    page.wait_for_selector("text=已导入 1 个地点的 1 条校正记录", timeout=LOAD)
+    assert not (tmp_path / "a" / "x" / "township_areas.gpkg").exists()
+    assert [p.name for p in (tmp_path / "a").rglob("*.gpkg")] == []
+    stored = GpkgStore(workspace / "workspace.gpkg").corrections_in_effect()[PLACE]
+    assert stored.source == "园区管委会 2025 年范围图" and stored.origin == "township_areas.gpkg"
+
+
+def _park():
+    """A 1200 m × 800 m park well inside 巢湖市 (EPSG:4490)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    city = gpd.read_file(bh.REPO / "data/shapefiles/city_boundary.shp").query("is_city == 1").to_crs("EPSG:4548").geometry.iloc[0]
+    p = city.representative_point()
+    square = box(p.x - 600, p.y - 400, p.x + 600, p.y + 400)
+    return gpd.GeoSeries([square], crs="EPSG:4548").to_crs("EPSG:4490").iloc[0]

@@ -112,6 +112,22 @@ FAULTS = [
     ("a date in the future", {"4.2": {"进展状态": "推进中", "填报日期": "TOMORROW"}}, "4.2", "「填报日期」列", "晚于今天"),
     ("no date", {"4.2": {"进展状态": "推进中"}}, "4.2", "「填报日期」列", "请填写填报日期"),
     ("no status", {"4.2": {"进展说明": "已开工", "填报日期": "TODAY"}}, "4.2", "「进展状态」列", "没有选择进展状态"),
+    # what an attacker's probe imported silently (a formula note became an empty note) or accepted as progress
+    ("a formula as the note", {"4.2": {"进展状态": "推进中", "进展说明": '=HYPERLINK("http://x","y")', "填报日期": "TODAY"}},
+     "4.2", "「进展说明」列", "是公式"),
+    ("a formula as the value", {"4.2-t3": {"进展状态": "推进中", "完成值": "=10+2", "填报日期": "TODAY"}}, "4.2-t3",
+     "「完成值」列", "是公式"),
+    ("a right-to-left override in the note", {"4.2": {"进展状态": "推进中", "进展说明": "已开工\u202e工完已", "填报日期": "TODAY"}},
+     "4.2", "「进展说明」列", "隐藏控制字符（U+202E）"),
+    ("an isolate and a mark in the note", {"4.2": {"进展状态": "推进中", "进展说明": "\u2067甲\u2069\u200f", "填报日期": "TODAY"}},
+     "4.2", "「进展说明」列", "U+200F、U+2067、U+2069"),
+    ("value 1e308", {"4.2-t3": {"进展状态": "推进中", "完成值": 1e308, "进展说明": "超额", "填报日期": "TODAY"}}, "4.2-t3",
+     "「完成值」列", "1000 倍"),
+    ("value far beyond the target with a note", {"4.2-t3": {"进展状态": "推进中", "完成值": 30000, "进展说明": "超额",
+                                                             "填报日期": "TODAY"}}, "4.2-t3", "「完成值」列", "1000 倍"),
+    ("value inf", {"4.2-t3": {"进展状态": "推进中", "完成值": "inf", "填报日期": "TODAY"}}, "4.2-t3", "「完成值」列", "「inf」不是数字"),
+    ("value nan", {"4.2-t3": {"进展状态": "推进中", "完成值": "NaN", "填报日期": "TODAY"}}, "4.2-t3", "「完成值」列", "不是数字"),
+    ("value negative", {"4.2-t3": {"进展状态": "推进中", "完成值": -3, "填报日期": "TODAY"}}, "4.2-t3", "「完成值」列", "是负数"),
 ]
 
 
@@ -223,3 +239,65 @@ def test_the_same_workbook_imported_twice_is_refused_naming_the_earlier_import(t
     first = tracking.store.progress_batches()[0]
     tracking.store.withdraw_progress(first.batch, "张三")
     tracking.import_workbook(path, "李四", roles.EDITOR)
+
+
+def _rezipped(path, sheet_xml) -> bytes:
+    """The template's bytes with its 进展填报 sheet XML changed by `sheet_xml(text) -> text`."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet_xml(data.decode("utf-8")).encode("utf-8")
+            out.writestr(info.filename, data)
+    return buf.getvalue()
+
+
+def _whole_sheet(xml: str) -> str:
+    """The used range declared as every cell Excel has (A1:XFD1048576)."""
+    import re
+
+    return re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', xml)
+
+
+def _rows_200k(xml: str) -> str:
+    """200,000 styled empty rows after the template's rows (the declared range left as it was)."""
+    return xml.replace("</sheetData>", "".join(f'<row r="{n}"><c r="A{n}" s="1"/></row>' for n in range(100, 200_100))
+                       + "</sheetData>")
+
+
+def _bomb(xml: str) -> str:
+    """60 MB of blank cells' worth of XML, packed into well under 1 MB."""
+    return xml.replace("</sheetData>", " " * (60 * 1024**2) + "</sheetData>")
+
+
+@pytest.mark.parametrize("craft, words", [
+    (_whole_sheet, "行数超过 2,000 行（使用范围到第 1,048,576 行）"),
+    (_rows_200k, "行数超过 2,000 行（第 2,001 行仍有内容或格式）"),
+    (_bomb, "解压后有 60 MB"),
+], ids=["declared A1:XFD1048576", "200,000 styled rows", "zip bomb"])
+def test_a_workbook_too_large_to_be_a_template_is_refused_quickly_in_bounded_memory(template, workspace, craft, words):
+    import time
+    import tracemalloc
+
+    data = _rezipped(template, craft)
+    assert len(data) < 5 * 1024**2  # within the upload limit: the reader itself must refuse it
+    tracking = Tracking.open()
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(ProgressError) as refused:
+            tracking.read(data, "大表.xlsx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert words in refused.value.message and "「大表.xlsx」" in refused.value.message
+    assert peak < 100 * 1024**2, f"peak {peak / 1024**2:.0f} MB"
+    assert time.perf_counter() - started < 20
+
+
+def test_a_workbook_over_the_upload_limit_is_refused_before_it_is_opened(workspace):
+    with pytest.raises(ProgressError, match=r"文件过大：「巨大.xlsx」6 MB，超过进展填报工作簿的上限 5 MB"):
+        Tracking.open().read(b"x" * (6 * 1024**2), "巨大.xlsx")

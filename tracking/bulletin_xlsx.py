@@ -9,6 +9,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from core.spreadsheets import text_only
 from reports.excel import BOLD, HEADER_FILL, TOTAL_FILL, WRAP, display_width
 from tracking.bulletin import TITLE, Bulletin, headline, item_table, sections
 
@@ -25,8 +26,6 @@ def _table(ws, top: int, frame: pd.DataFrame, total_last: bool = False) -> int:
         for c, (heading, value) in enumerate(zip(frame.columns, row), start=1):
             value = None if value is None or (isinstance(value, float) and value != value) else value
             cell = ws.cell(row=r, column=c, value=value.item() if hasattr(value, "item") else value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # a unit's note is text, never a formula Excel would run
             if heading in PERCENT_COLUMNS:
                 cell.number_format = "0%"
             elif isinstance(value, str) and display_width(value) > MAX_WIDTH:
@@ -75,6 +74,7 @@ def workbook(bulletin: Bulletin) -> Workbook:
     for r, note in enumerate(bulletin.notes(), start=1):
         notes.cell(row=r, column=1, value=note).alignment = WRAP
     notes.column_dimensions["A"].width = 120
+    text_only(wb)  # a unit's note is text, never a formula Excel would run
     return wb
 
 

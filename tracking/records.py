@@ -11,6 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from core.formatting import number
+from core.inputs import hidden_controls
 from core.progress import DONE, EARLIEST_YEAR, STATUSES
 from store.progress import MAX_NOTE, ProgressInput, ProgressRecord  # noqa: F401  (the row types live with the store that persists them)
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:  # the store imports this module; it needs no plan
 EARLIEST_REPORT = date(EARLIEST_YEAR, 1, 1)
 #: Column names as the workbook and messages use them.
 STATUS_COL, VALUE_COL, NOTE_COL, DATE_COL = "进展状态", "完成值", "进展说明", "填报日期"
+#: A 完成值 this many times the target is a slip (a wrong unit, a stray digit), never progress: refused even with a note.
+ABSURD_FACTOR = 1000
 
 
 def problems_of(item: TrackItem, status: str, value, note: str, reported_on, today: date) -> list[tuple[str, str]]:
@@ -36,9 +39,14 @@ def problems_of(item: TrackItem, status: str, value, note: str, reported_on, tod
             out.append((VALUE_COL, f"「{value}」不是数字（单位：{item.unit}，只填数字）"))
         elif value < 0:
             out.append((VALUE_COL, f"{number(value)} 是负数，完成值不能小于 0"))
+        elif item.target_top and value > ABSURD_FACTOR * item.target_top:
+            out.append((VALUE_COL, f"完成值 {number(value)} {item.unit} 超过目标 {number(item.target_top)} {item.unit} 的 "
+                                   f"{ABSURD_FACTOR} 倍，不可能是实际进展，请核对数值和单位"))
         elif item.target_top is not None and value > item.target_top and not str(note or "").strip():
             out.append((VALUE_COL, f"完成值 {number(value)} {item.unit} 超过目标 {number(item.target_top)} {item.unit}，"
                                    f"请在「{NOTE_COL}」中写明原因"))
+    if controls := hidden_controls(note):
+        out.append((NOTE_COL, f"含有改变文字显示方向的隐藏控制字符（{'、'.join(controls)}），请删除后重新填写"))
     if len(str(note or "")) > MAX_NOTE:
         out.append((NOTE_COL, f"进展说明有 {len(note)} 个字，最多 {MAX_NOTE} 个字"))
     if reported_on is None:

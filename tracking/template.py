@@ -24,6 +24,7 @@ from tracking.items import NO_LEAD, NO_LEAD_ID
 from tracking.records import EARLIEST_REPORT, MAX_NOTE
 from tracking.workbook import (COLUMNS, DATE_COL, GUIDE_SHEET, HEADER_ROW, MARKER, MARKER_KEYS, MARKER_SHEET,
                                        NOTE_COL, SHEET, STATUS_COL, TEMPLATE_VERSION, VALUE_COL)
+from core.spreadsheets import text_only
 from reports.excel import BOLD, HEADER_FILL, WRAP
 
 #: Column widths (Excel character units), in COLUMNS order.
@@ -147,6 +148,7 @@ def workbook(board: Board, unit_id: str) -> Workbook:
     _guide(wb.create_sheet(GUIDE_SHEET), unit, board)
     _marker(wb, unit_id, unit, board)
     wb.active = 0
+    text_only(wb)  # the plan's words and a unit's notes in 当前状态 are text, never formulas
     return wb
 
 

@@ -5,17 +5,16 @@ writes it.
 
 from __future__ import annotations
 
-import io
-import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from core.formatting import number
+from core.inputs import limit_bytes, too_large
+from core.spreadsheets import open_xlsx, rows
 from tracking.errors import WorkbookError
 from tracking.items import TrackItems
 from tracking.records import DATE_COL, NOTE_COL, STATUS_COL, VALUE_COL, ProgressInput, problems_of
@@ -33,6 +32,10 @@ MARKER = "巢湖市制造业实施方案进展填报模板"
 #: Bumped whenever the layout changes; a workbook of another version is refused as an old template.
 TEMPLATE_VERSION = 2
 MARKER_KEYS = ("模板", "版本", "单位编号", "单位", "生成时间", "事项指纹", "起始年份")
+#: What a filled template can hold (it has about a hundred rows and nine columns); more is refused before it is read.
+MAX_ROWS, MAX_COLUMNS = 2_000, 50
+#: The most a workbook may unpack to (a template filled in Excel is well under 1 MB).
+MAX_UNPACKED = 20 * 1024**2
 #: How many problems one message lists before it says how many more there are.
 MAX_LISTED = 60
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
@@ -96,15 +99,14 @@ def _date(value):
 
 
 def _open(data: bytes | Path, name: str):
-    """The workbook, or WorkbookError when the file is not an .xlsx workbook."""
+    """The workbook opened read-only (streamed) within the upload and unpacked-size limits; WorkbookError else."""
     try:
         raw = Path(data).read_bytes() if isinstance(data, (str, Path)) else bytes(data)
-        return load_workbook(io.BytesIO(raw), data_only=True)
     except OSError as exc:
         raise WorkbookError(f"「{name}」无法读取（{exc.strerror}）。") from None
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-        raise WorkbookError(f"「{name}」不是 Excel 工作簿（.xlsx）。如是旧版 .xls，请在 Excel 中另存为 .xlsx 后再导入。",
-                            detail=str(exc)) from None
+    if len(raw) > limit_bytes("workbook"):
+        raise WorkbookError(too_large(name, len(raw), "workbook"))
+    return open_xlsx(raw, name, MAX_UNPACKED, WorkbookError)
 
 
 def _marker(wb, name: str, items: TrackItems) -> dict[str, str]:
@@ -112,8 +114,8 @@ def _marker(wb, name: str, items: TrackItems) -> dict[str, str]:
     if MARKER_SHEET not in wb.sheetnames:
         raise WorkbookError(f"「{name}」不是本系统生成的进展填报模板（缺少模板标记）。请用「下载填报模板」或 "
                             f"python -m tracking template 生成的模板填写。")
-    ws = wb[MARKER_SHEET]
-    marker = {_text(ws.cell(row=r, column=1).value): _text(ws.cell(row=r, column=2).value) for r in range(1, len(MARKER_KEYS) + 1)}
+    cells = wb[MARKER_SHEET].iter_rows(max_row=len(MARKER_KEYS), max_col=2, values_only=True)
+    marker = {_text(key): _text(value) for key, value in cells}
     if marker.get("模板") != MARKER:
         raise WorkbookError(f"「{name}」不是本系统生成的进展填报模板（模板标记不符）。")
     version = marker.get("版本", "")
@@ -126,22 +128,30 @@ def _marker(wb, name: str, items: TrackItems) -> dict[str, str]:
     return marker
 
 
-def _sheet(wb, name: str):
-    """The 进展填报 sheet with the expected header, or WorkbookError naming what is there instead."""
+def _sheet(wb, name: str) -> Iterator[tuple[int, tuple]]:
+    """The data rows (row number, cells) of the 进展填报 sheet under the expected header, streamed; WorkbookError
+    naming what is there instead, or when the sheet has more rows or columns than a template can."""
     if SHEET not in wb.sheetnames:
         shown = "、".join(f"「{s}」" for s in wb.sheetnames if s != MARKER_SHEET)
         raise WorkbookError(f"「{name}」中找不到工作表「{SHEET}」（现有工作表：{shown}）。请在模板的「{SHEET}」表中填写，"
                             "不要改名或换用其他工作表。")
-    ws = wb[SHEET]
+    stream = enumerate(rows(wb[SHEET], name, MAX_ROWS, MAX_COLUMNS, WorkbookError, width=len(COLUMNS)), start=1)
+    header = next((cells for number, cells in stream if number == HEADER_ROW), ())
     wrong = []
     for c, expected in enumerate(COLUMNS, 1):
-        found = _text(ws.cell(row=HEADER_ROW, column=c).value)
+        found = _text(header[c - 1].value) if len(header) >= c else ""
         if found != expected:
             wrong.append(f"第 {HEADER_ROW} 行 {get_column_letter(c)} 列应为「{expected}」，实为「{found or '空白'}」")
     if wrong:
         raise WorkbookError(f"「{name}」的「{SHEET}」表头被改动，无法对应各列：" + "；".join(wrong) + "。请使用原模板填写。",
                             problems=wrong)
-    return ws
+    return stream
+
+
+def _formulas(row: int, cells: tuple) -> list[str]:
+    """A problem for each formula in the row: an import takes what was typed, never what a formula computed."""
+    return [f"{_where(row, col)}：是公式「{str(cell.value)[:40]}」，请直接填写内容（数值、文字或日期），不要使用公式"
+            for col, cell in zip(COLUMNS, cells) if cell.data_type == "f"]
 
 
 def read_workbook(data: bytes | Path, items: TrackItems, today: date, name: str = "") -> FilledWorkbook:
@@ -150,13 +160,15 @@ def read_workbook(data: bytes | Path, items: TrackItems, today: date, name: str 
     wb = _open(data, name)
     marker = _marker(wb, name, items)
     unit_id, unit = marker["单位编号"], marker.get("单位", "")
-    ws = _sheet(wb, name)
     problems: list[str] = []
     reports: list[ProgressInput] = []
     seen: dict[str, int] = {}
     blank = 0
-    for row in range(HEADER_ROW + 1, ws.max_row + 1):
-        cells = {col: ws.cell(row=row, column=c).value for c, col in enumerate(COLUMNS, 1)}
+    for row, row_cells in _sheet(wb, name):
+        if formulas := _formulas(row, row_cells):
+            problems += formulas
+            continue
+        cells = {col: cell.value for col, cell in zip(COLUMNS, row_cells)}
         item_id = _text(cells[ID_COL])
         status = _text(cells[STATUS_COL])
         value, note, when = _number(cells[VALUE_COL]), _text(cells[NOTE_COL]), _date(cells[DATE_COL])
@@ -185,6 +197,7 @@ def read_workbook(data: bytes | Path, items: TrackItems, today: date, name: str 
         problems.extend(f"{_where(row, col)}：{msg}" for col, msg in found)
         if not found:
             reports.append(ProgressInput(item_id=item_id, status=status, value=value, note=note, reported_on=when))
+    wb.close()
     if problems:
         shown = problems[:MAX_LISTED]
         more = [f"……另有 {len(problems) - MAX_LISTED} 处问题"] if len(problems) > MAX_LISTED else []

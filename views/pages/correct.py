@@ -20,6 +20,7 @@ from core import roles
 from core.declarations import BY_ID, PLAN_LAYER_IDS
 from core.errors import ChaohuError
 from core.formats import mime_type
+from core.inputs import check_size, upload_name
 from core.formatting import accuracy_label, esc
 from geo.crs import STORAGE, WEB
 from geo.joins import assign_town
@@ -119,7 +120,7 @@ def _to_map(catalog: Catalog, place_id: str) -> None:
 
 def _share() -> None:
     """Export every correction as one GeoPackage; import another installation's, conflicts listed and not written."""
-    from corrections.share import export_gpkg, import_gpkg
+    from corrections.share import export_gpkg, import_upload
 
     with st.expander("共享校正记录：导出 / 导入 GeoPackage"):
         st.caption("导出全部校正（含来源、日期、校正人和历史、撤销）为一个 GeoPackage，可在另一套系统导入；"
@@ -135,19 +136,21 @@ def _share() -> None:
                                mime=mime_type(".gpkg"), key="corr_export_dl")
         upload = st.file_uploader("导入校正记录（.gpkg）", type=["gpkg"], key="corr_import_file")
         if upload is not None and st.button("导入", key="corr_import_go", disabled=not roles.allowed(login.role(), "correct_positions")):
+            try:
+                check_size("corrections", upload_name(upload.name), upload.size)
+            except ChaohuError as exc:
+                st.error(exc.message)
+                return
             st.session_state.corr_import = (upload.name, upload.getvalue())
             st.session_state.corr_take = []
         if st.session_state.get("corr_import"):
             name, data = st.session_state.corr_import
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / name
-                path.write_bytes(data)
-                try:
-                    report = import_gpkg(resources.store(), path, user(), take=st.session_state.get("corr_take", []))
-                except ChaohuError as exc:
-                    st.error(exc.message)
-                    st.session_state.corr_import = None
-                    return
+            try:  # saved under a name of the app's making in a private folder; the client's name is only shown
+                report = import_upload(resources.store(), data, name, user(), take=st.session_state.get("corr_take", []))
+            except ChaohuError as exc:
+                st.error(exc.message)
+                st.session_state.corr_import = None
+                return
             st.session_state.corr_import = None
             st.success(f"已导入 {len(report.places) + len(report.taken)} 个地点的 {report.entries} 条校正记录。")
             for problem in report.problems:

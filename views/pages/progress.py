@@ -15,6 +15,7 @@ from streamlit_folium import st_folium
 from core import roles
 from core.errors import ChaohuError
 from core.formats import mime_type
+from core.inputs import check_size, upload_name
 from core.formatting import esc
 from core.progress import NOT_REPORTED, STATUSES, YEAR_LABEL
 from layers import assets
@@ -188,7 +189,8 @@ def _workbooks(t: Tracking, b: Board, who: str | None) -> None:
 def _import(t: Tracking, upload) -> None:
     """Import an uploaded workbook (all or nothing); the result or every problem is shown after the rerun."""
     try:
-        filled, batch = t.import_workbook(upload.getvalue(), st.session_state.get("p_by", ""), login.role(), upload.name)
+        check_size("workbook", upload_name(upload.name), upload.size)
+        filled, batch = t.import_workbook(upload.getvalue(), st.session_state.get("p_by", ""), login.role(), upload_name(upload.name))
     except ChaohuError as exc:
         st.session_state.p_msg = ("error", exc.message)
     else:
