@@ -66,7 +66,7 @@ def add_commands(sub) -> None:
     asub = acc.add_subparsers(dest="action", required=True)
     a_add = asub.add_parser("add", help="添加账号（第一个账号须为「管理」）")
     a_add.add_argument("name")
-    a_add.add_argument("--role", required=True, choices=ROLE_CHOICES, help="查看 / 编辑 / 管理")
+    a_add.add_argument("--role", required=True, choices=ROLE_CHOICES, help="查看 / 填报 / 编辑 / 管理")
     a_list = asub.add_parser("list", help="列出账号")
     a_list.add_argument("--json", action="store_true")
     a_pw = asub.add_parser("passwd", help="修改密码（该账号已登录的会话失效）")
@@ -76,6 +76,8 @@ def add_commands(sub) -> None:
     a_role.add_argument("role", choices=ROLE_CHOICES)
     a_rm = asub.add_parser("remove", help="删除账号")
     a_rm.add_argument("name")
+    for p in (a_add, a_role):
+        p.add_argument("--unit", default=None, help="「填报」账号的牵头单位（如 市经信委）：只能填报该单位牵头的事项")
     for p in (a_add, a_pw):
         p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行），不提示")
     for p in (a_add, a_pw, a_role, a_rm):
@@ -168,22 +170,23 @@ def _accounts(args, user: str) -> int:
 
     store = open_store()
     if args.action == "add":
-        account = store.add_account(args.name, _password(args), args.role, user)
-        print(f"已添加账号「{account.name}」（{account.role_name}）")
+        account = store.add_account(args.name, _password(args), args.role, user, unit=args.unit)
+        print(f"已添加账号「{account.name}」（{account.role_name}{f'，{account.unit}' if account.unit else ''}）")
     elif args.action == "list":
         accounts = store.accounts()
         if args.json:
             print(json.dumps([{"name": a.name, "role": a.role_name, "created_by": a.created_by,
-                               "created_at": local_text(a.created_at)} for a in accounts], ensure_ascii=False, indent=2))
+                               "created_at": local_text(a.created_at), "unit": a.unit} for a in accounts],
+                             ensure_ascii=False, indent=2))
         elif not accounts:
             print("尚未配置账号：应用以开放模式运行（任何人都可编辑）。")
         for a in [] if args.json else accounts:
-            print(f"{a.name}\t{a.role_name}\t{a.created_by} 于 {local_text(a.created_at)} 创建")
+            print(f"{a.name}\t{a.role_name}{f'（{a.unit}）' if a.unit else ''}\t{a.created_by} 于 {local_text(a.created_at)} 创建")
     elif args.action == "passwd":
         store.set_password(args.name, _password(args), user)
         print(f"已修改「{args.name}」的密码")
     elif args.action == "role":
-        store.set_role(args.name, args.role, user)
+        store.set_role(args.name, args.role, user, unit=args.unit)
         print(f"「{args.name}」的角色已设为「{roles.ROLE_NAMES[roles.role_id(args.role)]}」")
     elif args.action == "remove":
         store.remove_account(args.name, user)

@@ -93,6 +93,12 @@ def test_accounts_commands(cli_env):
     assert store.login("wang", "new password").role == "viewer"
     assert cli("accounts", "remove", "wang", env=cli_env).returncode == 0
     assert [a.name for a in store.accounts()] == ["admin"]
+    unbound = cli("accounts", "add", "zhang", "--role", "填报", "--password-stdin", env=cli_env, stdin="correct horse\n")
+    assert unbound.returncode == 2 and "须指定牵头单位" in unbound.stderr
+    added = cli("accounts", "add", "zhang", "--role", "填报", "--unit", "市经信委", "--password-stdin", env=cli_env,
+                stdin="correct horse\n")
+    assert added.returncode == 0 and "已添加账号「zhang」（填报，市经信委）" in added.stdout
+    assert store.login("zhang", "correct horse").unit == "市经信委"
 
 
 def filled_gpkg(path: Path) -> GpkgStore:

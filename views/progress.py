@@ -227,7 +227,8 @@ def _year(b: Board, who: str | None) -> None:
 
 
 def _user() -> str:
-    return st.session_state.get("p_by", "").strip() or login.current().name
+    """Who acts: the signed-in account (the typed 填报人 is a field of the report, never the actor)."""
+    return login.current().name
 
 
 def _act(action, success: str) -> None:
@@ -255,7 +256,7 @@ def _workbooks(t: Tracking, b: Board, who: str | None) -> None:
             st.download_button("下载全部模板（zip）", data=zdata, file_name=zname, mime="application/zip", key="p_zip_dl")
         st.divider()
         upload = st.file_uploader("导入填好的工作簿", type=["xlsx"], key="p_upload", disabled=not allowed)
-        st.text_input("填报人", key="p_by", placeholder="姓名（记入进展记录和变更记录）", disabled=not allowed)
+        st.text_input("填报人", key="p_by", placeholder="姓名（记入进展记录；导入人记为当前账号）", disabled=not allowed)
         if st.button("导入", key="p_import", disabled=not allowed or upload is None):
             _import(t, upload)
         if not allowed:
@@ -265,7 +266,9 @@ def _workbooks(t: Tracking, b: Board, who: str | None) -> None:
 def _import(t: Tracking, upload) -> None:
     """Import an uploaded workbook (all or nothing); the result or every problem is shown after the rerun."""
     try:
-        filled, batch = t.import_workbook(upload.getvalue(), st.session_state.get("p_by", ""), role(), upload.name)
+        user = login.require("report_progress")
+        filled, batch = t.import_workbook(upload.getvalue(), user.name, user.role, upload.name,
+                                          reporter=st.session_state.get("p_by", ""), unit=user.unit)
     except ChaohuError as exc:
         st.session_state.p_msg = ("error", exc.message)
     else:
