@@ -7,8 +7,8 @@ cookie (``accounts.COOKIE``: HttpOnly, SameSite=Lax, Secure when the request cam
 X-Forwarded-For address when the connection comes from a trusted proxy (office setting ``trusted_proxies``).
 
 While the office has accounts, ``SessionGate`` answers 401 to tiles (``/api/tiles/…``), downloads (``/media/…``),
-uploads (``/_stcore/upload_file/…``) and ``/_stcore/metrics`` without a valid session, checked against the store
-on every request (a logout or a removed account counts at once).
+uploads (``/_stcore/upload_file/…``), ``/_stcore/metrics`` and Streamlit's agent API (``/_stcore/agent/…``) without
+a valid session, checked against the store on every request (a logout or a removed account counts at once).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from store import LoginError, StoreUnavailable, open_store
 from store.accounts import COOKIE
 
 #: What the gate guards: these paths (after an optional base path segment) need a session while accounts exist.
-GUARDED = re.compile(r"^(?:/[^/]+)?/(?:api/tiles|media|_stcore/upload_file|_stcore/metrics)(?:/|$)")
+GUARDED = re.compile(r"^(?:/[^/]+)?/(?:api/tiles|media|_stcore/upload_file|_stcore/metrics|_stcore/agent)(?:/|$)")
 #: The answer without a session.
 RELOGIN = "请重新登录。"
 MAX_BODY = 4096
