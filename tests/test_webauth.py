@@ -86,19 +86,29 @@ def test_bad_requests_get_chinese_answers(client, store):
     assert client.post("/api/login", content=b"x" * 10_000).status_code == 413
 
 
-def test_forwarded_addresses_count_only_from_a_trusted_proxy(client, store):
-    """Behind the office proxy each browser is its own client; a direct caller cannot pose as another address."""
+def test_forwarded_addresses_count_only_from_a_trusted_proxy(store, monkeypatch):
+    """Behind the office proxy each browser is its own client (one locked out, the next still logs in) and the cookie
+    is Secure when the browser used HTTPS; a direct caller cannot pose as another address."""
     assert webauth.client_address("10.0.0.5", "203.0.113.7", []) == "10.0.0.5"
     assert webauth.client_address("10.0.0.5", "203.0.113.7", ["10.0.0.0/24"]) == "203.0.113.7"
     assert webauth.client_address("10.0.0.5", "198.51.100.1, 203.0.113.7, 10.0.0.9", ["10.0.0.0/24"]) == "203.0.113.7"
     assert webauth.client_address("192.0.2.1", "203.0.113.7", ["10.0.0.0/24"]) == "192.0.2.1"
+    monkeypatch.setattr(webauth, "open_store", lambda: store)
     store.add_account("管理员", PASSWORD, "管理", "测试")
-    store.put_setting("trusted_proxies", ["testclient", "127.0.0.1"], "管理员")  # the test client's peer is no IP
-    for _ in range(6):
-        client.post("/api/login", json={"name": "管理员", "password": "猜错了的密码"}, headers={"x-forwarded-for": "203.0.113.7"})
-    assert client.post("/api/login", json={"name": "管理员", "password": PASSWORD},
-                       headers={"x-forwarded-for": "203.0.113.7"}).status_code == 401
-    # the peer "testclient" is not an address, so it is not a trusted proxy: the header is ignored, and the key is
-    # the peer itself — not the forwarded address
-    locked = store.changes(action="account.locked")
-    assert locked and "testclient" in locked[0].summary
+    store.put_setting("trusted_proxies", ["10.0.0.2"], "管理员")
+    app = Starlette(routes=webauth.auth_routes())
+    with TestClient(app, client=("10.0.0.2", 40000)) as proxy:
+        for _ in range(6):
+            proxy.post("/api/login", json={"name": "管理员", "password": "猜错了的密码"},
+                       headers={"x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "https"})
+        locked = proxy.post("/api/login", json={"name": "管理员", "password": PASSWORD},
+                            headers={"x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "https"})
+        assert locked.status_code == 401 and "尝试次数过多" in locked.json()["message"]
+        ok = proxy.post("/api/login", json={"name": "管理员", "password": PASSWORD},
+                        headers={"x-forwarded-for": "198.51.100.4", "x-forwarded-proto": "https"})
+        assert ok.status_code == 200 and "Secure" in ok.headers["set-cookie"]
+    assert "203.0.113.7" in store.changes(action="account.locked")[0].summary
+    with TestClient(app, client=("192.0.2.1", 40000)) as direct:  # not the proxy: its headers count for nothing
+        answer = direct.post("/api/login", json={"name": "管理员", "password": PASSWORD},
+                             headers={"x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "https"})
+        assert answer.status_code == 200 and "Secure" not in answer.headers["set-cookie"]

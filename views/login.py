@@ -115,7 +115,7 @@ def account_box(user: User) -> None:
     if user.open:
         st.caption(OPEN_NOTE)
         return
-    until = f"，闲置至 {local_text(user.expires_at)} 前有效" if user.expires_at else ""
+    until = f"，登录有效至 {local_text(user.expires_at)}（使用中自动延长）" if user.expires_at else ""
     unit = f"，{user.unit}" if user.unit else ""
     st.caption(f"当前用户：{user.name}（{user.role_name}{unit}）{until}")
     if st.button("退出登录", key="logout"):
