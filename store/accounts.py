@@ -235,8 +235,11 @@ class AccountsMixin:
     def session_lifetimes(self) -> tuple[timedelta, timedelta]:
         """(idle, absolute) lifetime of a session: the office settings, or 8 hours and 7 days."""
         with self.reading() as conn:
-            values = dict(conn.execute(select(t.settings.c.key, t.settings.c.value)
-                                       .where(t.settings.c.key.in_([IDLE_SETTING, MAX_SETTING]))).all())
+            return self._lifetimes(conn)
+
+    def _lifetimes(self, conn) -> tuple[timedelta, timedelta]:
+        values = dict(conn.execute(select(t.settings.c.key, t.settings.c.value)
+                                   .where(t.settings.c.key.in_([IDLE_SETTING, MAX_SETTING]))).all())
         idle = _positive(json.loads(values[IDLE_SETTING]) if IDLE_SETTING in values else None, IDLE_DEFAULT_HOURS)
         absolute = _positive(json.loads(values[MAX_SETTING]) if MAX_SETTING in values else None, MAX_DEFAULT_DAYS)
         return timedelta(hours=idle), timedelta(days=absolute)
@@ -313,20 +316,41 @@ class AccountsMixin:
         """
         if not token:
             return None
-        idle, absolute = self.session_lifetimes()
-        s = t.login_sessions.c
-        digest = _token_hash(token)
         with self.reading() as conn:
-            row = conn.execute(select(s.account, s.created_at, s.last_seen_at, t.accounts.c.role, t.account_units.c.unit)
-                               .join(t.accounts, t.accounts.c.name == s.account)
-                               .outerjoin(t.account_units, t.account_units.c.account == s.account)
-                               .where(s.token_hash == digest)).first()
+            found = self._session_row(conn, token)
+        return self._live(token, found)
+
+    def admits(self, token: str | None) -> bool:
+        """Whether a request may pass: the office runs open (no account), or the token's session is live now.
+
+        One connection for the whole check (the session gate asks this on every guarded request)."""
+        with self.reading() as conn:
+            if conn.execute(select(func.count()).select_from(t.accounts)).scalar_one() == 0:
+                return True
+            found = self._session_row(conn, token) if token else None
+        return self._live(token, found) is not None
+
+    def _session_row(self, conn, token: str):
+        """(row, idle, absolute) for a token, or None when no session has it."""
+        s = t.login_sessions.c
+        row = conn.execute(select(s.account, s.created_at, s.last_seen_at, t.accounts.c.role, t.account_units.c.unit)
+                           .join(t.accounts, t.accounts.c.name == s.account)
+                           .outerjoin(t.account_units, t.account_units.c.account == s.account)
+                           .where(s.token_hash == _token_hash(token))).first()
+        return None if row is None else (row, *self._lifetimes(conn))
+
+    def _live(self, token: str, found) -> Session | None:
+        """The session of a row that is within both lifetimes (its last-seen time moved on), else None."""
+        if found is None:
+            return None
+        row, idle, absolute = found
         now = self.clock()
-        if row is None or row.created_at + absolute <= now or row.last_seen_at + idle <= now:
+        if row.created_at + absolute <= now or row.last_seen_at + idle <= now:
             return None
         if now - row.last_seen_at >= TOUCH_EVERY:
             with self.guard(), self._write_lock(), self.engine.begin() as conn:
-                conn.execute(update(t.login_sessions).where(s.token_hash == digest).values(last_seen_at=now))
+                conn.execute(update(t.login_sessions).where(t.login_sessions.c.token_hash == _token_hash(token))
+                             .values(last_seen_at=now))
         return Session(token, row.account, row.role, min(now + idle, row.created_at + absolute), row.unit)
 
     def logout(self, token: str) -> None:

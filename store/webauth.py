@@ -144,16 +144,13 @@ def has_session(cookie_header: str | None) -> bool:
     """Whether a request may reach a guarded path: the office runs open, or its cookie's session is valid now."""
     from http.cookies import SimpleCookie
 
-    store = open_store()
-    if not store.accounts_configured():
-        return True
     jar = SimpleCookie()
     try:
         jar.load(cookie_header or "")
     except Exception:  # noqa: BLE001 — a malformed Cookie header is no session
-        return False
+        jar = SimpleCookie()
     morsel = jar.get(COOKIE)
-    return store.session(morsel.value if morsel else None) is not None
+    return open_store().admits(morsel.value if morsel else None)
 
 
 class SessionGate:
