@@ -1,5 +1,5 @@
-"""A login that lasts, in the real app and Chromium: through a reload, a new tab on a copied link and the 汇报 page and
-back; and an account removed on the command line can do nothing more from a page that is still open."""
+"""A login that lasts, in the real app and Chromium: through a reload, a new tab on a copied link, a server restart and
+the 汇报 page and back; and an account removed on the command line can do nothing more from a page still open."""
 
 from __future__ import annotations
 
@@ -48,8 +48,11 @@ def test_a_login_lasts_across_reloads_tabs_and_the_tour_and_ends_with_the_accoun
     other.goto(page.url)
     _signed_in(other, "编辑员")
     other.close()
+    restarted = start_app(workspace=ws, timeout=180)  # another server process on the same store (a restart)
+    page.goto(restarted)
+    _signed_in(page, "编辑员")
 
-    page.goto(url + "/?mode=present")
+    page.goto(url + "/?mode=present")  # back on the first server
     leave = page.get_by_text("← 退出汇报")
     leave.wait_for(timeout=120_000)
     assert _login_form(page).count() == 0
