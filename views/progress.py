@@ -246,7 +246,10 @@ def _workbooks(t: Tracking, b: Board, who: str | None) -> None:
     allowed = roles.allowed(who, "report_progress")
     with st.expander("进展填报（Excel）", expanded=True):
         names = dict(t.items.units())
-        unit = st.selectbox("牵头单位", [uid for uid, _ in t.items.units()], key="p_tpl_unit", format_func=names.get)
+        options = [uid for uid, _ in t.items.units()]
+        bound = t.items.unit_id(login.current().unit or "")  # a 填报 account starts at its own unit's template
+        unit = st.selectbox("牵头单位", options, index=options.index(bound) if bound in options else 0, key="p_tpl_unit",
+                            format_func=names.get)
         name, data = t.template_bytes(unit)
         st.download_button(f"下载填报模板：{names[unit]}", data=data, file_name=name, mime=XLSX_MIME, key="p_tpl_dl")
         if st.button("准备全部单位的模板（zip）", key="p_tpl_all"):
