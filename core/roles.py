@@ -1,6 +1,7 @@
 """Who may do what: the three office roles and their permissions, declared once for the command line and the app.
 
-A role is 查看 (browse, export), 编辑 (also change shared data) or 管理 (also accounts and settings). With no
+A role is 查看 (browse, export), 填报 (also report progress, for the one lead unit its account is bound to), 编辑
+(also change shared data) or 管理 (also accounts and settings). With no
 accounts configured the app runs open, as one planner's laptop: every permission is granted (``OPEN_ROLE``).
 """
 
@@ -22,13 +23,16 @@ PERMISSIONS = {
     "manage_settings": "修改设置",
 }
 
-VIEWER, EDITOR, ADMIN = "viewer", "editor", "admin"
+VIEWER, REPORTER, EDITOR, ADMIN = "viewer", "reporter", "editor", "admin"
 #: Role id → Chinese name (what planners type and see).
-ROLE_NAMES = {VIEWER: "查看", EDITOR: "编辑", ADMIN: "管理"}
+ROLE_NAMES = {VIEWER: "查看", REPORTER: "填报", EDITOR: "编辑", ADMIN: "管理"}
 _VIEW = frozenset({"browse", "export"})
-_EDIT = _VIEW | {"upload", "rename", "remove", "edit_tour", "report_progress", "correct_positions"}
+_REPORT = _VIEW | {"report_progress"}
+_EDIT = _REPORT | {"upload", "rename", "remove", "edit_tour", "correct_positions"}
 #: Role id → the permissions it grants (each role includes the one before it).
-ROLE_PERMISSIONS = {VIEWER: _VIEW, EDITOR: frozenset(_EDIT), ADMIN: frozenset(PERMISSIONS)}
+ROLE_PERMISSIONS = {VIEWER: _VIEW, REPORTER: frozenset(_REPORT), EDITOR: frozenset(_EDIT), ADMIN: frozenset(PERMISSIONS)}
+#: Roles whose account is bound to one lead unit (reports that unit's items only).
+UNIT_ROLES = frozenset({REPORTER})
 #: The role everyone has while no account is configured (a laptop in a meeting room).
 OPEN_ROLE = ADMIN
 

@@ -76,7 +76,7 @@ def add_commands(sub) -> None:
     a_add = asub.add_parser("add", help="添加账号（第一个账号须为「管理」）")
     a_add.set_defaults(func=account_add)
     a_add.add_argument("name")
-    a_add.add_argument("--role", required=True, choices=ROLE_CHOICES, help="查看 / 编辑 / 管理")
+    a_add.add_argument("--role", required=True, choices=ROLE_CHOICES, help="查看 / 填报 / 编辑 / 管理")
     a_list = asub.add_parser("list", help="列出账号")
     a_list.set_defaults(func=account_list)
     a_list.add_argument("--json", action="store_true")
@@ -90,6 +90,8 @@ def add_commands(sub) -> None:
     a_rm = asub.add_parser("remove", help="删除账号")
     a_rm.set_defaults(func=account_remove)
     a_rm.add_argument("name")
+    for p in (a_add, a_role):
+        p.add_argument("--unit", default=None, help="「填报」账号的牵头单位（如 市经信委）：只能填报该单位牵头的事项")
     for p in (a_add, a_pw):
         p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行），不提示")
     for p in (a_add, a_pw, a_role, a_rm):
@@ -211,9 +213,9 @@ def workspace_cleanup(args) -> int:
 # ------------------------------------------------------------ accounts
 
 def account_add(args) -> int:
-    """`accounts add NAME --role R`: the password from stdin or asked twice."""
-    account = open_store().add_account(args.name, _password(args), args.role, acting_user(args))
-    print(f"已添加账号「{account.name}」（{account.role_name}）")
+    """`accounts add NAME --role R [--unit U]`: the password from stdin or asked twice."""
+    account = open_store().add_account(args.name, _password(args), args.role, acting_user(args), unit=args.unit)
+    print(f"已添加账号「{account.name}」（{account.role_name}{f'，{account.unit}' if account.unit else ''}）")
     return 0
 
 
@@ -223,12 +225,13 @@ def account_list(args) -> int:
     accounts = open_store().accounts()
     if args.json:
         print(json.dumps([{"name": a.name, "role": a.role_name, "created_by": a.created_by,
-                           "created_at": local_text(a.created_at)} for a in accounts], ensure_ascii=False, indent=2))
+                           "created_at": local_text(a.created_at), "unit": a.unit} for a in accounts],
+                         ensure_ascii=False, indent=2))
         return 0
     if not accounts:
         print("尚未配置账号：应用以开放模式运行（任何人都可编辑）。")
     for a in accounts:
-        print(f"{a.name}\t{a.role_name}\t{a.created_by} 于 {local_text(a.created_at)} 创建")
+        print(f"{a.name}\t{a.role_name}{f'（{a.unit}）' if a.unit else ''}\t{a.created_by} 于 {local_text(a.created_at)} 创建")
     return 0
 
 
@@ -241,7 +244,7 @@ def account_passwd(args) -> int:
 
 def account_role(args) -> int:
     """`accounts role NAME ROLE`."""
-    open_store().set_role(args.name, args.role, acting_user(args))
+    open_store().set_role(args.name, args.role, acting_user(args), unit=args.unit)
     print(f"「{args.name}」的角色已设为「{roles.ROLE_NAMES[roles.role_id(args.role)]}」")
     return 0
 

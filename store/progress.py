@@ -56,6 +56,8 @@ class ProgressRecord:
     source: str
     recorded_at: datetime
     withdrawn: bool = False
+    #: The account (or the command line's --by) that imported it; 填报人 above is what the report says.
+    recorded_by: str = ""
 
     def value_text(self, unit: str = "") -> str:
         """`12.3 公里`, or "" without a value."""
@@ -100,11 +102,14 @@ def _check(report: ProgressInput) -> None:
 class ProgressMixin:
     """The store's progress records (see the module docstring)."""
 
-    def add_progress(self, reports: Sequence[ProgressInput], unit: str, user: str, source: str = "") -> ProgressBatch:
-        """Append reports for `unit` (填报单位) by `user` (填报人) in ONE transaction with its change-log row."""
+    def add_progress(self, reports: Sequence[ProgressInput], unit: str, user: str, source: str = "",
+                     reporter: str | None = None) -> ProgressBatch:
+        """Append reports for `unit` (填报单位) in ONE transaction with its change-log row: recorded by `user` (the
+        account, or the command line's --by), with 填报人 `reporter` as the workbook or form gives it (default: user)."""
         if not reports:
             raise StoreError("没有要保存的进展记录。")
         unit, user = str(unit or "").strip(), str(user or "").strip()
+        reporter = str(reporter or "").strip() or user
         if not unit or not user:
             raise StoreError("进展记录须写明填报单位和填报人。")
         for report in reports:
@@ -114,13 +119,14 @@ class ProgressMixin:
             now = self.clock()
             change.conn.execute(insert(t.progress), [{
                 "item_id": r.item_id, "status": r.status, "value": None if r.value is None else float(r.value),
-                "note": str(r.note or ""), "unit": unit, "reporter": change.user, "reported_on": r.reported_on, "batch": batch,
+                "note": str(r.note or ""), "unit": unit, "reporter": reporter, "reported_on": r.reported_on, "batch": batch,
                 "source": str(source or ""), "recorded_by": change.user, "recorded_at": now} for r in reports])
             named = "、".join(f"{r.item_id} {r.status}" for r in reports[:SUMMARY_ITEMS])
             more = f" 等 {len(reports)} 项" if len(reports) > SUMMARY_ITEMS else ""
-            change.summary = f"「{unit}」填报进展 {len(reports)} 条{f'（{source}）' if source else ''}：{named}{more}"
+            about = "，".join(filter(None, [str(source or ""), f"填报人 {reporter}" if reporter != change.user else ""]))
+            change.summary = f"「{unit}」填报进展 {len(reports)} 条{f'（{about}）' if about else ''}：{named}{more}"
             change.after = {"batch": batch, "count": len(reports), "items": [r.item_id for r in reports]}
-        return ProgressBatch(batch, unit, change.user, str(source or ""), len(reports), now, False)
+        return ProgressBatch(batch, unit, reporter, str(source or ""), len(reports), now, False)
 
     def progress_records(self, item_id: str | None = None) -> list[ProgressRecord]:
         """Every record (or one item's), oldest first, withdrawn ones included and marked."""
@@ -132,7 +138,8 @@ class ProgressMixin:
         with self.reading() as conn:
             return [ProgressRecord(id=r.id, item_id=r.item_id, status=r.status, value=r.value, note=r.note, unit=r.unit,
                                    reporter=r.reporter, reported_on=r.reported_on, batch=r.batch, source=r.source,
-                                   recorded_at=r.recorded_at, withdrawn=bool(r.withdrawn)) for r in conn.execute(query)]
+                                   recorded_at=r.recorded_at, withdrawn=bool(r.withdrawn), recorded_by=r.recorded_by)
+                    for r in conn.execute(query)]
 
     def progress_batches(self) -> list[ProgressBatch]:
         """Every import, newest first."""

@@ -66,21 +66,32 @@ accounts = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 
-sessions = Table(
-    "chaohu_sessions", METADATA,
-    #: SHA-256 of the token; the token itself is only ever in the user's browser.
+login_sessions = Table(
+    "chaohu_login_sessions", METADATA,
+    #: SHA-256 of the random token; the token itself is only ever in the browser's HttpOnly cookie.
     Column("token_hash", Text, primary_key=True),
-    Column("account", Text, ForeignKey("chaohu_accounts.name", ondelete="CASCADE"), nullable=False),
+    Column("account", Text, ForeignKey("chaohu_accounts.name", ondelete="CASCADE"), nullable=False, index=True),
     Column("created_at", DateTime, nullable=False),
-    Column("expires_at", DateTime, nullable=False),
+    #: The last request seen with it (kept to the minute): the idle lifetime counts from here.
+    Column("last_seen_at", DateTime, nullable=False),
+    #: The address it logged in from (for 账号管理 and the change log).
+    Column("client", Text, nullable=False, default=""),
 )
 
-login_failures = Table(
-    "chaohu_login_failures", METADATA,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    #: "account:<name>" or "client:<key>".
-    Column("key", Text, nullable=False, index=True),
-    Column("at", DateTime, nullable=False),
+login_counters = Table(
+    "chaohu_login_counters", METADATA,
+    #: "pair:<account>|<client>", "client:<client>" or "account:<account>".
+    Column("key", Text, primary_key=True),
+    Column("window_start", DateTime, nullable=False),
+    #: Password checks asked for in the window (incremented atomically, before the check).
+    Column("attempts", Integer, nullable=False),
+)
+
+account_units = Table(
+    "chaohu_account_units", METADATA,
+    #: A 填报 account reports this lead unit's items only (the unit's name as the plan gives it, e.g. 市经信委).
+    Column("account", Text, ForeignKey("chaohu_accounts.name", ondelete="CASCADE"), primary_key=True),
+    Column("unit", Text, nullable=False),
 )
 
 changes = Table(

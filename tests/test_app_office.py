@@ -39,7 +39,7 @@ def office(tmp_path_factory):
 
 
 def login(page, url: str, name: str, password: str = PASSWORD, wait_map: bool = True, query: str = ""):
-    """Open the app and log in through its login page, as a planner would (a new browser tab needs a new login)."""
+    """Open the app and log in through its login page, as a planner would (the login form posts to /api/login)."""
     page.goto(url + query)
     page.get_by_label("账号", exact=True).wait_for(timeout=120_000)
     page.get_by_label("账号", exact=True).fill(name)
@@ -129,8 +129,8 @@ def upload(page, path):
 def test_login_refuses_a_wrong_password_in_chinese_and_logout_ends_the_session(office, page):
     url, _ = office
     login(page, url, "错密员", "不是这个密码", wait_map=False)
-    alert = page.locator('[data-testid="stAlertContentError"]')
-    alert.wait_for(timeout=60_000)
+    alert = page.locator(".chaohu-login-message")
+    page.wait_for_function("() => document.querySelector('.chaohu-login-message')?.innerText", timeout=60_000)
     assert alert.inner_text() == "账号或密码不正确。"
     assert page.locator('iframe[title*="streamlit_folium"]').count() == 0  # nothing of the map before a login
     login(page, url, "错密员")
@@ -158,7 +158,7 @@ def test_a_viewer_sees_no_upload_rename_delete_or_tour_editing(office, page):
     go(page, "编辑汇报")
     page.get_by_text("汇报内容").first.wait_for(timeout=60_000)
     assert page.get_by_role("button", name="保存修改").count() == 0 and page.get_by_role("button", name="添加").count() == 0
-    login(page, url, "查看员", query="/?mode=accounts", wait_map=False)  # not offered, and not reachable by URL either
+    page.goto(url + "/?mode=accounts")  # not offered, and not reachable by URL either (the login lasts: no new login)
     page.get_by_text("地点或措施").wait_for(timeout=180_000)  # the map page's sidebar instead
     bh._wait_idle(page)
     assert page.get_by_text("添加账号").count() == 0 and page.get_by_role("heading", name="账号管理").count() == 0

@@ -88,6 +88,12 @@ def test_accounts_commands(cli_env, command):
     assert store.login("wang", "new password").role == "viewer"
     assert command("accounts", "remove", "wang", env=cli_env).returncode == 0
     assert [a.name for a in store.accounts()] == ["admin"]
+    unbound = command("accounts", "add", "zhang", "--role", "填报", "--password-stdin", env=cli_env, stdin="correct horse\n")
+    assert unbound.returncode == 2 and "须指定牵头单位" in unbound.stderr
+    added = command("accounts", "add", "zhang", "--role", "填报", "--unit", "市经信委", "--password-stdin", env=cli_env,
+                stdin="correct horse\n")
+    assert added.returncode == 0 and "已添加账号「zhang」（填报，市经信委）" in added.stdout
+    assert store.login("zhang", "correct horse").unit == "市经信委"
 
 
 def filled_gpkg(path: Path) -> GpkgStore:
@@ -103,6 +109,7 @@ def filled_gpkg(path: Path) -> GpkgStore:
     store.put_document("tour", "title: 汇报\nslides: []\n", "张三")
     store.put_setting("plan_start_year", 2023, "管理员")
     store.add_account("admin", "correct horse", "管理", "命令行")
+    store.add_account("zhang", "correct horse", "填报", "admin", unit="市经信委")
     return store
 
 
@@ -110,8 +117,8 @@ def test_migrate_from_geopackage_to_postgis_keeps_everything(tmp_path, pg_cluste
     source = filled_gpkg(tmp_path / "workspace.gpkg")
     target = PostgisStore(pg_cluster.new_database())
     counts = migrate(source, target, "张三")
-    assert counts == {"layers": 2, "recycle_bin": 1, "documents": 1, "settings": 1, "accounts": 1, "changes": 7,
-                      "progress": 0, "progress_withdrawals": 0, "corrections": 0}
+    assert counts == {"layers": 2, "recycle_bin": 1, "documents": 1, "settings": 1, "accounts": 2, "account_units": 1,
+                      "changes": 8, "progress": 0, "progress_withdrawals": 0, "corrections": 0}
     assert [(i.id, i.name, i.features, i.added_by, i.added_at) for i in target.layers()] == \
         [(i.id, i.name, i.features, i.added_by, i.added_at) for i in source.layers()]
     for name in ("企业", "园区"):
@@ -123,6 +130,7 @@ def test_migrate_from_geopackage_to_postgis_keeps_everything(tmp_path, pg_cluste
     assert target.document("tour").content == source.document("tour").content
     assert target.settings() == {"plan_start_year": 2023}
     assert target.login("admin", "correct horse").account == "admin"
+    assert target.login("zhang", "correct horse").unit == "市经信委"  # the 填报 account keeps its unit
     log = target.changes()
     assert log[1].action == "store.migrate" and "图层 2 个、回收站 1 个" in log[1].summary
     assert [(c.id, c.user, c.action, c.summary) for c in log[2:]] == [(c.id, c.user, c.action, c.summary) for c in source.changes()]
@@ -147,7 +155,7 @@ def test_migrate_command(tmp_path, pg_cluster, command):
     url = pg_cluster.new_database()
     run = command("workspace", "migrate", "--to", url, env={"CHAOHU_WORKSPACE": str(ws)})
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "已迁移：图层 2 个、回收站 1 个、文档 1 个、设置 1 项、账号 1 个、变更记录 7 条。"
+    assert run.stdout.strip() == "已迁移：图层 2 个、回收站 1 个、文档 1 个、设置 1 项、账号 2 个、变更记录 8 条。"
     listed = json.loads(command("workspace", "list", "--json", env={"CHAOHU_DATABASE_URL": url}).stdout)
     assert [x["name"] for x in listed] == ["企业", "园区"]
     again = command("workspace", "migrate", "--to", url, env={"CHAOHU_WORKSPACE": str(ws)})

@@ -98,22 +98,31 @@ class Tracking:
         """A filled workbook checked against the plan's items (WorkbookError: every bad row and column)."""
         return read_workbook(data, self.items, today(), name)
 
-    def import_workbook(self, data: bytes | Path, by: str, role: str | None, name: str = "",
-                        again: bool = False) -> tuple[FilledWorkbook, ProgressBatch]:
-        """Check a filled workbook and append its reports in one transaction: everything or nothing. The same reports
-        imported before (an import still in force holding every one of them) are refused naming that import, unless
-        `again`."""
+    def import_workbook(self, data: bytes | Path, by: str, role: str | None, name: str = "", reporter: str | None = None,
+                        unit: str | None = None, again: bool = False) -> tuple[FilledWorkbook, ProgressBatch]:
+        """Check a filled workbook and append its reports in one transaction: everything or nothing.
+
+        `by` is who imports it — the signed-in account, or the command line's --by — and is what the records and
+        the change log name; `reporter` is the 填报人 the planner typed (kept with the records, never the actor;
+        default `by`). An account bound to a lead unit (`unit`, role 填报) may import that unit's items only. The same
+        reports imported before (an import still in force holding every one of them) are refused naming that import,
+        unless `again`.
+        """
         roles.require(role, "report_progress")
         if not str(by or "").strip():
             raise ProgressError("请写明填报人（姓名），没有写入任何记录。")
+        if role in roles.UNIT_ROLES and not unit:
+            raise ProgressError("本账号未绑定牵头单位，不能导入进展，请联系管理员。")
         filled = self.read(data, name)
+        if unit:
+            self._check_unit(filled, unit)
         earlier = None if again else self.earlier_import(filled)
         if earlier is not None:
             raise ProgressError(f"这份填报已于 {local_text(earlier.recorded_at)} 由 {earlier.reporter} 导入（批次 {earlier.batch}"
                                 f"{f'，文件「{earlier.source}」' if earlier.source else ''}），内容完全相同，没有再次写入。"
                                 "确需再次导入请使用「再次导入」（命令行 --again）。")
         source = name or (Path(data).name if isinstance(data, (str, Path)) else "")
-        batch = self.store.add_progress(list(filled.reports), filled.unit, by.strip(), source)
+        batch = self.store.add_progress(list(filled.reports), filled.unit, by.strip(), source, reporter=reporter)
         return filled, batch
 
     def earlier_import(self, filled: FilledWorkbook) -> ProgressBatch | None:
@@ -131,6 +140,16 @@ class Tracking:
             if not batch.withdrawn and wanted <= held.get(batch.batch, set()):
                 return batch
         return None
+
+    def _check_unit(self, filled: FilledWorkbook, unit: str) -> None:
+        """Refuse (Chinese, naming the items) a workbook holding items the bound unit does not lead."""
+        bound = self.items.unit_id(unit)
+        if bound is None:
+            raise ProgressError(f"本账号绑定的牵头单位「{unit}」不在方案的牵头单位中，请联系管理员。")
+        foreign = [r.item_id for r in filled.reports if bound not in getattr(self.items.get(r.item_id), "leads", ())]
+        if filled.unit_id != bound or foreign:
+            listed = f"，其中不属于本单位的事项：{'、'.join(foreign[:20])}{' 等' if len(foreign) > 20 else ''}" if foreign else ""
+            raise ProgressError(f"本账号只能填报「{unit}」牵头的事项；该工作簿是「{filled.unit}」的{listed}。没有写入任何记录。")
 
     # ---- year
 

@@ -1,30 +1,32 @@
 """Who is using the app: the login page (when the office has accounts), the account box in the sidebar, and the
-current user's name and role that every store call and every permission check uses.
+current user's name, role and unit that every store call and every permission check uses.
 
 With no account in the store the app runs open, as on one planner's laptop: everyone is 「本机用户」 with every
-permission, and the sidebar says so. With accounts, a browser session keeps its login token in
-``st.session_state`` (server memory, never a cookie or the URL); the store checks it on every run, so an expired
-session, a removed account or a changed role takes effect on the next click.
+permission, and the sidebar says so. With accounts, the login form (login_form.html) posts to the app's own
+``/api/login`` (store/webauth.py), which sets an HttpOnly session cookie; every script run reads it through
+``st.context.cookies`` and checks it against the store, so a reload, a new tab, a shared link or a server restart
+keep the login, and a logout, a password or role change or a removed account counts on the very next click.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import streamlit as st
 
 from core import roles
-from store import LOCAL_USER, LoginError
+from store import LOCAL_USER
+from store.accounts import COOKIE
 from core.clock import local_text
 from core.formatting import plain
 from views import resources
 
-TOKEN_KEY = "auth_token"
 USER_KEY = "auth_user"
+LOGGED_OUT_KEY = "auth_logged_out"
 OPEN_NOTE = "未配置账号：所有人可编辑（单机模式）"
-#: The rate limit's key for a browser whose address Streamlit does not give (one on the same machine).
-LOCAL_CLIENT = "本机"
+FORM = Path(__file__).with_name("login_form.html")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class User:
     open: bool
     token: str | None = None
     expires_at: datetime | None = None
+    #: The lead unit a 填报 account reports for (None: any unit its role allows).
+    unit: str | None = None
 
     @property
     def role_name(self) -> str:
@@ -47,31 +51,30 @@ class User:
         return roles.allowed(self.role, permission)
 
 
-def _client() -> str:
-    """What the store counts failed logins by besides the account: the browser's address."""
+def _token() -> str | None:
+    """The session cookie this browser sent with the page (HttpOnly: set by /api/login, never by the page)."""
     try:
-        return st.context.ip_address or LOCAL_CLIENT
-    except Exception:  # noqa: BLE001 — outside a browser session (bare mode) there is no address
-        return LOCAL_CLIENT
+        return st.context.cookies.get(COOKIE)
+    except Exception:  # noqa: BLE001 — outside a browser session (bare mode) there are no cookies
+        return None
 
 
 def signed_in() -> User:
     """The user of this browser session. When the office has accounts and nobody is logged in here (or the session
-    expired), the login page is drawn and the script run ends."""
+    ended), the login page is drawn and the script run ends."""
     store = resources.store()
     ss = st.session_state
     if not store.accounts_configured():
-        ss.pop(TOKEN_KEY, None)
         user = User(LOCAL_USER, roles.OPEN_ROLE, open=True)
     else:
-        token = ss.get(TOKEN_KEY)
-        session = store.session(token)
+        token = _token()
+        session = None if ss.get(LOGGED_OUT_KEY) == token else store.session(token)
         if session is None:
-            ss.pop(TOKEN_KEY, None)
             ss.pop(USER_KEY, None)
-            login_page(expired=token is not None)
+            login_page(expired=token is not None and ss.get(LOGGED_OUT_KEY) != token)
             st.stop()
-        user = User(session.account, session.role, open=False, token=session.token, expires_at=session.expires_at)
+        user = User(session.account, session.role, open=False, token=session.token, expires_at=session.expires_at,
+                    unit=session.unit)
     ss[USER_KEY] = user
     return user
 
@@ -96,31 +99,22 @@ def require(permission: str) -> User:
     Called before every change: a role changed or a session ended since the page was drawn counts.
     """
     user = current()
-    now = role()
-    roles.require(now, permission)
-    return user if now == user.role else User(user.name, now, user.open, user.token, user.expires_at)
+    if user.open:
+        roles.require(resources.store().role_for(None), permission)
+        return user
+    session = resources.store().session(user.token)
+    roles.require(session.role if session else None, permission)
+    return User(user.name, session.role, False, user.token, session.expires_at, session.unit)
 
 
 def login_page(expired: bool = False) -> None:
-    """The Chinese login form; a successful login reruns the app as that user."""
+    """The Chinese login form: it posts to /api/login (the session cookie) and reloads the page."""
     st.title("巢湖市制造业规划图")
     st.subheader("登录")
     if expired:
         st.info("登录已过期或已失效，请重新登录。")
-    with st.form("login"):
-        name = st.text_input("账号")
-        password = st.text_input("密码", type="password")
-        submitted = st.form_submit_button("登录")
+    st.html(FORM, unsafe_allow_javascript=True)
     st.caption("没有账号或忘记密码，请联系本单位的管理员（「管理」角色）。")
-    if not submitted:
-        return
-    try:
-        session = resources.store().login(name, password, client=_client())
-    except LoginError as exc:
-        st.error(exc.message)
-        return
-    st.session_state[TOKEN_KEY] = session.token
-    st.rerun()
 
 
 def account_box(user: User) -> None:
@@ -128,18 +122,20 @@ def account_box(user: User) -> None:
     if user.open:
         st.caption(OPEN_NOTE)
         return
-    until = f"，登录有效至 {local_text(user.expires_at)}" if user.expires_at else ""
-    st.caption(f"当前用户：{plain(user.name)}（{user.role_name}）{until}")
+    until = f"，登录有效至 {local_text(user.expires_at)}（使用中自动延长）" if user.expires_at else ""
+    unit = f"，{user.unit}" if user.unit else ""
+    st.caption(f"当前用户：{plain(user.name)}（{user.role_name}{plain(unit)}）{until}")
     if st.button("退出登录", key="logout"):
         logout()
 
 
 def logout() -> None:
-    """End this browser's session in the store and show the login page."""
-    token = st.session_state.pop(TOKEN_KEY, None)
-    st.session_state.pop(USER_KEY, None)
+    """End this browser's session in the store (everywhere it is open) and show the login page."""
+    user = st.session_state.pop(USER_KEY, None)
+    token = user.token if user else _token()
     if token:
         resources.store().logout(token)
+        st.session_state[LOGGED_OUT_KEY] = token
     st.rerun()
 
 

@@ -151,7 +151,8 @@ def _year(t: Tracking, b: Board, who: str | None) -> None:
 
 
 def _user() -> str:
-    return st.session_state.get("p_by", "").strip() or login.current().name
+    """Who acts: the signed-in account (the typed 填报人 is a field of the report, never the actor)."""
+    return login.current().name
 
 
 def _act(action, success: str) -> None:
@@ -169,7 +170,10 @@ def _workbooks(t: Tracking, b: Board, who: str | None) -> None:
     allowed = roles.allowed(who, "report_progress")
     with st.expander("进展填报（Excel）", expanded=True):
         names = dict(t.items.units())
-        unit = st.selectbox("牵头单位", [uid for uid, _ in t.items.units()], key="p_tpl_unit", format_func=names.get)
+        options = [uid for uid, _ in t.items.units()]
+        bound = t.items.unit_id(login.current().unit or "")  # a 填报 account starts at its own unit's template
+        unit = st.selectbox("牵头单位", options, index=options.index(bound) if bound in options else 0, key="p_tpl_unit",
+                            format_func=names.get)
         name, data = t.template_bytes(unit)
         st.download_button(f"下载填报模板：{names[unit]}", data=data, file_name=name, mime=XLSX_MIME, key="p_tpl_dl")
         if st.button("准备全部单位的模板（zip）", key="p_tpl_all"):
@@ -179,7 +183,7 @@ def _workbooks(t: Tracking, b: Board, who: str | None) -> None:
             st.download_button("下载全部模板（zip）", data=zdata, file_name=zname, mime=mime_type(zname), key="p_zip_dl")
         st.divider()
         upload = st.file_uploader("导入填好的工作簿", type=["xlsx"], key="p_upload", disabled=not allowed)
-        st.text_input("填报人", key="p_by", placeholder="姓名（记入进展记录和变更记录）", disabled=not allowed)
+        st.text_input("填报人", key="p_by", placeholder="姓名（记入进展记录；导入人记为当前账号）", disabled=not allowed)
         if st.button("导入", key="p_import", disabled=not allowed or upload is None):
             _import(t, upload)
         if not allowed:
@@ -190,7 +194,9 @@ def _import(t: Tracking, upload) -> None:
     """Import an uploaded workbook (all or nothing); the result or every problem is shown after the rerun."""
     try:
         check_size("workbook", upload_name(upload.name), upload.size)
-        filled, batch = t.import_workbook(upload.getvalue(), st.session_state.get("p_by", ""), login.role(), upload_name(upload.name))
+        user = login.require("report_progress")
+        filled, batch = t.import_workbook(upload.getvalue(), user.name, user.role, upload_name(upload.name),
+                                          reporter=st.session_state.get("p_by", ""), unit=user.unit)
     except ChaohuError as exc:
         st.session_state.p_msg = ("error", exc.message)
     else:
