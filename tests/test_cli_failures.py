@@ -48,3 +48,22 @@ def test_a_bad_argument_and_an_internal_fault_are_one_chinese_line_and_exit_2(na
     assert str(log) in line
     text = log.read_text(encoding="utf-8")
     assert "Traceback" in text and "RuntimeError: simulated internal fault" in text
+
+
+@pytest.mark.slow
+def test_outside_pytest_an_internal_fault_prints_no_traceback_either(tmp_path):
+    """A separate process is the point here: without pytest's log capture, Python's last-resort log handler would
+    print a logged traceback on stderr."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, layers.__main__ as m\n"
+            "def boom(): raise RuntimeError('simulated internal fault')\n"
+            "m.layer_rows = boom\n"
+            "sys.exit(m.main(['list']))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "CHAOHU_WORKSPACE": str(tmp_path / "ws")})
+    assert "内部错误（RuntimeError）" in _one_chinese_line(done)
+    assert "RuntimeError: simulated internal fault" in (tmp_path / "ws" / "logs" / "commands.log").read_text(encoding="utf-8")

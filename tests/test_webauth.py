@@ -4,13 +4,18 @@ removed account counting on the very next request."""
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import pytest
 import shapely
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # Starlette 1.10 would rather have httpx2; httpx (pinned in requirements-dev) works
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 from layers.tileserver import tile_routes
 from layers.large import register
