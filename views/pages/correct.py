@@ -92,7 +92,8 @@ def _adopt_candidate(place_id: str):
 def _save(place_id: str, candidate, method: str, expected, source, date, accuracy) -> None:
     """Store the correction (every check first); the outcome is shown after the rerun."""
     try:
-        entry = correct(resources.store(), place_id, candidate, source, date, accuracy, user(), method=method, expected=expected)
+        who = login.require("correct_positions").name  # a role lowered since the page was drawn counts now
+        entry = correct(resources.store(), place_id, candidate, source, date, accuracy, who, method=method, expected=expected)
     except ChaohuError as exc:
         st.session_state.corr_msg = ("error", exc.message)
         return
@@ -102,7 +103,7 @@ def _save(place_id: str, candidate, method: str, expected, source, date, accurac
 
 def _revert(place_id: str, expected) -> None:
     try:
-        entry = revert(resources.store(), place_id, user(), expected=expected)
+        entry = revert(resources.store(), place_id, login.require("correct_positions").name, expected=expected)
     except ChaohuError as exc:
         st.session_state.corr_msg = ("error", exc.message)
         return
@@ -146,7 +147,7 @@ def _share() -> None:
         if st.session_state.get("corr_import"):
             name, data = st.session_state.corr_import
             try:  # saved under a name of the app's making in a private folder; the client's name is only shown
-                report = import_upload(resources.store(), data, name, user(), take=st.session_state.get("corr_take", []))
+                report = import_upload(resources.store(), data, name, login.require("correct_positions").name, take=st.session_state.get("corr_take", []))
             except ChaohuError as exc:
                 st.error(exc.message)
                 st.session_state.corr_import = None
