@@ -21,6 +21,7 @@ from core.settings import SHAPEFILE_DIR
 from geo.crs import STORAGE
 from geo.joins import assign_town, split_by_town
 from geo.measure import MU_PER_KM2, area_km2, area_mu, length_km
+from layers.columns import COMMON, COMPUTED, MEASURES  # noqa: F401  (re-exported: the catalogue's columns)
 from layers.userlayers import start_tiles, user_layers
 from loaders import base
 from loaders.enterprises import load_enterprises
@@ -30,12 +31,6 @@ from loaders.places import load_place_links, load_places_yaml
 
 DATA_DIR = SHAPEFILE_DIR
 
-#: Columns every feature of the catalogue carries, whatever its layer.
-COMMON = ["id", "name", "layer", "town", "status", "deadline", "accuracy", "source", "parent", "note", MARK, "geometry"]
-#: The sizes measured for every feature (by its geometry: areas of polygons, lengths of lines).
-MEASURES = ["area_km2", "area_mu", "length_km"]
-#: Every column the catalogue computes for a feature; the other columns of a planner's layer are the file's own.
-COMPUTED = frozenset([*COMMON, "accuracy_label", *MEASURES])
 #: The kind of the township unit that is the lake's water, not a 乡镇/街道.
 WATER_KIND = "水域"
 #: Columns of the plan features cut along the township areas (`Catalog.pieces`).

@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 
 from core.declarations import USER_GROUP, LayerSpec
+from layers.columns import COMPUTED
 from layers.large import large_layer, parcel_attributes, start, tiled_kind
 from loaders.errors import LoadError
 from store import open_store
@@ -39,8 +40,6 @@ def start_tiles(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> None:
 
 def clicked_attributes(gdf: gpd.GeoDataFrame, props: dict) -> dict[str, str]:
     """Chinese label → text of a feature clicked on a tiled layer: the file's own fields, then its town."""
-    from layers.catalog import COMPUTED  # catalog imports this module: the list is read when a feature is clicked
-
     attrs = parcel_attributes(gdf, props)
     town = attrs.get("town", "")
     shown = {k: v for k, v in attrs.items() if k not in COMPUTED and v not in ("", "nan", "None")}

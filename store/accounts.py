@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from core import roles
 from store import schema as t
+from store.change import Change
 from store.errors import LoginError, StoreError
 
 #: The browser cookie holding the session token (HttpOnly, SameSite=Lax; Secure over HTTPS).
@@ -271,8 +272,6 @@ class AccountsMixin:
                 continue
             known = conn.execute(select(t.accounts.c.name).where(t.accounts.c.name == name)).first() is not None
             if count == limit + 1 and known and not key.startswith("client:"):  # the first refusal, announced to 管理
-                from store.base import Change
-
                 minutes = int(FAILURE_WINDOW.total_seconds() // 60)
                 where = f"来自 {client or '未知地址'} 的" if key.startswith("pair:") else "来自各地址的"
                 self._log(conn, Change(conn=conn, user=GUARD_USER, kind="account", action="account.locked", target=name,

@@ -12,7 +12,7 @@ import contextlib
 import json
 import math
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, UTC
 
 import geopandas as gpd
@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from core.clock import local_iso, local_text
 from geo.crs import STORAGE
 from store import schema as t
+from store.change import Change
 from store.progress import ProgressMixin
 from store.accounts import AccountsMixin
 from store.corrections import CorrectionsMixin
@@ -118,23 +119,6 @@ class ChangeRecord:
     def to_dict(self) -> dict:
         """JSON-ready, times in Beijing time."""
         return {**asdict(self), "at": local_iso(self.at), "label": self.label}
-
-
-@dataclass
-class Change:
-    """The change being made inside ``Store.transaction``: its connection, and what the log should say about it."""
-
-    conn: object
-    user: str
-    kind: str
-    action: str
-    target: str
-    summary: str = ""
-    before: dict | None = None
-    after: dict | None = None
-    #: Set False to write nothing to the log (e.g. the change turned out to be a no-op).
-    record: bool = True
-    extra: dict = field(default_factory=dict)
 
 
 def _json(value) -> str | None:

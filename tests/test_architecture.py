@@ -217,3 +217,94 @@ def test_the_web_block_check_catches_a_style_sheet_and_passes_prose():
     assert web_blocks(css) == [(1, 31)]
     prose = 'DOC = """\n' + "一行说明文字，没有标签。\n" * 40 + '"""\n'
     assert web_blocks(prose) == []
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_graph(files: dict[str, str]) -> dict[str, set[str]]:
+    """Module → the project modules it imports (imports inside functions included; `from a import b` is a.b when
+    b is a module, else a — as import-linter counts them)."""
+    known = set(files)
+
+    def resolve(name: str) -> str | None:
+        while name and name not in known:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, source in files.items():
+        is_package = module in {m for m in known if any(k.startswith(m + ".") for k in known)}
+        base = module if is_package else module.rpartition(".")[0]
+        edges: set[str] = set()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                root = node.module or ""
+                if node.level:
+                    up = base
+                    for _ in range(node.level - 1):
+                        up = up.rpartition(".")[0]
+                    root = f"{up}.{root}".strip(".")
+                names = [f"{root}.{a.name}" if f"{root}.{a.name}" in known else root for a in node.names]
+            else:
+                continue
+            edges |= {r for r in map(resolve, names) if r and r != module}
+        graph[module] = edges
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index, low, stack, on, out, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                out.append(sorted(group))
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    for v in list(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycle_between_modules_counting_imports_inside_functions():
+    files = {_module_name(p): p.read_text(encoding="utf-8") for p in _modules()}
+    assert _cycles(_module_graph(files)) == []
+
+
+def test_the_cycle_check_sees_a_cycle_hidden_in_a_function():
+    files = {"store": "", "store.base": "from store.corrections import Mixin\n",
+             "store.corrections": "def local():\n    from store.base import local_text\n"}
+    assert _cycles(_module_graph(files)) == [["store.base", "store.corrections"]]
+
+
+def test_no_top_level_package_holds_more_than_30_percent_of_the_product():
+    lines = {}
+    for path in _modules():
+        lines[_owner(path)] = lines.get(_owner(path), 0) + sum(1 for line in path.read_text(encoding="utf-8").splitlines()
+                                                               if line.strip())
+    total = sum(lines.values())
+    assert max(lines.values()) / total <= 0.30, {k: round(v / total, 2) for k, v in lines.items()}
