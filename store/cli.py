@@ -76,9 +76,12 @@ def add_commands(sub) -> None:
     a_role.add_argument("role", choices=ROLE_CHOICES)
     a_rm = asub.add_parser("remove", help="删除账号")
     a_rm.add_argument("name")
+    a_tok = asub.add_parser("token", help="为桌面 GIS（QGIS、ArcGIS）发放访问令牌，或以 --revoke 吊销该账号的全部令牌")
+    a_tok.add_argument("name")
+    a_tok.add_argument("--revoke", action="store_true", help="吊销该账号的全部令牌")
     for p in (a_add, a_pw):
         p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行），不提示")
-    for p in (a_add, a_pw, a_role, a_rm):
+    for p in (a_add, a_pw, a_role, a_rm, a_tok):
         p.add_argument("--by", default=None, help="记录在变更记录中的操作人")
 
 
@@ -188,6 +191,13 @@ def _accounts(args, user: str) -> int:
     elif args.action == "remove":
         store.remove_account(args.name, user)
         print(f"已删除账号「{args.name}」")
+    elif args.action == "token":
+        from store.tokens import issue_token, revoke_tokens
+
+        if args.revoke:
+            print(f"已吊销「{args.name}」的 {revoke_tokens(store, args.name, user)} 个访问令牌")
+        else:
+            print(issue_token(store, args.name, user))
     return 0
 
 

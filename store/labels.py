@@ -8,6 +8,7 @@ ACTIONS = {
     "layer.restore": "恢复图层", "layer.purge": "彻底删除图层（回收站到期）",
     "document.put": "修改文档", "setting.put": "修改设置",
     "account.add": "添加账号", "account.password": "修改密码", "account.role": "修改角色", "account.remove": "删除账号",
+    "account.token": "发放访问令牌", "account.token_revoke": "吊销访问令牌",
     "store.migrate": "迁移数据",
     "correction.add": "校正位置", "correction.revert": "撤销校正", "correction.import": "导入校正",
 }
