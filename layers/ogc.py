@@ -108,8 +108,13 @@ def _service() -> Service:
 _SERVICE: dict[str, Service] = {}
 
 
+#: The path /ogc is served under (with server.baseUrlPath), set by ogc_routes.
+_PREFIX = {"path": f"/{ROUTE}"}
+
+
 def _url(request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The absolute URL of /ogc as the client reached it (pygeoapi's links and the style's tile URLs start with it)."""
+    return str(request.url.replace(path=_PREFIX["path"], query="", fragment="")).rstrip("/")
 
 
 async def _pygeoapi(request, function, *args):
@@ -207,7 +212,8 @@ def tile(collection: Collection, z: int, x: int, y: int) -> bytes:
     if not len(idx):
         return b""
     geoms = np.asarray(collection.frame.geometry.values)[idx]
-    tolerance = 0.0 if z >= 16 else 0.5
+    polygons = bool(shapely.get_type_id(geoms).min(initial=3) >= 3)  # only polygons are simplified (as a coverage)
+    tolerance = 0.5 if z < 16 and polygons else 0.0
     local, _ = tile_geometries(geoms, z, x, y, EXTENT, BUFFER, tolerance)
     keep = ~(shapely.is_empty(local) | shapely.is_missing(local))
     frame = collection.frame
@@ -325,7 +331,7 @@ def ogc_routes() -> list:
     from layers.auth import read_only
 
     base = (config.get_option("server.baseUrlPath") or "").strip("/")
-    prefix = f"/{base}/{ROUTE}" if base else f"/{ROUTE}"
+    prefix = _PREFIX["path"] = f"/{base}/{ROUTE}" if base else f"/{ROUTE}"
     sub = Starlette(routes=[
         Route("/", _landing),
         Route("/conformance", _conformance),

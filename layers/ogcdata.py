@@ -188,12 +188,12 @@ class CatalogProvider(BaseProvider):
 
     def _features(self, frame: gpd.GeoDataFrame, skip_geometry: bool, select_properties, crs_transform_spec) -> list[dict]:
         geoms = np.asarray(frame.geometry.values)
-        if crs_transform_spec is not None and not skip_geometry:
-            target = CRS.from_wkt(crs_transform_spec.target_crs_wkt)
-            if not target.equals(CRS.from_user_input(STORAGE)) or _north_first(target):
+        if not skip_geometry:  # no transform asked: pygeoapi wants the storage CRS itself (EPSG:4490, lat/lon)
+            target = CRS.from_wkt(crs_transform_spec.target_crs_wkt) if crs_transform_spec else CRS.from_user_input(STORAGE)
+            if not target.equals(CRS.from_user_input(STORAGE)):
                 geoms = np.asarray(gpd.GeoSeries(geoms, crs=STORAGE).to_crs(target).values)
-                if _north_first(target):
-                    geoms = _swap(geoms)
+            if _north_first(target):  # coordinates in the CRS's own axis order (OGC API – Features Part 2)
+                geoms = _swap(geoms)
         columns = [c for c in frame.columns if c != "geometry" and (not select_properties or c in select_properties)]
         records = frame[columns].to_dict("records")
         out = []
