@@ -1,8 +1,12 @@
-"""`python -m reports --town 黄麓镇 --format xlsx --out DIR` (or `--all`): per-town exports from the command line."""
+"""`python -m reports --town 黄麓镇 --format xlsx --out DIR` (or `--all`): per-town exports from the command line.
+
+`python -m reports qgis --out DIR`: the whole map as a QGIS project beside a GeoPackage (reports/qgis.py).
+"""
 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -58,12 +62,33 @@ def run(args: argparse.Namespace, formats: list[str]) -> list[Path]:
     return written
 
 
+def qgis_parser() -> argparse.ArgumentParser:
+    """`python -m reports qgis --out DIR`."""
+    p = argparse.ArgumentParser(prog="python -m reports qgis", description="导出 QGIS 工程（.qgz）及其 GeoPackage（全部图层）")
+    p.add_argument("--out", default="exports", type=Path, help="输出文件夹（默认 exports）")
+    p.add_argument("--data-dir", default=DATA_DIR, type=Path, help=argparse.SUPPRESS)
+    return p
+
+
+def _qgis(args: argparse.Namespace) -> list[Path]:
+    from reports.qgis import write_project
+
+    qgz = write_project(load_catalog(args.data_dir), args.out)
+    return [qgz, qgz.with_suffix(".gpkg")]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the exports; exit 2 with a Chinese message on an unknown town, format or encoding."""
-    args = parser().parse_args(argv)
-    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["qgis"]:
+        args = qgis_parser().parse_args(argv[1:])
+        run_it = functools.partial(_qgis, args)
+    else:
+        args = parser().parse_args(argv)
+        formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+        run_it = functools.partial(run, args, formats)
     try:
-        written = run(args, formats)
+        written = run_it()
     except ChaohuError as exc:  # unknown town or format, broken data, no font: one Chinese message
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
