@@ -35,6 +35,8 @@ MAX_TILE_ZOOM = 18
 #: Properties each vector tile feature carries (what the style and a click need).
 TILE_FIELDS = ("id", "name", "status", "accuracy", "town")
 TITLE = "巢湖市制造业规划图"
+#: The labels' font (Debian's fonts-noto-cjk; a style's font is named "<family> <style>").
+LABEL_FONT = "Noto Sans CJK SC Regular"
 #: Colour of a collection with no declaration (office layers, corrections).
 OTHER_COLORS = ("#e8590c", "#5f3dc4", "#087f5b", "#c2255c")
 
@@ -262,35 +264,36 @@ def _dash(accuracy: str) -> list[float]:
 
 def style_layers(c: Collection, i: int) -> list[dict]:
     """MapLibre style layers of one collection: fill, outline (dashed where the position is approximate or
-    schematic), circle for points, name labels where the map labels them."""
+    schematic), circle for points, name labels where the map labels them. Each layer type draws only its own
+    geometries (fill: polygons, line: lines and polygon outlines, circle: points), so no geometry filter is needed."""
     stroke, fill, opacity, width = _colors(c, i)
     kinds = set(c.frame.geom_type.dropna())
     src, lyr = c.id, c.id
     out = []
     if kinds & {"Polygon", "MultiPolygon"}:
         out.append({"id": f"{c.id}-fill", "type": "fill", "source": src, "source-layer": lyr,
-                    "filter": ["==", ["geometry-type"], "Polygon"], "paint": {"fill-color": fill, "fill-opacity": opacity}})
+                    "paint": {"fill-color": fill, "fill-opacity": opacity}})
     if kinds & {"Polygon", "MultiPolygon", "LineString", "MultiLineString"}:
         status_colors = c.spec.status_colors if c.spec else {}
         color = (["match", ["get", "status"], *[v for kv in status_colors.items() for v in kv], stroke]
                  if status_colors else stroke)
         for acc in ("located", *UNSURE):
-            match = ["==", ["get", "accuracy"], acc] if acc in UNSURE else ["!", ["in", ["get", "accuracy"], ["literal", list(UNSURE)]]]
+            # legacy filter syntax: MapLibre and QGIS's style converter both read it
+            match = ["==", "accuracy", acc] if acc in UNSURE else ["!in", "accuracy", *UNSURE]
             paint = {"line-color": color, "line-width": width}
             if acc in UNSURE:
                 paint["line-dasharray"] = _dash(acc)
             out.append({"id": f"{c.id}-line-{acc}", "type": "line", "source": src, "source-layer": lyr,
-                        "filter": ["all", ["!=", ["geometry-type"], "Point"], match], "paint": paint})
+                        "filter": match, "paint": paint})
     if kinds & {"Point", "MultiPoint"}:
         radius = c.spec.radius if c.spec else 5
         out.append({"id": f"{c.id}-circle", "type": "circle", "source": src, "source-layer": lyr,
-                    "filter": ["==", ["geometry-type"], "Point"],
                     "paint": {"circle-color": fill, "circle-opacity": opacity, "circle-radius": radius,
                               "circle-stroke-color": stroke, "circle-stroke-width": 1.5}})
     if c.spec is not None and (c.spec.labels or c.spec.near_labels):
         out.append({"id": f"{c.id}-label", "type": "symbol", "source": src, "source-layer": lyr,
                     "minzoom": c.spec.label_minzoom,
-                    "layout": {"text-field": ["get", "name"], "text-size": 12,
+                    "layout": {"text-field": ["get", "name"], "text-size": 12, "text-font": [LABEL_FONT],
                                "symbol-placement": "line" if c.spec.near_labels else "point"},
                     "paint": {"text-color": "#333333", "text-halo-color": "#ffffff", "text-halo-width": 1.5}})
     return out

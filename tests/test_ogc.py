@@ -20,6 +20,7 @@ from shapely.geometry import Point, box
 import browser as bh
 from core.declarations import LAYERS
 from geo.tiling import lonlat_tile_range
+from qgis_check import qgis
 
 pytestmark = pytest.mark.slow
 
@@ -118,3 +119,15 @@ def test_layer_added_while_running_is_listed_and_tiled(ogc, monkeypatch, tmp_pat
     assert status == 200 and decoded["feature_towns"]["features"], (status, template)
     assert main(["workspace", "remove", "新厂房"]) == 0
     assert "新厂房" not in _office_ids(url)
+
+
+def test_qgis_reads_the_style_in_the_map_colours(ogc, tmp_path):
+    url, _ = ogc
+    (tmp_path / "map.json").write_bytes(_get(f"{url}/ogc/styles/map.json")[2])
+    seen = qgis("--style", tmp_path / "map.json")
+    assert seen["result"] == 0 and not seen["error"] and not seen["warnings"], seen
+    styles = {s["name"]: s for s in seen["styles"]}
+    assert styles["feature_towns-circle"]["color"] == "#ffd43b"
+    assert styles["industrial_parks-fill"]["color"] == "#2f9e44"
+    assert styles["peninsula_roads-line-located"]["dash"] == "0" and styles["peninsula_roads-line-approximate"]["dash"] == "1"
+    assert "feature_towns" in seen["labels"]

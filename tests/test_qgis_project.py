@@ -6,10 +6,7 @@ QGIS is Debian's python3-qgis (3.22), run headless by /usr/bin/python3 on tests/
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -21,21 +18,9 @@ from shapely.geometry import box
 
 from core.declarations import LAYERS
 from core.formatting import DEFAULT_NOTE
+from qgis_check import qgis
 
 pytestmark = pytest.mark.slow
-
-CHECK = Path(__file__).resolve().parent / "qgis_check.py"
-QGIS_PYTHON = "/usr/bin/python3"
-
-
-def _qgis(project: Path) -> dict:
-    """What QGIS makes of the project (tests/qgis_check.py's JSON)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYENV"))}
-    env["QT_QPA_PLATFORM"] = "offscreen"
-    done = subprocess.run([QGIS_PYTHON, str(CHECK), str(project)], capture_output=True, text=True, timeout=300, env=env)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
 
 def test_qgis_opens_every_layer_styled_from_relative_paths(tmp_path, monkeypatch, capsys):
     from reports.__main__ import main
@@ -61,7 +46,7 @@ def test_qgis_opens_every_layer_styled_from_relative_paths(tmp_path, monkeypatch
 
     moved = tmp_path / "elsewhere" / "地图"
     shutil.move(str(qgz.parent), str(moved))  # relative paths: the folder works wherever it is copied
-    seen = _qgis(moved / qgz.name)
+    seen = qgis(moved / qgz.name)
     assert seen["read"] and seen["title"] == "巢湖市制造业规划图" and seen["abstract"] == DEFAULT_NOTE
     assert seen["crs"] == "EPSG:4548"
     layers = {layer["name"]: layer for layer in seen["layers"]}
