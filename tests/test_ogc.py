@@ -131,3 +131,21 @@ def test_qgis_reads_the_style_in_the_map_colours(ogc, tmp_path):
     assert styles["industrial_parks-fill"]["color"] == "#2f9e44"
     assert styles["peninsula_roads-line-located"]["dash"] == "0" and styles["peninsula_roads-line-approximate"]["dash"] == "1"
     assert "feature_towns" in seen["labels"]
+
+
+def test_a_correction_moves_the_plan_feature_and_is_listed(ogc):
+    url, ws = ogc
+    from store import open_store
+
+    towns = json.loads(_get(f"{url}/ogc/collections/feature_towns/items?f=json")[2])["features"]
+    town = towns[0]
+    old = Point(town["geometry"]["coordinates"])
+    new = Point(old.x + 0.01, old.y + 0.005)
+    open_store(gpkg=ws / "workspace.gpkg").add_correction(
+        town["id"], "feature_towns", town["properties"]["name"], new, "located", "镇政府提供的坐标", "2026-05-01", "drawn",
+        old, town["properties"]["accuracy"], "测试")
+    moved = json.loads(_get(f"{url}/ogc/collections/feature_towns/items/{town['id']}?f=json")[2])
+    assert moved["geometry"]["coordinates"] == pytest.approx([new.x, new.y])
+    assert moved["properties"]["accuracy"] == "located"
+    listed = json.loads(_get(f"{url}/ogc/collections/corrections/items?f=json")[2])["features"]
+    assert [(f["properties"]["place_id"], f["properties"]["source"]) for f in listed] == [(town["id"], "镇政府提供的坐标")]
