@@ -14,8 +14,6 @@ import pytest
 
 import browser as bh
 
-pytestmark = pytest.mark.slow
-
 VIEWER, PASSWORD = "测绘张工", "viewer-pass-1"
 
 
@@ -58,6 +56,7 @@ def _cli(ws, capsys, monkeypatch, *argv) -> str:
     return capsys.readouterr().out.strip()
 
 
+@pytest.mark.slow  # starts the app
 def test_refused_without_credentials_accepted_with_basic(secured):
     url, _ = secured
     items = f"{url}/ogc/collections/feature_towns/items?f=json"
@@ -70,6 +69,7 @@ def test_refused_without_credentials_accepted_with_basic(secured):
     assert _status(items, _basic(VIEWER, PASSWORD), method="POST")[0] == 405  # 查看 reads; nothing writes here
 
 
+@pytest.mark.slow  # starts the app
 def test_gdal_reads_with_basic_credentials(secured):
     url, _ = secured
     pyogrio.set_gdal_config_options({"GDAL_HTTP_AUTH": "BASIC", "GDAL_HTTP_USERPWD": f"{VIEWER}:{PASSWORD}"})
@@ -80,6 +80,7 @@ def test_gdal_reads_with_basic_credentials(secured):
     assert len(towns) == 6
 
 
+@pytest.mark.slow  # starts the app
 def test_bearer_token_until_revoked(secured, capsys, monkeypatch):
     url, ws = secured
     items = f"{url}/ogc/collections/feature_towns/items?f=json"
@@ -95,3 +96,33 @@ def test_bearer_token_until_revoked(secured, capsys, monkeypatch):
     with open_store(gpkg=ws / "workspace.gpkg").reading() as conn:  # only the token's hash is kept
         stored = [r.token_hash for r in conn.execute(t.api_tokens.select())]
     assert stored and token not in stored
+
+
+def test_tokens_in_the_store(store):
+    """Issue, use, revoke; a removed account's tokens end; only hashes and change-log rows are kept (both engines)."""
+    from core import roles
+    from layers.auth import role_for_header
+    from store.errors import StoreError
+    from store.tokens import issue_token, revoke_tokens, token_role
+
+    assert role_for_header(store, None) == roles.OPEN_ROLE  # no account: open, like the app
+    store.add_account("管理员", "admin-pass-1", "管理", "测试")
+    store.add_account(VIEWER, PASSWORD, "查看", "测试")
+    assert role_for_header(store, None) is None
+    with pytest.raises(StoreError, match="没有名为「无此人」的账号"):
+        issue_token(store, "无此人", "测试")
+    first, second = issue_token(store, VIEWER, "测试"), issue_token(store, VIEWER, "测试")
+    assert first != second and token_role(store, first) == (VIEWER, roles.VIEWER)
+    assert role_for_header(store, f"Bearer {second}") == roles.VIEWER
+    assert role_for_header(store, _basic(VIEWER, PASSWORD)) == roles.VIEWER
+    assert role_for_header(store, _basic(VIEWER, "wrong-password")) is None
+    assert role_for_header(store, "Basic not-base64!") is None
+    assert revoke_tokens(store, VIEWER, "测试") == 2
+    assert token_role(store, first) is None and token_role(store, second) is None
+    assert revoke_tokens(store, VIEWER, "测试") == 0
+    third = issue_token(store, VIEWER, "测试")
+    store.remove_account(VIEWER, "测试")
+    assert token_role(store, third) is None
+    logged = [(c.action, c.target) for c in store.changes(kind="account")]
+    assert ("account.token", VIEWER) in logged and ("account.token_revoke", VIEWER) in logged
+    assert not any(tok in repr(c.to_dict()) for c in store.changes() for tok in (first, second, third))
