@@ -32,6 +32,8 @@ PROVIDER = "layers.ogcdata.CatalogProvider"
 EXTENT = 4096
 BUFFER = 64
 MAX_TILE_ZOOM = 18
+#: Large layers (over layers/userlayers.py's LARGE_FEATURES) have vector tiles from this zoom on.
+LARGE_MIN_ZOOM = 12
 #: Properties each vector tile feature carries (what the style and a click need).
 TILE_FIELDS = ("id", "name", "status", "accuracy", "town")
 TITLE = "巢湖市制造业规划图"
@@ -223,6 +225,14 @@ def tile(collection: Collection, z: int, x: int, y: int) -> bytes:
     return encode_mvt(collection.id, local[keep], idx[keep], columns)
 
 
+def min_zoom(collection: Collection) -> int:
+    """The first zoom a collection has tiles at: 0, or LARGE_MIN_ZOOM for a large layer (as the app's own map,
+    which draws those from pictures when zoomed out; layers/large.py)."""
+    from layers.userlayers import LARGE_FEATURES
+
+    return LARGE_MIN_ZOOM if len(collection.frame) > LARGE_FEATURES else 0
+
+
 @lru_cache(maxsize=4096)
 def _tile_bytes(version: int, cid: str, z: int, x: int, y: int) -> bytes:
     snapshot = _service().collections.current()
@@ -237,8 +247,11 @@ async def _tile(request):
     z, x, y = p["z"], p["x"], p["y"]
     loop = asyncio.get_running_loop()
     snapshot = await loop.run_in_executor(None, _service().collections.current)
-    if p["collection_id"] not in snapshot.collections or not (0 <= z <= MAX_TILE_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+    collection = snapshot.collections.get(p["collection_id"])
+    if collection is None or not (0 <= z <= MAX_TILE_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         return Response(status_code=404)
+    if z < min_zoom(collection):  # a county's parcels are not cut into tiles at county scale
+        return Response(status_code=204)
     data = await loop.run_in_executor(None, _tile_bytes, snapshot.version, p["collection_id"], z, x, y)
     headers = {"Cache-Control": "no-cache", "ETag": f'"{snapshot.version}-{z}-{x}-{y}"'}
     if len(data) <= 20:  # gzip of nothing
@@ -306,7 +319,7 @@ def style(snapshot: Snapshot, url: str, only: str | None = None) -> dict:
         if only is not None and c.id != only:
             continue
         sources[c.id] = {"type": "vector", "tiles": [f"{url}/tiles/{c.id}/{{z}}/{{x}}/{{y}}.pbf"],
-                         "minzoom": 0, "maxzoom": 16, "bounds": c.bbox}
+                         "minzoom": min_zoom(c), "maxzoom": 16, "bounds": c.bbox}
         layers += style_layers(c, i)
     return {"version": 8, "name": TITLE if only is None else snapshot.collections[only].title,
             "metadata": {"chaohu:version": snapshot.version}, "sources": sources, "layers": layers}
