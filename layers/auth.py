@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from core import roles
-from store.errors import LoginError, StoreError
+from store.errors import LoginError, StoreError, StoreUnavailable
 
 #: A right name and password is remembered this many seconds.
 REMEMBER_SECONDS = 60
@@ -70,8 +70,8 @@ def role_for_header(store, authorization: str | None, client: str = "") -> str |
 
 
 def _refusal(status: int, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"code": "Unauthorized" if status == 401 else "NotAllowed", "description": message},
-                        status_code=status, headers=headers)
+    code = {401: "Unauthorized", 405: "NotAllowed"}.get(status, "Unavailable")
+    return JSONResponse({"code": code, "description": message}, status_code=status, headers=headers)
 
 
 class read_only:  # noqa: N801 - used like a function: read_only(app)
@@ -91,7 +91,10 @@ class read_only:  # noqa: N801 - used like a function: read_only(app)
         store = (self.open_store or default_open)()
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         client = (scope.get("client") or ("",))[0]
-        role = await run_in_threadpool(role_for_header, store, headers.get("authorization"), client)
+        try:
+            role = await run_in_threadpool(role_for_header, store, headers.get("authorization"), client)
+        except StoreUnavailable as exc:  # the database is down: say so, never a traceback
+            return await _refusal(503, exc.message)(scope, receive, send)
         if role is None or not roles.allowed(role, "browse"):
             response = _refusal(401, "请提供账号和密码（HTTP Basic）或访问令牌（Bearer）。",
                                 {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'})

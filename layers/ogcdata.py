@@ -149,9 +149,9 @@ def _json_value(v):
         return None if math.isnan(v) else float(v)
     if isinstance(v, (bool, int, float, str)):
         return v
-    if pd.isna(v) if np.ndim(v) == 0 else False:
+    if np.ndim(v) == 0 and pd.isna(v):
         return None
-    return str(v)
+    return str(v)  # dates, times and anything else as text
 
 
 def _schema_type(series: pd.Series) -> str:
