@@ -228,11 +228,12 @@ def load_layer(spec: LayerSpec, areas: gpd.GeoDataFrame, data_dir: Path = DATA_D
     return _measure(gdf, spec)
 
 
-def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True, store=None) -> Catalog:
+def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True, store=None, own_layers: bool = True) -> Catalog:
     """Every declared layer (and the planner's own, unless workspace=False), the links and places, ready for use.
 
     With the workspace, the position corrections in the store (`store`, else the one the settings name) are laid
     over the plan layers before towns are joined and sizes measured; workspace=False gives the shipped data only.
+    own_layers=False leaves the planner's own layers out (a caller reading them from the store itself).
     """
     areas = base.read_layer(by_role("town_areas"), data_dir)
     frames = {spec.id: base.read_layer(spec, data_dir) for spec in LAYERS}
@@ -249,7 +250,7 @@ def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True, store=None) 
     frames, places = corrections.apply(frames, places)
     layers = {spec.id: load_layer(spec, areas, data_dir, frames[spec.id]) for spec in LAYERS}
     user_specs, problems = {}, list(corrections.problems)
-    if workspace:
+    if workspace and own_layers:
         found = user_layers(store)  # the same store as the corrections
         problems += found.problems
         for spec, gdf in found.layers:

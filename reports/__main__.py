@@ -1,4 +1,5 @@
-"""`python -m reports --town 黄麓镇 --format xlsx --out DIR` (or `--all`): per-town exports from the command line."""
+"""`python -m reports --town 黄麓镇 --format xlsx --out DIR` (or `--all`): per-town exports from the command line;
+`python -m reports qgis --out DIR`: the QGIS project."""
 
 from __future__ import annotations
 
@@ -67,8 +68,30 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def qgis_parser() -> argparse.ArgumentParser:
+    """`python -m reports qgis --out DIR`."""
+    p = Parser(prog="python -m reports qgis", description="导出 QGIS 工程（.qgz）及其 GeoPackage（全部图层）")
+    p.set_defaults(func=qgis_command)
+    p.add_argument("--out", default="exports", type=Path, help="输出文件夹（默认 exports）")
+    p.add_argument("--data-dir", default=DATA_DIR, type=Path, help=argparse.SUPPRESS)
+    return p
+
+
+def qgis_command(args: argparse.Namespace) -> int:
+    """Write the QGIS project beside its GeoPackage and print both files."""
+    from reports.qgis import write_project
+
+    qgz = write_project(load_catalog(args.data_dir), args.out)
+    for path in (qgz, qgz.with_suffix(".gpkg")):
+        print(path)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the exports; exit 2 with one Chinese line on an unknown town, format or encoding, or any failure."""
+    """Run the exports (or `qgis`); exit 2 with one Chinese line on an unknown town, format or encoding, or any failure."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["qgis"]:
+        return dispatch(qgis_parser(), argv[1:])
     return dispatch(parser(), argv)
 
 

@@ -13,6 +13,7 @@ missing=()
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql postgresql-15)
 ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 || missing+=(postgresql-15-postgis-3)
+/usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || missing+=(python3-qgis)  # QGIS opens the exported project (tests/test_qgis_project.py)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq

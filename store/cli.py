@@ -92,9 +92,13 @@ def add_commands(sub) -> None:
     a_rm.add_argument("name")
     for p in (a_add, a_role):
         p.add_argument("--unit", default=None, help="「填报」账号的牵头单位（如 市经信委）：只能填报该单位牵头的事项")
+    a_tok = asub.add_parser("token", help="为桌面 GIS（QGIS、ArcGIS）发放访问令牌，或以 --revoke 吊销该账号的全部令牌")
+    a_tok.set_defaults(func=account_token)
+    a_tok.add_argument("name")
+    a_tok.add_argument("--revoke", action="store_true", help="吊销该账号的全部令牌")
     for p in (a_add, a_pw):
         p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行），不提示")
-    for p in (a_add, a_pw, a_role, a_rm):
+    for p in (a_add, a_pw, a_role, a_rm, a_tok):
         p.add_argument("--by", default=None, help="记录在变更记录中的操作人")
 
 
@@ -253,4 +257,16 @@ def account_remove(args) -> int:
     """`accounts remove NAME`."""
     open_store().remove_account(args.name, acting_user(args))
     print(f"已删除账号「{args.name}」")
+    return 0
+
+
+def account_token(args) -> int:
+    """`accounts token NAME [--revoke]`: a new access token for desktop GIS, printed once (only its hash is kept)."""
+    from store.tokens import issue_token, revoke_tokens
+
+    store = open_store()
+    if args.revoke:
+        print(f"已吊销「{args.name}」的 {revoke_tokens(store, args.name, acting_user(args))} 个访问令牌")
+    else:
+        print(issue_token(store, args.name, acting_user(args)))
     return 0

@@ -42,6 +42,8 @@ ACTIONS = {a.id: a for a in (
     Action("account.role", "修改角色"),
     Action("account.remove", "删除账号"),
     Action("account.locked", "登录尝试过多（暂停登录）"),
+    Action("account.token", "发放访问令牌"),
+    Action("account.token_revoke", "吊销访问令牌"),
     Action("store.migrate", "迁移数据"),
     Action("correction.add", "校正位置"),
     Action("correction.revert", "撤销校正"),

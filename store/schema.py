@@ -171,3 +171,14 @@ corrections = Table(
     Column("origin", Text, nullable=False),
     UniqueConstraint("uid", name="chaohu_corrections_uid_uq"),
 )
+
+api_tokens = Table(
+    "chaohu_api_tokens", METADATA,
+    #: SHA-256 of the token given to a desktop client (QGIS, ArcGIS); the token itself is shown once, never stored.
+    Column("token_hash", Text, primary_key=True),
+    Column("account", Text, ForeignKey("chaohu_accounts.name", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    #: Set when revoked; a revoked token is refused but kept for the record.
+    Column("revoked_at", DateTime),
+)
