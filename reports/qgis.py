@@ -17,16 +17,15 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pyproj import CRS
 
 from datetime import datetime
 
 from core.clock import BEIJING
 from core.declarations import ACCURACY, GROUPS, UNSURE, LayerSpec
+from core.templates import render as render_template
 from core.formatting import map_note
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 TITLE = "巢湖市制造业规划图"
 #: The project's CRS: CGCS2000 3-degree Gauss-Krüger CM 117E (metres), as the app measures.
 PROJECT_CRS = 4548
@@ -39,11 +38,6 @@ OUTLINE_STYLES = {"approximate": "dash", "schematic": "dot"}
 #: Label placement (QgsPalLayerSettings): around the point, curved along the line, over the polygon's centre.
 PLACEMENTS = {"Point": 0, "Line": 3, "Polygon": 1}
 WKB_TYPES = {"Point": 1, "LineString": 2, "Polygon": 3, "MultiPoint": 4, "MultiLineString": 5, "MultiPolygon": 6}
-
-
-def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                       trim_blocks=False, keep_trailing_newline=True)
 
 
 def _rgba(hex_colour: str | None, alpha: float = 1.0) -> str:
@@ -150,7 +144,7 @@ def write_project(catalog, out_dir: Path, name: str = TITLE) -> Path:
     for group in sorted({lyr["group"] for lyr in layers}, key=lambda g: -order.get(g, len(GROUPS))):
         groups.append({"name": group, "layers": [lyr for lyr in reversed(layers) if lyr["group"] == group]})
     bounds = gpd.GeoSeries(catalog.city_outline().geometry, crs=catalog.city_outline().crs).to_crs(PROJECT_CRS).total_bounds
-    xml = _environment().get_template("qgis_project.qgs.j2").render(
+    xml = render_template("reports", "qgis_project.qgs.j2",
         title=TITLE, note=map_note(), crs=_crs(PROJECT_CRS), layer_crs=_crs(LAYER_CRS), layers=layers, groups=groups,
         extent=[round(float(v), 1) for v in bounds], font=FONT, created=datetime.now(BEIJING).isoformat(timespec="seconds"))
     qgz = out_dir / f"{name}.qgz"
