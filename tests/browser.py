@@ -225,6 +225,19 @@ def wait_map_until(page, js: str, arg=None, timeout: float = 60_000, what: str =
                 raise AssertionError(f"timed out waiting for {what}: {exc.message.splitlines()[0]}") from exc
 
 
+#: True while Leaflet is not moving the map: no zoom animation, no pan (or the glide after a drag), no drag going on.
+_MAP_STILL_JS = """() => { const m = window.map; if (!m) return false;
+  const drag = m.dragging && m.dragging._draggable;
+  return !m._animatingZoom && !(m._panAnim && m._panAnim._inProgress) && !(drag && drag._moving) && !m._flyToFrame; }"""
+
+
+def wait_map_settled(page, timeout: float = 60_000):
+    """Wait until the map stands still and the frames after it stopped are drawn (labels are laid out on the
+    animation frame after a move ends, layers/map_client.js)."""
+    wait_map_until(page, _MAP_STILL_JS, timeout=timeout, what="the map to stand still")
+    map_frame(page).evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+
+
 def map_eval(page, js: str, arg=None):
     """Evaluate JS in the map frame (``window.map`` is the Leaflet map)."""
     return map_frame(page).evaluate(js, arg)
