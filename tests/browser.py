@@ -225,6 +225,19 @@ def wait_map_until(page, js: str, arg=None, timeout: float = 60_000, what: str =
                 raise AssertionError(f"timed out waiting for {what}: {exc.message.splitlines()[0]}") from exc
 
 
+#: True once the names of the planner-layer features on the map include all of `want` (present) or none (absent).
+_USER_FEATURES_JS = """([want, present]) => { if (!window.map) return false; const names = new Set();
+  const visit = (l) => { if (l.feature && String(l.feature.properties.layer).startsWith('user_')) names.add(l.feature.properties.name);
+                         if (l.eachLayer) l.eachLayer(visit); };
+  window.map.eachLayer(visit); return want.every(n => names.has(n) === present); }"""
+
+
+def wait_user_features(page, names, present: bool = True, timeout: float = 120_000):
+    """Wait until every one of `names` is drawn as a feature of a planner's layer (or, present=False, none is)."""
+    wait_map_until(page, _USER_FEATURES_JS, [list(names), present], timeout=timeout,
+                   what=f"{list(names)} {'on' if present else 'gone from'} the map")
+
+
 #: True while Leaflet is not moving the map: no zoom animation, no pan (or the glide after a drag), no drag going on.
 _MAP_STILL_JS = """() => { const m = window.map; if (!m) return false;
   const drag = m.dragging && m.dragging._draggable;

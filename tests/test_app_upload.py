@@ -32,16 +32,9 @@ def _zipped_gbk_shapefile(tmp_path) -> bytes:
     return buf.getvalue()
 
 
-#: True once every name is on the map as a feature of a planner's layer.
-_HAS_USER_NAMES_JS = """(names) => { const out = new Set(); if (!window.map) return false;
-    const visit = (l) => { if (l.feature && String(l.feature.properties.layer).startsWith('user_')) out.add(l.feature.properties.name);
-                           if (l.eachLayer) l.eachLayer(visit); };
-    window.map.eachLayer(visit); return names.every(n => out.has(n)); }"""
-
-
 def _wait_for_names(page, seconds: float = 60):
     """Wait until the uploaded features are on the map (it is redrawn once the new layer arrives)."""
-    bh.wait_map_until(page, _HAS_USER_NAMES_JS, NAMES, timeout=seconds * 1000, what=f"the uploaded features {NAMES}")
+    bh.wait_user_features(page, NAMES, timeout=seconds * 1000)
 
 
 def test_uploaded_zip_is_drawn_named_and_kept(start_app, page, tmp_path):
