@@ -79,7 +79,6 @@ def start_streamlit(script: Path, cwd: Path, log_path: Path | None = None, timeo
                 proc.wait()
         log.close()
 
-    stop.pid = proc.pid  # the server process (for memory figures in benchmarks)
     deadline = time.monotonic() + timeout
     while not _healthy(url):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -89,7 +88,8 @@ def start_streamlit(script: Path, cwd: Path, log_path: Path | None = None, timeo
             proc.wait(timeout=0.1)
         except subprocess.TimeoutExpired:
             pass
-    stop.pid = proc.pid  # the app's process (group leader), for tests that kill it as a crash would
+    stop.pid = proc.pid  # the app's process (group leader): memory figures in benchmarks, tests that kill it
+    stop.proc = proc  # …and wait for it to end
     return url, stop
 
 
