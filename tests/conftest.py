@@ -16,6 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # make tests/browser.p
 import browser as bh  # noqa: E402
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+#: The pytest-xdist worker running this process ("-gw0"), empty without workers: in the shared servers' log names.
+_WORKER = f"-{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else ""
 #: Fixtures that mean a test drives the real app or a page in Chromium.
 BROWSER_FIXTURES = {"page", "browser", "app_url", "hostile_app_url", "start_app"}
 
@@ -61,7 +63,7 @@ def start_app(tmp_path_factory, request):
 def app_url(tmp_path_factory):
     """The real app with an empty workspace, one server for the whole run: for tests that only read (open pages,
     click, filter, export a download). A test that changes the workspace or the store uses `start_app` instead."""
-    url, stop = _start(tmp_path_factory.mktemp("shared-app-ws"), "shared", timeout=180)
+    url, stop = _start(tmp_path_factory.mktemp("shared-app-ws"), f"shared{_WORKER}", timeout=180)
     try:
         yield url
     finally:
@@ -78,7 +80,7 @@ def hostile_app_url(tmp_path_factory):
     (ws / "layers").mkdir()
     gpd.GeoDataFrame({"name": [HOSTILE_NAME]}, geometry=[Point(117.80, 31.70).buffer(0.01)], crs="EPSG:4490").to_file(
         ws / "layers" / "hostile.geojson", driver="GeoJSON")
-    url, stop = _start(ws, "hostile", timeout=180)
+    url, stop = _start(ws, f"hostile{_WORKER}", timeout=180)
     try:
         yield url
     finally:
