@@ -140,9 +140,10 @@ def test_a_slide_opened_with_one_click_right_after_coming_from_the_map_stays_ope
         has_text="编辑汇报").click()
     slide = page.get_by_test_id("stMain").locator('[data-testid="stExpander"]', has_text=f"1. {first}")
     slide.locator("summary").click(timeout=60_000)  # as soon as the slide is there, the run possibly still going
+    clicked = slide.locator("details").element_handle()
     bh._wait_idle(page)
-    details = slide.locator("details")
-    assert details.get_attribute("open") is not None, "the slide closed again after the page's run"
+    assert clicked.evaluate("d => d.isConnected"), "the slide was drawn anew after the page's run"
+    assert slide.locator("details").get_attribute("open") is not None, "the slide closed again after the page's run"
     assert slide.get_by_label("标题", exact=True).input_value() == first
     assert slide.get_by_label("标题", exact=True).is_visible()
 
