@@ -2,8 +2,10 @@
 # Installs everything the tests need (Python packages; Debian's chromium, CJK fonts, poppler and
 # PostgreSQL 15 + PostGIS when missing), checks the code with ruff and runs the whole suite. README's quick
 # start and .ci/run call exactly this. The store tests start their own throwaway PostgreSQL cluster
-# (tests/pgcluster.py); no server needs to run. While working, the fast tier is:
+# (tests/pgcluster.py); no server needs to run. Tests run on two workers, a module's tests on one (pytest.ini:
+# -n 2 --dist loadfile); the slowest tests are listed at the end. While working, the fast tier is:
 #   python3 -m pytest -m "not browser and not slow"
+# and one module without workers: python3 -m pytest -n 0 tests/test_x.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -21,4 +23,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 python3 -m ruff check .
 lint-imports
-exec python3 -m pytest "$@"
+exec python3 -m pytest --durations=20 "$@"

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
@@ -32,11 +33,21 @@ def free_port() -> int:
 
 
 def _healthy(url: str) -> bool:
-    """True once Streamlit's health endpoint answers ok."""
+    """True once Streamlit's health endpoint answers ok; False while the server is not listening yet.
+
+    Only "not listening yet" (connection refused or reset, a timeout while it starts) counts as not healthy; any
+    other error (a wrong answer, a bad URL) is raised.
+    """
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
             return r.status == 200
-    except OSError:
+    except urllib.error.HTTPError:
+        return False  # listening, not ready (503 while the app starts)
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, (ConnectionError, TimeoutError, socket.timeout)):
+            return False
+        raise
+    except (ConnectionError, TimeoutError):
         return False
 
 
@@ -68,14 +79,17 @@ def start_streamlit(script: Path, cwd: Path, log_path: Path | None = None, timeo
                 proc.wait()
         log.close()
 
-    stop.pid = proc.pid  # the server process (for memory figures in benchmarks)
     deadline = time.monotonic() + timeout
     while not _healthy(url):
         if proc.poll() is not None or time.monotonic() > deadline:
             stop()
             raise RuntimeError(f"streamlit did not start (see {log_path}):\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.3)
-    stop.pid = proc.pid  # the app's process (group leader), for tests that kill it as a crash would
+        try:  # the next look at the health endpoint, sooner if the server process ends
+            proc.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            pass
+    stop.pid = proc.pid  # the app's process (group leader): memory figures in benchmarks, tests that kill it
+    stop.proc = proc  # …and wait for it to end
     return url, stop
 
 
@@ -135,6 +149,8 @@ def wait_for_app(page, timeout: float = 60_000):
 
     A new map (other layers or filter) replaces the frame; a frame that went away meanwhile is looked up again.
     """
+    from playwright.sync_api import Error as PlaywrightError
+
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     deadline = time.monotonic() + timeout / 1000
     while True:
@@ -142,22 +158,34 @@ def wait_for_app(page, timeout: float = 60_000):
         try:
             frame.wait_for_function("window.map && Object.keys(window.map._layers).length > 0", timeout=5_000)
             break
-        except Exception:  # still drawing, or the frame was replaced under us
+        except PlaywrightError:  # still drawing (a timeout), or the frame was replaced under us (detached)
             if time.monotonic() > deadline:
                 raise
     _wait_idle(page, timeout)
     return map_frame(page, timeout)
 
 
-def _wait_idle(page, timeout: float = 60_000):
-    """Wait for Streamlit's "running" status widget to go away (twice, to ride out a rerun starting)."""
-    for _ in range(2):
-        page.wait_for_function(
-            """() => { const w = document.querySelector('[data-testid="stStatusWidget"]');
-                       return !w || !/Running|运行|Stop/i.test(w.innerText); }""",
-            timeout=timeout,
-        )
-        page.wait_for_timeout(300)
+#: True once the app's script has not been running for `quiet` ms in a row (Streamlit's own run state on stApp:
+#: "running", "rerunRequested", … while a run is going or asked for, "notRunning" after it): a run that a
+#: component's first report starts just after another one ended is waited for too.
+_IDLE_JS = """
+(quiet) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const now = performance.now();
+  if (!app || app.dataset.testScriptState !== 'notRunning' || app.dataset.testConnectionState !== 'CONNECTED') {
+    window.__chaohuIdleSince = undefined;
+    return false;
+  }
+  if (window.__chaohuIdleSince === undefined) window.__chaohuIdleSince = now;
+  return now - window.__chaohuIdleSince >= quiet;
+}
+"""
+
+
+def _wait_idle(page, timeout: float = 60_000, quiet: float = 300):
+    """Wait until the app's script run is over and no other run started for `quiet` ms (see `_IDLE_JS`)."""
+    page.evaluate("() => { window.__chaohuIdleSince = undefined; }")
+    page.wait_for_function(_IDLE_JS, arg=quiet, timeout=timeout, polling=50)
 
 
 def open_group(page, title: str = "我的数据"):
@@ -170,21 +198,57 @@ def open_group(page, title: str = "我的数据"):
 
 
 def open_expander(page, expander, timeout: float = 30_000):
-    """Open an st.expander and wait until it stays open.
-
-    Streamlit (1.67) re-mounts a page's expanders once shortly after the first run of a page drawn after the map
-    page, undoing a click made in between; a planner clicks again, and so does this.
-    """
-    deadline = time.monotonic() + timeout / 1000
+    """Open an st.expander with one click on its title and wait until its content shows."""
     details = expander.locator("details")
+    if details.get_attribute("open", timeout=timeout) is None:
+        expander.locator("summary").click(timeout=timeout)
+    page.wait_for_function("(el) => el.open", arg=details.element_handle(timeout=timeout), timeout=timeout)
+    expander.locator('[data-testid="stExpanderDetails"]').wait_for(state="visible", timeout=timeout)
+
+
+def wait_map_until(page, js: str, arg=None, timeout: float = 60_000, what: str = "the map"):
+    """Wait until the JS predicate `js(arg)` holds in the map frame; returns its value.
+
+    A rerun may replace the frame meanwhile: the predicate is then waited for in the new one. Only Playwright's own
+    errors (a timeout, a frame detached under us) are retried; on the deadline the last one is reported.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout / 1000
     while True:
-        if details.get_attribute("open") is None:
-            expander.locator("summary").click()
-        page.wait_for_timeout(1500)
-        if details.get_attribute("open") is not None:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("the expander did not stay open")
+        left = (deadline - time.monotonic()) * 1000
+        try:
+            frame = map_frame(page, max(left, 1))
+            return frame.wait_for_function(js, arg=arg, timeout=max(min(left, 10_000), 1)).json_value()
+        except PlaywrightError as exc:
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"timed out waiting for {what}: {exc.message.splitlines()[0]}") from exc
+
+
+#: True once the names of the planner-layer features on the map include all of `want` (present) or none (absent).
+_USER_FEATURES_JS = """([want, present]) => { if (!window.map) return false; const names = new Set();
+  const visit = (l) => { if (l.feature && String(l.feature.properties.layer).startsWith('user_')) names.add(l.feature.properties.name);
+                         if (l.eachLayer) l.eachLayer(visit); };
+  window.map.eachLayer(visit); return want.every(n => names.has(n) === present); }"""
+
+
+def wait_user_features(page, names, present: bool = True, timeout: float = 120_000):
+    """Wait until every one of `names` is drawn as a feature of a planner's layer (or, present=False, none is)."""
+    wait_map_until(page, _USER_FEATURES_JS, [list(names), present], timeout=timeout,
+                   what=f"{list(names)} {'on' if present else 'gone from'} the map")
+
+
+#: True while Leaflet is not moving the map: no zoom animation, no pan (or the glide after a drag), no drag going on.
+_MAP_STILL_JS = """() => { const m = window.map; if (!m) return false;
+  const drag = m.dragging && m.dragging._draggable;
+  return !m._animatingZoom && !(m._panAnim && m._panAnim._inProgress) && !(drag && drag._moving) && !m._flyToFrame; }"""
+
+
+def wait_map_settled(page, timeout: float = 60_000):
+    """Wait until the map stands still and the frames after it stopped are drawn (labels are laid out on the
+    animation frame after a move ends, layers/map_client.js)."""
+    wait_map_until(page, _MAP_STILL_JS, timeout=timeout, what="the map to stand still")
+    map_frame(page).evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
 
 
 def map_eval(page, js: str, arg=None):
@@ -196,15 +260,26 @@ def map_eval(page, js: str, arg=None):
 _FEATURE_POINT_JS = (Path(__file__).parent / "js" / "feature_point.js").read_text(encoding="utf-8")
 
 
-def click_feature(page, name: str):
+def click_feature(page, name: str, timeout: float = 30_000):
     """Mouse-click the map feature whose ``properties.name`` is name, as a user would (reaches st_folium's handler).
 
+    Waits (up to `timeout` ms) until the feature is on screen: a zoom animation may still be moving it there.
     When other features lie under the pointer too, the map lists them; the named one is then chosen from the list.
     """
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        wait_map_until(page, f"(name) => {{ const p = ({_FEATURE_POINT_JS})(name); return !!p && !p.error; }}", name,
+                       timeout=timeout, what=f"the map feature {name!r} on screen")
+    except AssertionError:
+        pass  # said precisely below
     handle = page.wait_for_selector(f'iframe[title*="{FOLIUM_FRAME_TITLE}"]', state="attached")
     handle.scroll_into_view_if_needed()
     frame = handle.content_frame()
-    point = frame.evaluate(_FEATURE_POINT_JS, name)
+    try:
+        point = frame.evaluate(_FEATURE_POINT_JS, name)
+    except PlaywrightError as exc:
+        raise LookupError(f"{name!r}: the map frame went away ({exc.message.splitlines()[0]})") from exc
     if point is None:
         raise LookupError(f"no map feature named {name!r}")
     if "error" in point:

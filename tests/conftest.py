@@ -1,5 +1,6 @@
-"""Shared fixtures: the running app (``app_url``, one per test with its own workspace) and a recorded headless
-Chromium (``browser``, ``page``). Tests that drive a browser are marked ``browser`` automatically."""
+"""Shared fixtures: the running app (``app_url``, one server for the whole run that tests only read; ``start_app``
+for a test that changes data, with a workspace of its own) and a recorded headless Chromium (``browser``, ``page``).
+Tests that drive a browser are marked ``browser`` automatically."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # make tests/browser.p
 import browser as bh  # noqa: E402
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+#: The pytest-xdist worker running this process ("-gw0"), empty without workers: in the shared servers' log names.
+_WORKER = f"-{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else ""
 #: Fixtures that mean a test drives the real app or a page in Chromium.
 BROWSER_FIXTURES = {"page", "browser", "app_url", "hostile_app_url", "start_app"}
 
@@ -31,19 +34,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+def _start(workspace: Path, log_name: str, timeout: float = 90.0, **env):
+    """The real app (streamlit_app.py) on a free port with `workspace` (plus env): (url, stop)."""
+    return bh.start_streamlit(bh.REPO / "streamlit_app.py", cwd=bh.REPO, log_path=bh.ARTIFACTS / f"streamlit-{log_name[:80]}.log",
+                              timeout=timeout, env_extra={"CHAOHU_WORKSPACE": str(workspace), **env})
+
+
 @pytest.fixture
 def start_app(tmp_path_factory, request):
-    """A function starting the real app (streamlit_app.py) on a free port with its own workspace; stopped after the test.
+    """A function starting the real app on a free port with its own workspace; stopped after the test. For tests that
+    change data (upload, save, settings): what they do reaches no other test.
 
     ``start_app(workspace=None, **env)`` → URL; the workspace is a fresh empty folder unless given.
     """
     stops = []
 
     def start(workspace: Path | None = None, timeout: float = 90.0, **env) -> str:
-        ws = workspace or tmp_path_factory.mktemp("app-ws")
-        log = bh.ARTIFACTS / f"streamlit-{request.node.name[:80]}.log"
-        url, stop = bh.start_streamlit(bh.REPO / "streamlit_app.py", cwd=bh.REPO, log_path=log, timeout=timeout,
-                                       env_extra={"CHAOHU_WORKSPACE": str(ws), **env})
+        url, stop = _start(workspace or tmp_path_factory.mktemp("app-ws"), request.node.name, timeout, **env)
         stops.append(stop)
         return url
 
@@ -52,15 +59,20 @@ def start_app(tmp_path_factory, request):
         stop()
 
 
-@pytest.fixture
-def app_url(start_app):
-    """The real app with an empty workspace of its own (nothing a test does leaks into another)."""
-    return start_app()
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """The real app with an empty workspace, one server for the whole run: for tests that only read (open pages,
+    click, filter, export a download). A test that changes the workspace or the store uses `start_app` instead."""
+    url, stop = _start(tmp_path_factory.mktemp("shared-app-ws"), f"shared{_WORKER}", timeout=180)
+    try:
+        yield url
+    finally:
+        stop()
 
 
-@pytest.fixture
-def hostile_app_url(start_app, tmp_path_factory):
-    """The real app whose workspace holds one layer whose feature name is an HTML/JS injection attempt."""
+@pytest.fixture(scope="session")
+def hostile_app_url(tmp_path_factory):
+    """The real app whose workspace holds one layer whose feature name is an HTML/JS injection attempt (read only)."""
     import geopandas as gpd
     from shapely.geometry import Point
 
@@ -68,7 +80,11 @@ def hostile_app_url(start_app, tmp_path_factory):
     (ws / "layers").mkdir()
     gpd.GeoDataFrame({"name": [HOSTILE_NAME]}, geometry=[Point(117.80, 31.70).buffer(0.01)], crs="EPSG:4490").to_file(
         ws / "layers" / "hostile.geojson", driver="GeoJSON")
-    return start_app(ws)
+    url, stop = _start(ws, f"hostile{_WORKER}", timeout=180)
+    try:
+        yield url
+    finally:
+        stop()
 
 
 @pytest.fixture(scope="session")

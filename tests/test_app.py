@@ -9,6 +9,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import yaml
+from playwright.sync_api import Error as PlaywrightError
 
 import browser as bh
 
@@ -50,7 +51,7 @@ def choose(page, label: str, option: str):
         try:
             page.get_by_role("option", name=option, exact=True).first.click(timeout=10_000)
             break
-        except Exception:
+        except PlaywrightError:  # the list was redrawn under the click (a timeout, or the option detached)
             if attempt == 2:
                 raise
             page.keyboard.press("Escape")
@@ -63,17 +64,6 @@ def open_expander_of(page, element) -> None:
         return
     page.locator('[data-testid="stExpander"]').filter(has=element).locator("summary").first.click()
     element.wait_for(state="visible", timeout=10_000)
-
-
-def click_place(page, name: str, attempts: int = 10):
-    """Click a map feature, giving a zoom animation time to end before the feature is on screen."""
-    for i in range(attempts):
-        try:
-            return bh.click_feature(page, name)
-        except LookupError:
-            if i == attempts - 1:
-                raise
-            page.wait_for_timeout(500)
 
 
 def panel_text(page) -> str:
@@ -114,7 +104,7 @@ def _layer_titles() -> list[dict]:
 
 def test_click_feature_town_opens_its_measures(app_url, page):
     open_app(page, app_url)
-    click_place(page, "黄麓建筑科创小镇")
+    bh.click_feature(page, "黄麓建筑科创小镇")
     page.wait_for_selector('[data-place]', timeout=30_000)
     text = panel_text(page)
     assert "黄麓建筑科创小镇" in text
@@ -132,10 +122,10 @@ def test_town_focus_zooms_and_lists_places_and_measures(app_url, page):
     assert "4.3" in text
     areas = gpd.read_file(SHAPES / "township_areas.shp")
     minx, miny, maxx, maxy = areas[areas["name"] == "柘皋镇"].total_bounds
-    page.wait_for_timeout(1500)
-    center = bh.map_eval(page, "() => { const c = window.map.getCenter(); return [c.lng, c.lat, window.map.getZoom()]; }")
-    assert minx <= center[0] <= maxx and miny <= center[1] <= maxy
-    assert center[2] >= 11
+    # the map zooms there (animated): wait for the centre to land in the town, at zoom 11 or more
+    bh.wait_map_until(page, """([minx, miny, maxx, maxy]) => { const c = window.map.getCenter();
+        return minx <= c.lng && c.lng <= maxx && miny <= c.lat && c.lat <= maxy && window.map.getZoom() >= 11; }""",
+                      [minx, miny, maxx, maxy], what="the map centred on 柘皋镇 at zoom 11 or more")
     assert "town=" in page.url
 
 
@@ -150,7 +140,6 @@ def test_lead_unit_filter_leaves_only_its_places(app_url, page):
     choose(page, "牵头单位", "市经信委")
     page.wait_for_function("() => document.body.innerText.includes('筛选结果')")
     bh.wait_for_app(page)
-    page.wait_for_timeout(1000)
     shown = {p["id"] for p in drawn(page) if p["layer"] in PLAN_LAYERS}
     assert shown and shown <= expected, shown - expected
     assert f"{len(shown)} 处" in page.inner_text("body")
@@ -217,10 +206,8 @@ def test_hostile_names_are_shown_as_text(hostile_app_url, page):
     frame = bh.map_frame(page)
     props = [p for p in drawn(page) if p["layer"].startswith("user_")]
     assert props, "the hostile workspace layer is on the map"
-    bh.click_feature(page, props[0]["name"])  # hovering/clicking shows the tooltip
-    page.wait_for_timeout(800)
-    tooltip = frame.locator(".leaflet-tooltip").all_inner_texts()
-    assert any("<img src=x onerror=alert(1)>" in t for t in tooltip), tooltip
+    bh.click_feature(page, props[0]["name"])  # hovering/clicking shows the tooltip, the name as text
+    frame.locator(".leaflet-tooltip", has_text="<img src=x onerror=alert(1)>").wait_for(timeout=10_000)
     page.wait_for_selector("[data-place]", timeout=30_000)  # the click also opens the panel, shown as text
     assert "<img src=x onerror=alert(1)>" in panel_text(page)
     assert frame.locator('img[src="x"]').count() == 0
@@ -231,7 +218,7 @@ def test_hostile_names_are_shown_as_text(hostile_app_url, page):
 def test_copied_url_restores_town_and_selection(app_url, page):
     open_app(page, app_url)
     choose(page, "定位到", "黄麓镇")
-    click_place(page, "黄麓建筑科创小镇")
+    bh.click_feature(page, "黄麓建筑科创小镇")
     page.wait_for_selector('[data-place]', timeout=30_000)
     page.wait_for_function("() => location.search.includes('sel=')")
     url = page.url

@@ -120,7 +120,7 @@ def test_the_app_killed_mid_upload_keeps_every_earlier_layer_and_no_half_layer(e
         writing = (lambda: wal_growing(gpkg, before)) if engine == "gpkg" else (lambda: copying(env["CHAOHU_DATABASE_URL"]))
         wait_for(writing, 600, "the app writes the layer")
         os.killpg(stop.pid, signal.SIGKILL)  # as a crash, a power cut or the OOM killer would
-        time.sleep(1)
+        stop.proc.wait(timeout=30)
     finally:
         stop()
     if engine == "gpkg":

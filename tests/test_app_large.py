@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 import browser as bh
+from playwright.sync_api import Error as PlaywrightError
 
 sys.path.insert(0, str(bh.REPO / "benchmarks"))
 from synthetic import parcels, points  # noqa: E402
@@ -43,7 +44,7 @@ def _drawn_frame(page, timeout_ms: float = 180_000):
         try:
             frame.wait_for_function(TILES_DRAWN_JS, timeout=timeout_ms / 4, polling=100)
             return frame
-        except Exception:  # the component frame was replaced, or not drawn yet: look again
+        except PlaywrightError:  # the component frame was replaced (detached), or not drawn yet (timeout): look again
             continue
     raise AssertionError("the tiled layer was never drawn")
 
@@ -112,7 +113,7 @@ def test_twenty_thousand_points_arrive_as_tiles_far_smaller_than_their_geojson(p
             if "/api/tiles/" in r.url else None)
     page.goto(url)
     frame = _drawn_frame(page)
-    page.wait_for_timeout(300)  # let the browser's last events reach us
+    bh._wait_idle(page)  # the run is over and no other started: its last messages have reached us
     geojson = len(pts.to_json().encode())
     layer_bytes = received["websocket"] + received["tiles"]  # the map page and everything drawn on it
     assert received["tiles"] > 0 and layer_bytes < geojson / 4, (received, geojson)

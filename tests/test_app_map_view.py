@@ -9,6 +9,7 @@ import re
 
 import browser as bh
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_app import choose
 
@@ -103,7 +104,7 @@ def test_labels_never_overlap_and_more_appear_closer_in(app_url, browser, screen
     try:
         page.goto(app_url)
         frame = bh.wait_for_app(page)
-        page.wait_for_timeout(1000)
+        bh.wait_map_settled(page)
         city = frame.evaluate(LABELS_JS)
         assert len(city) >= 12, [label["text"] for label in city]  # the city view names the platforms and towns
         platforms = {"巢湖半岛科学城", "柘皋产业新城", "居巢经开区"}  # over their own project markers if need be
@@ -112,7 +113,7 @@ def test_labels_never_overlap_and_more_appear_closer_in(app_url, browser, screen
         bh.screenshot(page, f"labels_city_{screen}")
         # closer in on the peninsula: road names appear along the roads, still without any overlap
         frame.evaluate("() => map.setView([31.632, 117.56], 14, {animate: false})")
-        page.wait_for_timeout(1000)
+        bh.wait_map_settled(page)
         near = frame.evaluate(LABELS_JS)
         roads = [label for label in near if label["layer"] == "peninsula_roads"]
         assert len(roads) >= 3, [label["text"] for label in near]
@@ -137,8 +138,8 @@ def test_the_legend_folds_and_then_covers_no_plan_feature(app_url, browser, scre
         if not folded:
             assert "特色小镇" in legend.inner_text()
             toggle.click()
-        frame.wait_for_function("document.querySelector('.chaohu-legend').classList.contains('folded')")
-        page.wait_for_timeout(300)
+        frame.wait_for_function("""() => { const l = document.querySelector('.chaohu-legend');
+            const r = l.getBoundingClientRect(); return l.classList.contains('folded') && r.width < 120 && r.height < 40; }""")
         under = frame.evaluate(UNDER_LEGEND_JS, PLAN_LAYERS)
         assert under["hits"] == [], under
         assert under["legend"][0] < 120 and under["legend"][1] < 40  # folded, it is one small button
@@ -157,30 +158,34 @@ def test_the_view_survives_a_layer_switch_and_a_filter_change_and_is_in_the_url(
         frame = bh.wait_for_app(page)
         zoom_in = frame.locator(".leaflet-control-zoom-in")
         for _ in range(2):
+            zoom = _view(page)[2]
             zoom_in.click()
-            page.wait_for_timeout(600)
+            bh.wait_map_until(page, "(z) => map.getZoom() === z + 1", zoom, what=f"zoom {zoom + 1}")
+            bh.wait_map_settled(page)
         handle = page.wait_for_selector(f'iframe[title*="{bh.FOLIUM_FRAME_TITLE}"]')
         box = handle.bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.down()
         page.mouse.move(box["x"] + box["width"] / 2 - 120, box["y"] + box["height"] / 2 + 60, steps=8)
         page.mouse.up()
-        page.wait_for_timeout(1500)  # the pan glides on a little after the mouse is released
+        bh.wait_map_settled(page)  # the pan glides on a little after the mouse is released
         before = _view(page)
         assert before[2] == 12
         _wait_url_view(page, before)
 
         page.get_by_text("重点项目", exact=True).click()  # a layer switch redraws the map…
-        _wait_map(page, "() => !Object.values(map._layers).some(l => l.feature && l.feature.properties.layer === 'projects')")
-        page.wait_for_timeout(1000)
+        bh.wait_map_until(page, "() => !Object.values(map._layers).some(l => l.feature && l.feature.properties.layer === 'projects')",
+                          what="the map without 重点项目")
+        bh.wait_for_app(page)
+        bh.wait_map_settled(page)
         after = _view(page)
         assert after[2] == 12 and abs(after[0] - before[0]) < 1e-4 and abs(after[1] - before[1]) < 1e-4
         _wait_url_view(page, before)
 
         choose(page, "牵头单位", "市经信委")  # …and so does a filter
         page.wait_for_function("() => location.search.includes('unit=')", timeout=30_000)
-        _wait_map(page, "() => document.title !== undefined && Object.keys(map._layers).length > 0")
-        page.wait_for_timeout(1000)
+        bh.wait_for_app(page)
+        bh.wait_map_settled(page)
         after = _view(page)
         assert after[2] == 12 and abs(after[0] - before[0]) < 1e-4 and abs(after[1] - before[1]) < 1e-4
         _wait_url_view(page, before)
@@ -189,7 +194,7 @@ def test_the_view_survives_a_layer_switch_and_a_filter_change_and_is_in_the_url(
         try:
             other.goto(page.url)
             bh.wait_for_app(other)
-            other.wait_for_timeout(800)
+            bh.wait_map_settled(other)
             reopened = _view(other)
             assert reopened[2] == 12 and abs(reopened[0] - before[0]) < 1e-4 and abs(reopened[1] - before[1]) < 1e-4
             assert "筛选结果" in other.inner_text("body")
@@ -199,26 +204,15 @@ def test_the_view_survives_a_layer_switch_and_a_filter_change_and_is_in_the_url(
         page.context.close()
 
 
-def _wait_map(page, condition_js: str, seconds: float = 90) -> None:
-    """Poll the map frame until the condition holds (the frame may be replaced meanwhile)."""
-    for _ in range(int(seconds * 2)):
-        try:
-            if bh.map_eval(page, condition_js):
-                return
-        except Exception:  # the old frame went away under the evaluation
-            pass
-        page.wait_for_timeout(500)
-    raise AssertionError(f"the map never satisfied {condition_js}")
-
-
 def _wait_url_view(page, view, seconds: float = 60) -> None:
     """Wait until the URL holds this view (lat, lon within 1e-4°, zoom)."""
-    for _ in range(int(seconds * 2)):
-        found = _url_view(page)
-        if found and found[2] == view[2] and abs(found[0] - view[0]) < 1e-4 and abs(found[1] - view[1]) < 1e-4:
-            return
-        page.wait_for_timeout(500)
-    raise AssertionError(f"URL {page.url} does not hold the view {view}")
+    try:
+        page.wait_for_function("""([lat, lon, z]) => { const q = new URLSearchParams(location.search);
+            return q.has('lat') && q.has('lon') && Number(q.get('z')) === z
+                   && Math.abs(Number(q.get('lat')) - lat) < 1e-4 && Math.abs(Number(q.get('lon')) - lon) < 1e-4; }""",
+                               arg=list(view), timeout=seconds * 1000)
+    except PlaywrightTimeout as exc:
+        raise AssertionError(f"URL {page.url} does not hold the view {view}") from exc
 
 
 _LAYERS_JS = """
@@ -240,16 +234,13 @@ def test_selecting_a_measure_highlights_and_zooms_to_every_place_of_it(app_url, 
         page.wait_for_selector("text=关联地点", timeout=30_000)
         wanted = catalog.features[catalog.features["id"].isin(catalog.places_of(["4.2"]))]
         assert len(wanted) >= 20  # 措施 4.2 names 21 places on the map
-        state = None
-        for _ in range(40):
-            page.wait_for_timeout(500)
-            state = bh.map_eval(page, """() => {
+        state = bh.wait_map_until(page, """([wanted, start]) => {
                 const ids = new Set(), b = map.getBounds();
                 (window.feature_group || []).forEach(g => g.eachLayer(function visit(l) {
                     if (l.feature) ids.add(l.feature.properties.id); if (l.eachLayer) l.eachLayer(visit); }));
-                return {ids: [...ids], bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], zoom: map.getZoom()}; }""")
-            if set(wanted["id"]) <= set(state["ids"]) and state["zoom"] > start[2]:
-                break
+                const state = {ids: [...ids], bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], zoom: map.getZoom()};
+                return wanted.every(id => ids.has(id)) && state.zoom > start && !map._animatingZoom && state; }""",
+                                  [sorted(wanted["id"]), start[2]], what="every place of 措施 4.2 highlighted, zoomed in")
         assert set(wanted["id"]) <= set(state["ids"])  # every place highlighted…
         minx, miny, maxx, maxy = wanted.to_crs("EPSG:4326").total_bounds
         west, south, east, north = state["bounds"]
@@ -292,7 +283,7 @@ def test_no_english_on_the_map_page(app_url, browser):
         page.goto(app_url)
         frame = bh.wait_for_app(page)
         bh.open_group(page, "我的数据")
-        page.wait_for_timeout(500)
+        page.locator('[data-testid="stFileUploaderDropzone"]').wait_for(state="visible")
         titles = frame.evaluate("() => [...document.querySelectorAll('[title]')].map(e => e.title).join(' ')")
         texts = " ".join([page.evaluate(SHOWN_TEXT_JS), frame.evaluate(SHOWN_TEXT_JS), titles])
         assert "选择文件" in page.evaluate("() => getComputedStyle(document.querySelector("
@@ -307,9 +298,9 @@ def test_no_english_on_the_map_page(app_url, browser):
 def test_tiandi_without_a_key_requests_no_tiles_and_says_why(app_url, page):
     page.goto(app_url + "?basemap=tianditu_vec")
     frame = bh.wait_for_app(page)
-    page.wait_for_timeout(1500)
-    assert not [u for u in page.requests if "tianditu.gov.cn" in u]
+    frame.locator(".chaohu-notice").wait_for(timeout=30_000)  # the basemap's code has run: it says why there are no tiles
     assert "密钥" in frame.locator(".chaohu-notice").inner_text()
+    assert not [u for u in page.requests if "tianditu.gov.cn" in u]
 
 
 def test_an_unreachable_basemap_is_said_in_chinese(app_url, page):
@@ -349,13 +340,19 @@ def test_a_tooltip_moves_off_the_legend(app_url, browser):
             map.panBy(now.subtract(target), {animate: false});
             const p = map.latLngToContainerPoint(t.getCenter());
             return {x: p.x, y: p.y, legendLeft: legend.left}; }""")
-        page.wait_for_timeout(500)
+        bh.wait_map_settled(page)
         handle = page.wait_for_selector(f'iframe[title*="{bh.FOLIUM_FRAME_TITLE}"]')
         box = handle.bounding_box()
         page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
         tip = frame.locator(".leaflet-tooltip").first
         tip.wait_for(timeout=10_000)
-        page.wait_for_timeout(300)
+        try:  # placed off the legend once it is measured (the next frame)
+            frame.wait_for_function("""() => { const t = document.querySelector('.leaflet-tooltip').getBoundingClientRect(),
+                                               l = document.querySelector('.chaohu-legend').getBoundingClientRect();
+                                       return t.right <= l.left || t.left >= l.right || t.bottom <= l.top || t.top >= l.bottom; }""",
+                                    timeout=10_000)
+        except PlaywrightTimeout:
+            pass  # the assertion below says where it stayed
         rects = frame.evaluate("""() => { const t = document.querySelector('.leaflet-tooltip').getBoundingClientRect(),
                                            l = document.querySelector('.chaohu-legend').getBoundingClientRect();
                                    return {t: [t.left, t.top, t.right, t.bottom, t.width], l: [l.left, l.top, l.right, l.bottom]}; }""")

@@ -71,27 +71,6 @@ def go(page, name: str):
     bh._wait_idle(page)
 
 
-def user_feature_names(page) -> list[str]:
-    """Names of the planner-layer features drawn on the map now."""
-    try:
-        return bh.map_eval(page, """() => { const out = []; if (!window.map) return out;
-            const visit = (l) => { if (l.feature && String(l.feature.properties.layer).startsWith('user_'))
-                                       out.push(l.feature.properties.name);
-                                   if (l.eachLayer) l.eachLayer(visit); };
-            window.map.eachLayer(visit); return out; }""")
-    except Exception:  # the map frame is being replaced by a rerun
-        return []
-
-
-def wait_until(page, check, seconds: float = 120, what: str = ""):
-    """Poll `check()` every half second until it is true."""
-    for _ in range(int(seconds * 2)):
-        if check():
-            return
-        page.wait_for_timeout(500)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def geojson_file(tmp_path, stem: str, names: list[str]):
     """A small GeoJSON of polygons named `names` near 巢湖市's centre."""
     features = [{"type": "Feature", "properties": {"名称": n},
@@ -172,7 +151,7 @@ def test_an_editor_uploads_under_their_name_and_sees_no_account_management(offic
     assert page.get_by_role("button", name="删除").count() >= 1
     report = upload(page, geojson_file(tmp_path, "编辑上传", ["编辑上传地块"]))
     assert "已添加「编辑上传」1 个要素" in report
-    wait_until(page, lambda: "编辑上传地块" in user_feature_names(page), what="the uploaded layer on the map")
+    bh.wait_user_features(page, ["编辑上传地块"])  # the uploaded layer on the map
     assert "编辑员 " in sidebar(page) and "来自 编辑上传.geojson" in sidebar(page)
 
 
@@ -221,7 +200,7 @@ def test_the_change_log_shows_who_added_renamed_and_removed_and_a_restore_brings
     url, _ = office
     login(page, url, "编辑员")
     upload(page, geojson_file(tmp_path, "日志图层", ["日志地块"]))
-    wait_until(page, lambda: "日志地块" in user_feature_names(page), what="the uploaded layer on the map")
+    bh.wait_user_features(page, ["日志地块"])  # the uploaded layer on the map
     box = name_box(page, "日志图层")
     box.fill("日志图层改名")
     box.press("Enter")
@@ -231,7 +210,7 @@ def test_the_change_log_shows_who_added_renamed_and_removed_and_a_restore_brings
     index = layer_index(page, "日志图层改名")
     page.get_by_role("button", name="删除").nth(index).click()
     page.get_by_text("已将「日志图层改名」移入回收站").wait_for(timeout=60_000)
-    wait_until(page, lambda: "日志地块" not in user_feature_names(page), what="the removed layer gone from the map")
+    bh.wait_user_features(page, ["日志地块"], present=False)  # the removed layer gone from the map
 
     go(page, "变更记录")
     table = page.locator("table.change-log")
@@ -257,7 +236,7 @@ def test_the_change_log_shows_who_added_renamed_and_removed_and_a_restore_brings
     page.get_by_text("已恢复图层「日志图层改名」。").wait_for(timeout=60_000)
     go(page, "规划地图")
     bh.wait_for_app(page, timeout=180_000)
-    wait_until(page, lambda: "日志地块" in user_feature_names(page), what="the restored layer back on the map")
+    bh.wait_user_features(page, ["日志地块"])  # the restored layer back on the map
 
 
 def test_two_editors_of_the_tour_never_overwrite_each_other(office, browser):

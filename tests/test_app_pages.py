@@ -125,10 +125,27 @@ def test_moving_a_slide_keeps_its_title_and_text_with_it(start_app, page, tmp_pa
     assert title_box.is_visible()  # the moved slide stays open where it landed
     assert title_box.input_value() == slides[1].title
     first.get_by_role("button", name="保存修改").click()  # saving the moved slide must not take the other's text
-    page.wait_for_timeout(1500)
-    saved = saved_tour(tmp_path)
+    saved = _saved_tour(tmp_path, lambda t: t.slides[0].title == slides[1].title)
     assert [s.title for s in saved.slides[:2]] == [slides[1].title, slides[0].title]
     assert [s.text for s in saved.slides[:2]] == [slides[1].text, slides[0].text]
+
+
+def test_a_slide_opened_with_one_click_right_after_coming_from_the_map_stays_open(app_url, page):
+    """A planner switches from the map to 编辑汇报 and opens a slide at once, while the page is still being drawn:
+    one click opens it, and it is still open when the app is idle (nothing is saved: the shared app is enough)."""
+    first = load_tour(DEFAULT_TOUR).slides[0].title
+    page.goto(app_url)
+    bh.wait_for_app(page)
+    page.locator('[data-testid="stSidebar"]').get_by_role("radiogroup", name="页面").locator("label").filter(
+        has_text="编辑汇报").click()
+    slide = page.get_by_test_id("stMain").locator('[data-testid="stExpander"]', has_text=f"1. {first}")
+    slide.locator("summary").click(timeout=60_000)  # as soon as the slide is there, the run possibly still going
+    clicked = slide.locator("details").element_handle()
+    bh._wait_idle(page)
+    assert clicked.evaluate("d => d.isConnected"), "the slide was drawn anew after the page's run"
+    assert slide.locator("details").get_attribute("open") is not None, "the slide closed again after the page's run"
+    assert slide.get_by_label("标题", exact=True).input_value() == first
+    assert slide.get_by_label("标题", exact=True).is_visible()
 
 
 def _editor_settled(page) -> None:

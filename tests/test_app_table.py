@@ -65,10 +65,13 @@ def test_a_plan_layer_sorts_searches_selects_zooms_and_exports(app_url, page, ca
     start = bh.map_eval(page, "() => map.getZoom()")
     page.locator(".ct tbody tr input[type=checkbox]").check()
     page.wait_for_selector("text=已选 1 条", timeout=30_000)
-    for _ in range(40):
-        if "ft_huanglu" in _highlighted(page) and bh.map_eval(page, "() => map.getZoom()") > start:
-            break
-        page.wait_for_timeout(500)
+    try:
+        bh.wait_map_until(page, """(start) => { let hit = false;
+            (window.feature_group || []).forEach(g => g.eachLayer(function visit(l) {
+                if (l.feature && l.feature.properties.id === 'ft_huanglu') hit = true; if (l.eachLayer) l.eachLayer(visit); }));
+            return hit && map.getZoom() > start && !map._animatingZoom; }""", start, what="ft_huanglu highlighted, zoomed in")
+    except AssertionError:
+        pass  # the assertions below say which part is missing
     assert "ft_huanglu" in _highlighted(page)  # highlighted on the map…
     point = towns[towns["name"] == "黄麓建筑科创小镇"].geometry.iloc[0]
     assert bh.map_eval(page, "([lat, lon]) => map.getBounds().contains([lat, lon]) && map.getZoom()", [point.y, point.x]) > start
@@ -76,12 +79,8 @@ def test_a_plan_layer_sorts_searches_selects_zooms_and_exports(app_url, page, ca
     page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("导出格式")).locator("input").click()
     page.get_by_role("option", name="CSV（Excel 可直接打开）").click()
     bh._wait_idle(page)
-    for _ in range(10):  # the button offers the file of the format chosen once the page has followed the choice
-        with page.expect_download() as dl:
-            page.get_by_role("button", name="导出所选").click()
-        if dl.value.suggested_filename.endswith(".csv"):
-            break
-        page.wait_for_timeout(1000)
+    with page.expect_download() as dl:  # the run that followed the choice is over: the button offers the CSV
+        page.get_by_role("button", name="导出所选").click()
     assert dl.value.suggested_filename == "特色小镇_所选1条.csv"
     frame = pd.read_csv(io.BytesIO(open(dl.value.path(), "rb").read()), encoding="utf-8-sig")
     assert frame["名称"].tolist() == ["黄麓建筑科创小镇"] and frame["所在乡镇/街道"].tolist() == ["黄麓镇"]

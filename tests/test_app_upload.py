@@ -32,29 +32,13 @@ def _zipped_gbk_shapefile(tmp_path) -> bytes:
     return buf.getvalue()
 
 
-def _user_names(page) -> list[str]:
-    return bh.map_eval(page, """() => { const out = []; if (!window.map) return out;
-        const visit = (l) => { if (l.feature && String(l.feature.properties.layer).startsWith('user_')) out.push(l.feature.properties.name);
-                               if (l.eachLayer) l.eachLayer(visit); };
-        window.map.eachLayer(visit); return out; }""")
-
-
 def _wait_for_names(page, seconds: float = 60):
-    """Poll the map (it is redrawn once the new layer arrives) until the uploaded features are on it."""
-    seen = []
-    for _ in range(int(seconds * 2)):
-        try:
-            seen = _user_names(page)
-        except Exception:  # the map iframe is being replaced
-            seen = []
-        if set(NAMES) <= set(seen):
-            return
-        page.wait_for_timeout(500)
-    raise AssertionError(f"uploaded features not on the map: {seen}")
+    """Wait until the uploaded features are on the map (it is redrawn once the new layer arrives)."""
+    bh.wait_user_features(page, NAMES, timeout=seconds * 1000)
 
 
-def test_uploaded_zip_is_drawn_named_and_kept(app_url, page, tmp_path):
-    page.goto(app_url)
+def test_uploaded_zip_is_drawn_named_and_kept(start_app, page, tmp_path):
+    page.goto(start_app())
     bh.wait_for_app(page)
     path = tmp_path / "储备地块.zip"
     path.write_bytes(_zipped_gbk_shapefile(tmp_path))
@@ -65,9 +49,7 @@ def test_uploaded_zip_is_drawn_named_and_kept(app_url, page, tmp_path):
     assert "GB18030" in page.locator('.upload-report').inner_text()  # detected, and said so
     _wait_for_names(page)
     bh.click_feature(page, NAMES[0])
-    page.wait_for_timeout(800)
-    tips = " ".join(bh.map_frame(page).locator(".leaflet-tooltip").all_inner_texts())
-    assert NAMES[0] in tips
+    bh.map_frame(page).locator(".leaflet-tooltip", has_text=NAMES[0]).wait_for(timeout=10_000)  # its tooltip names it
     page.reload()
     _wait_for_names(page)
 

@@ -30,16 +30,8 @@ def gdb_app(tmp_path_factory):
 
 
 def _wait_for_parcel(page, name: str, seconds: float = 90):
-    """Poll the map (redrawn once the new layer arrives) until the uploaded parcel is on it; its south-west corner."""
-    for _ in range(int(seconds * 2)):
-        try:
-            corner = bh.map_eval(page, BOUNDS_JS, name)
-        except Exception:  # the map iframe is being replaced
-            corner = None
-        if corner:
-            return corner
-        page.wait_for_timeout(500)
-    raise AssertionError(f"parcel {name} not on the map")
+    """Wait until the uploaded parcel is on the map (redrawn once the new layer arrives); its south-west corner."""
+    return bh.wait_map_until(page, BOUNDS_JS, name, timeout=seconds * 1000, what=f"parcel {name} on the map")
 
 
 @pytest.mark.browser
@@ -58,7 +50,7 @@ def test_zipped_gdb_with_zone_prefixed_dltb_is_drawn_in_place_and_a_parcel_click
     west, south = _wait_for_parcel(page, name)
     assert metres_off(Point(west, south), *TRUTH["巢湖市政府"]) < 2.0  # zone 39 → lon/lat, where it belongs
     bh.map_eval(page, "([lat, lng]) => window.map.setView([lat, lng], 17, {animate: false})", [south + 0.0002, west + 0.0002])
-    page.wait_for_timeout(500)  # a planner zooms in to a 60 m parcel before clicking it
+    bh.wait_map_settled(page)  # a planner zooms in to a 60 m parcel before clicking it
     bh.click_feature(page, name)
     page.wait_for_selector("[data-place]", timeout=60_000)
     panel = page.locator("[data-place]").inner_text()

@@ -26,19 +26,9 @@ STYLE_JS = """(name) => { const out = [];
 
 def drawing_frame(page, timeout_ms: int = LOAD):
     """The map frame of the 校正位置 page once its drawing tool is there (the map page's frame goes away first)."""
-    waited = 0
-    while True:
-        try:
-            frame = bh.map_frame(page, timeout_ms)
-            if frame.query_selector("a.leaflet-draw-draw-polygon"):
-                return frame
-        except Exception:  # noqa: BLE001 — the old frame detaching while the page switches
-            if waited > timeout_ms:
-                raise
-        if waited > timeout_ms:
-            raise AssertionError("the drawing tool never appeared")
-        page.wait_for_timeout(1000)
-        waited += 1000
+    bh.wait_map_until(page, "() => !!document.querySelector('a.leaflet-draw-draw-polygon')", timeout=timeout_ms,
+                      what="the drawing tool")
+    return bh.map_frame(page, timeout_ms)
 
 
 def panel(page) -> str:
@@ -68,7 +58,7 @@ def test_a_polygon_drawn_for_a_schematic_place_is_saved_solid_calibrated_and_in_
                            [list(p) for p in clicks])
     for x, y in clicks + clicks[:1]:  # the last click on the first point closes the polygon
         page.mouse.click(box["x"] + x, box["y"] + y)
-        page.wait_for_timeout(250)
+        page.wait_for_timeout(250)  # Leaflet.draw ignores a click within 50 ms of the last vertex (not observable)
     page.wait_for_selector("text=新位置：面积", timeout=LOAD)
     bh._wait_idle(page, LOAD)
     page.get_by_label("来源（必填）").fill("锦江产业园管委会 2025 年范围图")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 import browser as bh
 import pdfpage
@@ -16,7 +17,7 @@ def _choose(page, label: str, option: str) -> None:
         try:
             page.get_by_role("option", name=option).click(timeout=10_000)
             break
-        except Exception:  # noqa: BLE001 — the list was closed by a rerun; open it again
+        except PlaywrightError:  # the list was closed by a rerun (a timeout, or the option detached); open it again
             page.keyboard.press("Escape")
     bh._wait_idle(page)
     assert page.get_by_label(label).input_value() == option

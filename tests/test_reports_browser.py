@@ -10,6 +10,8 @@ from loaders.plan import load_plan
 from reports.export import export_town
 
 TOWN = "黄麓镇"
+#: Resolves after the next two animation frames: what the map client scheduled on the last one is drawn.
+NEXT_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
 _MAP_STATE_JS = """
 () => {
@@ -39,8 +41,9 @@ def town_html(tmp_path_factory, catalog):
 
 def test_standalone_town_map_draws_its_features_from_a_file_without_network(town_html, catalog, page):
     page.goto(town_html.as_uri())
-    page.wait_for_function("() => window.L && Object.values(window).some(v => v instanceof L.Map)", timeout=30_000)
-    page.wait_for_timeout(500)
+    page.wait_for_function("() => { const m = window.L && Object.values(window).find(v => v instanceof L.Map);"
+                           " return m && m._chaohu && m._chaohu.placed.length > 0; }", timeout=30_000)
+    page.evaluate(NEXT_FRAMES_JS)
     bh.screenshot(page, "reports_town_map")
     state = page.evaluate(_MAP_STATE_JS)
     assert TOWN in state["title"]
@@ -90,7 +93,7 @@ def test_exported_city_map_labels_never_overlap_and_more_appear_when_zooming_in(
         page.goto(city_html.as_uri())  # the map client places the labels, as on the live map
         page.wait_for_function("() => { const m = Object.values(window).find(v => v instanceof L.Map);"
                                " return m && m._chaohu && m._chaohu.placed.length > 0; }", timeout=30_000)
-        page.wait_for_timeout(300)
+        page.evaluate(NEXT_FRAMES_JS)
         first = page.evaluate(_LABELS_JS)
         assert first["pairs"] == [] and first["under"] == []
         assert len(first["names"]) >= 12, first["names"]  # the city view names the platforms' small towns and the towns
@@ -98,7 +101,7 @@ def test_exported_city_map_labels_never_overlap_and_more_appear_when_zooming_in(
         assert {"巢湖半岛科学城", "柘皋产业新城", "居巢经开区"} <= set(first["names"])  # and the platforms
         page.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map);
                                  m.setZoomAround(L.latLng(31.60, 117.86), m.getZoom() + 2, {animate: false}); }""")
-        page.wait_for_timeout(500)
+        page.evaluate(NEXT_FRAMES_JS)  # the labels are laid out on the animation frame after the zoom
         closer = page.evaluate(_LABELS_JS)
         assert closer["pairs"] == []
         urban = {"亚父街道", "卧牛山街道", "凤凰山街道", "半汤街道", "天河街道"}

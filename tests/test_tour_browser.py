@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import browser as bh
 
@@ -155,11 +156,13 @@ def test_zooming_in_shows_more_labels_and_still_none_overlap(offline_page, expor
     centre = seats[seats["name"].isin(urban)].geometry.union_all().centroid
     page.evaluate("([lat, lon]) => window.tour.map.setZoomAround(L.latLng(lat, lon), window.tour.map.getZoom() + 2, "
                   "{animate: false})", [centre.y, centre.x])  # the presenter zooms into the city centre
-    for _ in range(20):  # the labels are placed again after the zoom (later on a busy machine)
-        page.wait_for_timeout(500)
-        after = page.evaluate(bh.TOUR_SLIDE_STATE_JS)
-        if len(urban & set(after["shown"])) > len(urban & set(before["shown"])):
-            break
+    try:  # the labels are placed again after the zoom (later on a busy machine)
+        page.wait_for_function(f"""([urban, n]) => {{ const s = ({bh.TOUR_SLIDE_STATE_JS})();
+                                   return urban.filter(t => s.shown.includes(t)).length > n; }}""",
+                               arg=[sorted(urban), len(urban & set(before["shown"]))], timeout=15_000)
+    except PlaywrightTimeout:
+        pass  # the assertion below says what is shown
+    after = page.evaluate(bh.TOUR_SLIDE_STATE_JS)
     assert after["pairs"] == [] and before["pairs"] == []
     assert len(urban & set(after["shown"])) > len(urban & set(before["shown"]))  # the dense centre opens up
 
@@ -172,8 +175,14 @@ def test_a_resized_window_keeps_the_presenters_zoom_and_refits_an_untouched_slid
     page.wait_for_function("() => !window.tour.moving && window.tour.placesInView()", timeout=15_000)
     fitted = page.evaluate("window.tour.map.getZoom()")
     page.evaluate("window.tour.map.setZoom(window.tour.map.getZoom() + 2, {animate: false})")  # the presenter zooms in
+    page.evaluate("""() => { const fit = window.tour.fitPanel; window.tour.fittedAt = [];  // note each resize handled
+        window.tour.fitPanel = function () { window.tour.fittedAt.push(document.getElementById('map').clientWidth);
+                                             return fit.apply(this, arguments); }; }""")
     page.set_viewport_size({"width": 1600, "height": 900})
-    page.wait_for_timeout(1500)  # the resize is handled 100 ms after it settles
+    # the resize is handled 100 ms after it settles: wait until it was handled at the new width
+    page.wait_for_function("""() => { const w = window.tour.fittedAt; const now = document.getElementById('map').clientWidth;
+                                      return w.length > 0 && w[w.length - 1] === now && !window.tour.moving; }""",
+                           timeout=15_000)
     assert page.evaluate("window.tour.map.getZoom()") == fitted + 2  # not thrown back to the slide's frame
     page.keyboard.press("ArrowRight")  # the next slide is framed again
     page.wait_for_function("() => window.tour.index === 3")

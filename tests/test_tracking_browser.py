@@ -87,13 +87,11 @@ def test_an_import_in_the_app_colours_its_place(app, page, tmp_path):
     page.get_by_role("button", name="导入", exact=True).click()
     page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=TIMEOUT)
     assert "已导入「市发改委」的进展 2 条" in page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
-    for _ in range(240):  # the map is redrawn with the new colours
-        try:
-            if _fill(page, "ft_huanglu") == CATEGORY_COLORS[DONE]:
-                break
-        except Exception:  # the map frame is being replaced
-            pass
-        page.wait_for_timeout(500)
+    try:  # the map is redrawn with the new colours
+        bh.wait_map_until(page, f"([id, want]) => ({_FILL_JS})(id) === want", ["ft_huanglu", CATEGORY_COLORS[DONE]],
+                          timeout=120_000, what="黄麓建筑科创小镇 in the colour of 已完成")
+    except AssertionError:
+        pass  # the assertion below says which colour it has
     assert _fill(page, "ft_huanglu") == CATEGORY_COLORS[DONE]
     bh.screenshot(page, "progress_after_import")
 
