@@ -51,7 +51,7 @@ def style_element(package: str, name: str) -> str:
 def trusted(text: str) -> Markup:
     """Our own markup, script or style text (never user input), put into a template as it is.
 
-    Inside a `<script>` or `<style>` element only `</script` could end it early: it is written `<\\/script`.
+    A script element ends at the first `</script`: one inside a script's own text (Leaflet's) is written `<\\/script`.
     """
     return Markup(text.replace("</script", "<\\/script"))
 

@@ -14,7 +14,7 @@ from folium import plugins
 from folium.template import Template
 
 from core.declarations import ACCURACY, GROUPS, LAYERS, LayerSpec, by_role
-from core.templates import static_text
+from core.templates import render, static_text
 from core.formatting import accuracy_dash, accuracy_label, blank, esc, map_note, requirement_text
 from geo.chinacoords import to_gcj02
 from geo.crs import WEB
@@ -175,29 +175,18 @@ def _inner_points(geom) -> list:
 
 def legend_html(specs: list[LayerSpec], corrected: int = 0) -> str:
     """The legend's rows for the layers shown: symbol and title per layer (per 规划要求 where coloured by it), accuracy,
-    and how many places the office has corrected."""
-    rows = []
+    and how many places the office has corrected (layers/templates/legend.html.j2)."""
+    groups = []
     for group in GROUPS:
-        members = [s for s in specs if s.group == group]
-        if not members:
-            continue
-        rows.append(f'<div style="margin-top:4px;color:#555">{esc(group)}</div>')
-        for s in members:
+        rows = []
+        for s in (s for s in specs if s.group == group):
             if s.status_colors:
-                for status, color in s.status_colors.items():
-                    rows.append(_legend_row(s, color, f"{s.title}（规划要求：{status}）"))
+                rows += [(s, color, f"{s.title}（规划要求：{status}）") for status, color in s.status_colors.items()]
             else:
-                rows.append(_legend_row(s, s.color, s.title))
-    rows.append('<div style="margin-top:6px;color:#555">位置精度</div>')
-    for acc in ACCURACY.values():
-        dash = f'stroke-dasharray="{acc["dash"]}"' if acc["dash"] else ""
-        rows.append(f'<div><svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" stroke="#333" stroke-width="2" {dash}/></svg> '
-                    f'{esc(acc["label"])}</div>')
-    if corrected:
-        rows.append(f'<div class="chaohu-legend-corrected" style="margin-top:4px">✓ 已校准 {corrected} 处：本单位按来源校正的位置'
-                    '（线型按所选精度）</div>')
-    rows.append('<div style="margin-top:4px;color:#a00">虚线 = 示意或大致位置，非测绘成果</div>')
-    return "".join(rows)
+                rows.append((s, s.color, s.title))
+        if rows:
+            groups.append((group, rows))
+    return render("layers", "legend.html.j2", groups=groups, accuracy=list(ACCURACY.values()), corrected=corrected)
 
 
 class MapClient(MacroElement):
@@ -216,18 +205,6 @@ class MapClient(MacroElement):
         super().__init__()
         self._name = "ChaohuClient"
         self.config, self.js, self.css = config, CLIENT_JS, CLIENT_CSS
-
-
-def _legend_row(spec: LayerSpec, color: str, title: str) -> str:
-    if spec.geometry == "Point":
-        sym = f'<svg width="26" height="12"><circle cx="13" cy="6" r="5" fill="{spec.fill_color or color}" stroke="{color}" stroke-width="1.5"/></svg>'
-    elif spec.geometry == "LineString":
-        sym = f'<svg width="26" height="12"><line x1="1" y1="6" x2="25" y2="6" stroke="{color}" stroke-width="3"/></svg>'
-    else:
-        fill = spec.fill_color or color
-        sym = (f'<svg width="26" height="12"><rect x="2" y="1" width="22" height="10" fill="{fill}" '
-               f'fill-opacity="{max(spec.fill_opacity, 0.15)}" stroke="{color}" stroke-width="1.5"/></svg>')
-    return f'<div data-layer="{esc(spec.id)}">{sym} {esc(title)}</div>'
 
 
 class MapNote(MacroElement):
