@@ -58,7 +58,7 @@ def test_a_polygon_drawn_for_a_schematic_place_is_saved_solid_calibrated_and_in_
                            [list(p) for p in clicks])
     for x, y in clicks + clicks[:1]:  # the last click on the first point closes the polygon
         page.mouse.click(box["x"] + x, box["y"] + y)
-        page.wait_for_timeout(250)  # Leaflet.draw ignores a click within 50 ms of the last vertex (not observable)
+        page.wait_for_timeout(250)  # Leaflet.draw ignores a click within 50 ms of the last vertex (a timer of its own)
     page.wait_for_selector("text=新位置：面积", timeout=LOAD)
     bh._wait_idle(page, LOAD)
     page.get_by_label("来源（必填）").fill("锦江产业园管委会 2025 年范围图")
