@@ -76,10 +76,13 @@ def hostile_app_url(tmp_path_factory):
     import geopandas as gpd
     from shapely.geometry import Point
 
+    from store.gpkg import GpkgStore
+
     ws = tmp_path_factory.mktemp("hostile-ws")
-    (ws / "layers").mkdir()
-    gpd.GeoDataFrame({"name": [HOSTILE_NAME]}, geometry=[Point(117.80, 31.70).buffer(0.01)], crs="EPSG:4490").to_file(
-        ws / "layers" / "hostile.geojson", driver="GeoJSON")
+    store = GpkgStore(ws / "workspace.gpkg")
+    store.add_layer("hostile", gpd.GeoDataFrame({"name": [HOSTILE_NAME]}, geometry=[Point(117.80, 31.70).buffer(0.01)],
+                                                crs="EPSG:4490"), "测试")
+    store.engine.dispose()
     url, stop = _start(ws, f"hostile{_WORKER}", timeout=180)
     try:
         yield url

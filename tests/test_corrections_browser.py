@@ -126,3 +126,39 @@ def _park():
     p = city.representative_point()
     square = box(p.x - 600, p.y - 400, p.x + 600, p.y + 400)
     return gpd.GeoSeries([square], crs="EPSG:4548").to_crs("EPSG:4490").iloc[0]
+
+
+def test_an_editor_demoted_while_the_page_is_open_can_no_longer_revert(start_app, page, tmp_path):
+    """The probe: after a role downgrade, 「撤销当前校正」 on a page opened before still reverted the correction. Now the
+    action asks the store for the account's role at the moment of the click."""
+    from corrections import checks as c
+    from store import forget_stores
+
+    workspace = tmp_path / "ws"
+    store = GpkgStore(workspace / "workspace.gpkg")
+    store.add_account("管理员", "巢湖规划2026!", "管理", "测试")
+    store.add_account("编辑员", "巢湖规划2026!", "编辑", "管理员")
+    c.correct(store, PLACE, _park(), "园区管委会 2025 年范围图", "2025-03-01", user="管理员")
+    store.engine.dispose()
+    url = start_app(workspace, timeout=240)
+    page.goto(f"{url}/?mode=correct&sel={PLACE}")
+    page.get_by_label("账号", exact=True).wait_for(timeout=LOAD)
+    page.get_by_label("账号", exact=True).fill("编辑员")
+    page.get_by_label("密码", exact=True).fill("巢湖规划2026!")
+    page.get_by_role("button", name="登录").click()
+    revert = page.get_by_role("button", name="撤销当前校正")
+    revert.wait_for(timeout=LOAD)
+    bh._wait_idle(page, LOAD)
+
+    demote = GpkgStore(workspace / "workspace.gpkg")
+    demote.set_role("编辑员", "查看", "管理员")  # lowered while the page stays open
+    demote.engine.dispose()
+    forget_stores()
+    revert.click()
+    revert.wait_for(state="detached", timeout=LOAD)  # a 查看 account no longer has 校正位置: the run shows the map
+    bh._wait_idle(page, LOAD)
+    after = GpkgStore(workspace / "workspace.gpkg")
+    try:
+        assert after.corrections_in_effect()[PLACE].source == "园区管委会 2025 年范围图"  # nothing reverted
+    finally:
+        after.engine.dispose()
