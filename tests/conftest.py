@@ -40,6 +40,21 @@ def _start(workspace: Path, log_name: str, timeout: float = 90.0, **env):
                               timeout=timeout, env_extra={"CHAOHU_WORKSPACE": str(workspace), **env})
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing():
+    """Passwords hashed in this process (accounts made by tests) with Argon2id at its lightest settings: the checks,
+    limits and sessions under test are the same, each hash takes milliseconds instead of ~0.1 s. App servers started by
+    the tests keep the production settings (and re-hash such a password at its first login)."""
+    from argon2 import PasswordHasher
+
+    from store import accounts
+
+    production = accounts._HASHER
+    accounts._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    accounts._HASHER = production
+
+
 @pytest.fixture
 def start_app(tmp_path_factory, request):
     """A function starting the real app on a free port with its own workspace; stopped after the test. For tests that
