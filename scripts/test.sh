@@ -2,8 +2,9 @@
 # Installs everything the tests need (Python packages; Debian's chromium, CJK fonts, poppler and
 # PostgreSQL 15 + PostGIS when missing), checks the code with ruff and runs the whole suite. README's quick
 # start and .ci/run call exactly this. The store tests start their own throwaway PostgreSQL cluster
-# (tests/pgcluster.py); no server needs to run. Tests run on two workers, a module's tests on one (pytest.ini:
-# -n 2 --dist loadfile); the slowest tests are listed at the end. While working, the fast tier is:
+# (tests/pgcluster.py); no server needs to run. The whole suite runs on three workers (the browser tests wait on
+# their servers half the time), a module's tests on one (pytest.ini: --dist loadfile, two workers by default, which
+# suits the CPU-bound fast tier); the slowest tests are listed at the end. While working, the fast tier is:
 #   python3 -m pytest -m "not browser and not slow"
 # and one module without workers: python3 -m pytest -n 0 tests/test_x.py
 set -euo pipefail
@@ -23,4 +24,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 python3 -m ruff check .
 lint-imports
-exec python3 -m pytest --durations=20 "$@"
+exec python3 -m pytest -n 3 --durations=20 "$@"
