@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -131,3 +132,20 @@ def ntv2_grid(path: Path, dlat_seconds: float, dlon_east_seconds: float, box=(11
     body = struct.pack("<4f", dlat_seconds, -dlon_east_seconds, 0.0, 0.0) * (rows * cols)
     path.write_bytes(head + sub + body + _record("END", ""))
     return path
+
+
+def rezipped(data: bytes, sheet_xml) -> bytes:
+    """An xlsx's bytes with its first sheet's XML changed by `sheet_xml(text) -> text` (crafted workbooks)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = sheet_xml(body.decode("utf-8")).encode("utf-8")
+            out.writestr(info.filename, body)
+    return buf.getvalue()
+
+
+def whole_sheet(xml: str) -> str:
+    """A sheet's used range declared as every cell Excel has (A1:XFD1048576)."""
+    return re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', xml)

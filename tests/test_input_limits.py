@@ -5,11 +5,9 @@ streamed, its unpacked size, rows, columns and cells bounded — a crafted workb
 from __future__ import annotations
 
 import io
-import re
 import time
 import tomllib
 import tracemalloc
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -19,6 +17,7 @@ from core.inputs import LARGEST_MB, UPLOAD_MB, TooLarge, check_size, too_large, 
 from loaders import tables
 from loaders.errors import LoadError
 from loaders.files import read_any
+from filebuild import rezipped, whole_sheet
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,21 +50,6 @@ def _points_xlsx() -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def _rezipped(data: bytes, change) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                body = change(body.decode("utf-8")).encode("utf-8")
-            out.writestr(info.filename, body)
-    return buf.getvalue()
-
-
-def _whole_sheet(xml: str) -> str:
-    return re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', xml)
 
 
 def _rows_200k(xml: str) -> str:
@@ -102,7 +86,7 @@ def test_a_plain_points_workbook_still_reads():
 
 
 @pytest.mark.parametrize("craft, words", [
-    (_whole_sheet, "工作表「点位」行数超过 500,000 行（使用范围到第 1,048,576 行）"),
+    (whole_sheet, "工作表「点位」行数超过 500,000 行（使用范围到第 1,048,576 行）"),
     (_rows_200k, "工作表「点位」行数超过 20,000 行（第 20,001 行仍有内容或格式）"),
     (_wide_row, "工作表「点位」列数超过 1,500 列（第 10 行有 16,000 列）"),
     (_bomb, "解压后有 30 MB（9 个部件），超过可读取的 20 MB 上限"),
@@ -110,9 +94,9 @@ def test_a_plain_points_workbook_still_reads():
 def test_a_crafted_table_workbook_is_refused_quickly_in_bounded_memory(craft, words, monkeypatch):
     monkeypatch.setattr(tables, "MAX_ROWS", 20_000)  # reading 500,000 rows takes a minute on a busy test machine
     monkeypatch.setattr(tables, "MAX_UNPACKED", 20 * 1024**2)  # packing 200 MB of XML in the test would take as long
-    if craft is _whole_sheet:
+    if craft is whole_sheet:
         monkeypatch.setattr(tables, "MAX_ROWS", 500_000)
-    data = _rezipped(_points_xlsx(), craft)
+    data = rezipped(_points_xlsx(), craft)
     assert len(data) < 5 * 1024**2
     message, peak, seconds = _read(data, "点位.xlsx")
     assert words in message and "「点位.xlsx」" in message
@@ -124,6 +108,6 @@ def test_a_table_with_more_cells_than_can_be_held_is_refused(monkeypatch):
     monkeypatch.setattr(tables, "MAX_CELLS", 10_000)
     many = "".join(f'<row r="{n}">' + "".join(f'<c r="{c}{n}"><v>{n}</v></c>' for c in "ABCDEFGHIJ") + "</row>"
                    for n in range(10, 2_010))
-    data = _rezipped(_points_xlsx(), lambda xml: xml.replace("</sheetData>", many + "</sheetData>"))
+    data = rezipped(_points_xlsx(), lambda xml: xml.replace("</sheetData>", many + "</sheetData>"))
     message, _, _ = _read(data, "点位.xlsx")
     assert "「点位.xlsx」的单元格超过 10,000 个（读到工作表「点位」第" in message

@@ -17,6 +17,7 @@ from tracking.workbook import COLUMNS, HEADER_ROW, MARKER_SHEET, SHEET
 from store import forget_stores
 from tracking.__main__ import main
 from tracking.service import Tracking
+from filebuild import rezipped, whole_sheet
 
 UNIT = "市半岛建设办"
 
@@ -241,27 +242,6 @@ def test_the_same_workbook_imported_twice_is_refused_naming_the_earlier_import(t
     tracking.import_workbook(path, "李四", roles.EDITOR)
 
 
-def _rezipped(path, sheet_xml) -> bytes:
-    """The template's bytes with its 进展填报 sheet XML changed by `sheet_xml(text) -> text`."""
-    import zipfile
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = sheet_xml(data.decode("utf-8")).encode("utf-8")
-            out.writestr(info.filename, data)
-    return buf.getvalue()
-
-
-def _whole_sheet(xml: str) -> str:
-    """The used range declared as every cell Excel has (A1:XFD1048576)."""
-    import re
-
-    return re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', xml)
-
-
 def _rows_200k(xml: str) -> str:
     """200,000 styled empty rows after the template's rows (the declared range left as it was)."""
     return xml.replace("</sheetData>", "".join(f'<row r="{n}"><c r="A{n}" s="1"/></row>' for n in range(100, 200_100))
@@ -274,7 +254,7 @@ def _bomb(xml: str) -> str:
 
 
 @pytest.mark.parametrize("craft, words", [
-    (_whole_sheet, "行数超过 2,000 行（使用范围到第 1,048,576 行）"),
+    (whole_sheet, "行数超过 2,000 行（使用范围到第 1,048,576 行）"),
     (_rows_200k, "行数超过 2,000 行（第 2,001 行仍有内容或格式）"),
     (_bomb, "解压后有 60 MB"),
 ], ids=["declared A1:XFD1048576", "200,000 styled rows", "zip bomb"])
@@ -282,7 +262,7 @@ def test_a_workbook_too_large_to_be_a_template_is_refused_quickly_in_bounded_mem
     import time
     import tracemalloc
 
-    data = _rezipped(template, craft)
+    data = rezipped(template.read_bytes(), craft)
     assert len(data) < 5 * 1024**2  # within the upload limit: the reader itself must refuse it
     tracking = Tracking.open()
     tracemalloc.start()
