@@ -39,11 +39,6 @@ MODES = {"draw": "在地图上画新位置", "edit": "修改现有图形", "adop
 MAP_HEIGHT = 600
 
 
-def user() -> str:
-    """Who a correction is recorded as: the signed-in user."""
-    return login.current().name
-
-
 def place_ids(catalog: Catalog) -> list[str]:
     """Every plan place (with or without a position), grouped by layer in declaration order."""
     places = catalog.places
