@@ -27,11 +27,28 @@ def pytest_configure(config):
     os.environ["CHAOHU_WORKSPACE"] = tempfile.mkdtemp(prefix="chaohu-test-ws-")
 
 
+#: Rough seconds a test takes, by its marks: what orders the modules for the workers (longest first). A test much
+#: longer than its mark says tells its own time: ``@pytest.mark.slow(seconds=80)``.
+_COST = {"browser": 10.0, "slow": 4.0}
+
+
+def _cost(item) -> float:
+    marks = [(item.get_closest_marker(name), c) for name, c in _COST.items()]
+    return max((m.kwargs.get("seconds", c) for m, c in marks if m is not None), default=0.05)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Mark every test that uses the browser or the app as `browser` (the fast tier leaves them out)."""
+    """Mark every test that uses the browser or the app as `browser` (the fast tier leaves them out), then order the
+    modules by their estimated time, longest first, keeping each module's own order. The workers take modules in this
+    order (pytest.ini: --dist loadfile --no-loadscope-reorder), so the short ones fill the end of the run instead of a
+    browser module starting last and running alone (xdist's own order is by number of tests)."""
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+    cost: dict[str, float] = {}
+    for item in items:
+        cost[item.nodeid.split("::")[0]] = cost.get(item.nodeid.split("::")[0], 0.0) + _cost(item)
+    items.sort(key=lambda item: -cost[item.nodeid.split("::")[0]])
 
 
 def _start(workspace: Path, log_name: str, timeout: float = 90.0, **env):
