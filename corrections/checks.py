@@ -19,13 +19,13 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from core import clock, settings
+from core import clock
 from core.declarations import BY_ID, LayerSpec
 from core.formatting import accuracy_label, size_text
 from geo.crs import MEASURE, STORAGE
 from geo.measure import area_km2, area_mu, length_km
 from loaders.base import load_city_boundary
-from loaders.places import PLACES_FILE, load_places_yaml
+from loaders.places import load_places_yaml, places_version
 from store.base import LOCAL_USER, Store
 from store.corrections import ANY, CorrectionEntry
 from store.errors import StoreError
@@ -64,23 +64,14 @@ class Place:
 
 
 def plan_places() -> dict[str, Place]:
-    """Every place of places.yaml by id, with its shipped geometry (derived extents included).
-
-    Read once per version of the file (its path, modification time and size): the 校正位置 page names every place
-    in its picker on each run, and parsing the YAML each time cost a tenth of a second per place.
-    """
-    path = settings.current().plan_dir / PLACES_FILE
-    try:
-        stat = path.stat()
-        version = (stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        version = None  # load_places_yaml says what is missing
-    return dict(_plan_places(str(path), version))
+    """Every place of places.yaml by id, with its shipped geometry (derived extents included); made once per version
+    of the file (the 校正位置 page names every place on each run)."""
+    return dict(_plan_places(places_version()))
 
 
 @lru_cache(maxsize=4)
-def _plan_places(path: str, version) -> dict[str, Place]:
-    frame = load_places_yaml(path)
+def _plan_places(version: tuple) -> dict[str, Place]:
+    frame = load_places_yaml(version[0])
     return {pid: Place(pid, layer, name, geom if isinstance(geom, BaseGeometry) and not geom.is_empty else None, acc)
             for pid, layer, name, geom, acc in zip(frame["id"], frame["layer"], frame["name"], frame.geometry, frame["accuracy"])}
 

@@ -18,6 +18,7 @@ from core import settings
 from core.errors import ChaohuError
 from layers import assets
 from layers.catalog import Catalog, load_catalog
+from layers.editmap import context_layers
 from layers.mapview import BASEMAPS, build_map
 from layers.userlayers import is_large, tiled_layer
 from loaders.plan import Plan, load_plan
@@ -132,6 +133,16 @@ def _map_strings(visible: tuple[str, ...], basemap: str, token: str, only: froze
 def map_strings(visible, basemap: str, token: str, only: set[str] | None) -> MapStrings:
     """The map for these layers, basemap and filter, rendered once per server process (and data state) for the map frame."""
     return _map_strings(tuple(visible), basemap, token, frozenset(only) if only is not None else None, data_stamp())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _edit_context(gcj02: bool, stamp: tuple) -> dict:
+    return context_layers(_catalog(stamp), gcj02)
+
+
+def edit_context(gcj02: bool) -> dict:
+    """The surroundings under 校正位置's drawing map (layers/editmap.py), once per data state and basemap kind."""
+    return _edit_context(gcj02, data_stamp())
 
 
 def forget_user_layers() -> None:
