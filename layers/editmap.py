@@ -151,23 +151,36 @@ def unshifted(geometry, basemap: str):
     return from_gcj02(gpd.GeoDataFrame(geometry=[geometry], crs=WEB)).geometry.iloc[0]
 
 
-def context_layers(catalog: Catalog, gcj02: bool = False) -> dict:
-    """The surroundings of every place as data for the browser, once per catalogue and basemap (the page caches it):
-    `layers`, [(layer id, GeoJSON)] in drawing order, and `labels`, the towns' and plan places' names."""
-    layers, labels = [], []
+def base_context(catalog: Catalog, gcj02: bool = False) -> dict:
+    """The surroundings that no correction moves, as data for the browser: `layers`, [(layer id, GeoJSON)] of the
+    township areas, the lake and the city outline in drawing order, and `labels`, the towns' names."""
+    layers = []
     for role in CONTEXT_ROLES:
         spec = by_role(role)
         gdf = catalog.role(role) if role != "city" else catalog.city_outline()
         layers.append((spec.id, feature_collection(gdf, spec, gcj02)))
+    seats = _shift(catalog.role("town_seats"), gcj02)
+    labels = [{"id": "", "t": n, "k": "town", "a": [p.y, p.x]} for n, p in zip(seats["name"], seats.geometry) if n]
+    return {"layers": layers, "labels": labels}
+
+
+def place_context(catalog: Catalog, gcj02: bool = False) -> dict:
+    """Every plan place as the surroundings of the others (as base_context): made again after each correction."""
+    layers, labels = [], []
     order = {"Polygon": 0, "LineString": 1, "Point": 2}
     for spec in sorted((BY_ID[i] for i in PLAN_LAYER_IDS), key=lambda s: order[s.geometry]):
         gdf = catalog.layers[spec.id]
         layers.append((spec.id, feature_collection(gdf, spec, gcj02)))
         labels += [{"id": i, "t": n, "k": "place", "a": [p.y, p.x]}
                    for i, n, p in zip(gdf["id"], gdf["name"], _shift(gdf, gcj02).geometry.representative_point()) if n]
-    seats = _shift(catalog.role("town_seats"), gcj02)
-    labels += [{"id": "", "t": n, "k": "town", "a": [p.y, p.x]} for n, p in zip(seats["name"], seats.geometry) if n]
     return {"layers": layers, "labels": labels}
+
+
+def context_layers(catalog: Catalog, gcj02: bool = False, base: dict | None = None, places: dict | None = None) -> dict:
+    """The whole surroundings (base_context, then place_context; either made here when not given)."""
+    base = base if base is not None else base_context(catalog, gcj02)
+    places = places if places is not None else place_context(catalog, gcj02)
+    return {"layers": base["layers"] + places["layers"], "labels": base["labels"] + places["labels"]}
 
 
 def _context(m: folium.Map, context: dict, place_id: str) -> None:
