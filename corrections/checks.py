@@ -25,7 +25,7 @@ from core.formatting import accuracy_label, size_text
 from geo.crs import MEASURE, STORAGE
 from geo.measure import area_km2, area_mu, length_km
 from loaders.base import load_city_boundary
-from loaders.places import load_places_yaml
+from loaders.places import load_places_yaml, places_version
 from store.base import LOCAL_USER, Store
 from store.corrections import ANY, CorrectionEntry
 from store.errors import StoreError
@@ -64,8 +64,14 @@ class Place:
 
 
 def plan_places() -> dict[str, Place]:
-    """Every place of places.yaml by id, with its shipped geometry (derived extents included)."""
-    frame = load_places_yaml()
+    """Every place of places.yaml by id, with its shipped geometry (derived extents included); made once per version
+    of the file (the 校正位置 page names every place on each run)."""
+    return dict(_plan_places(places_version()))
+
+
+@lru_cache(maxsize=4)
+def _plan_places(version: tuple) -> dict[str, Place]:
+    frame = load_places_yaml(version[0])
     return {pid: Place(pid, layer, name, geom if isinstance(geom, BaseGeometry) and not geom.is_empty else None, acc)
             for pid, layer, name, geom, acc in zip(frame["id"], frame["layer"], frame["name"], frame.geometry, frame["accuracy"])}
 

@@ -2,8 +2,9 @@
 
 The catalogue (layers/catalog.py) reads the plan layers, passes them through ``Corrections.apply`` and only then
 joins towns and measures, so every summary, export, the tour and the map use the corrected geometry. A corrected
-feature carries its chosen accuracy and a `correction` text (已校准：来源（日期）); a place the plan gave no position
-joins its layer once corrected; an extent derived from its children (居巢经开区) follows their corrections.
+feature carries its chosen accuracy, the correction's `source` (the panel's 来源) and a `correction` text
+(已校准：来源（日期）); a place the plan gave no position joins its layer once corrected; an extent derived from its
+children (居巢经开区) follows their corrections.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def _laid_over(gdf: gpd.GeoDataFrame, place: pd.Series, pid: str, entry: Correct
     gdf.loc[[i], gdf.geometry.name] = gpd.GeoSeries([entry.geometry], index=[i], crs=gdf.crs)
     gdf.loc[i, "accuracy"] = entry.accuracy
     gdf.loc[i, MARK] = mark_text(entry)
+    gdf.loc[i, "source"] = entry.source  # the shipped source told where the replaced position came from
     note = gdf.loc[i, "note"] if "note" in gdf.columns else ""
     if isinstance(note, str) and note and not note.startswith(OLD_NOTE):
         gdf.loc[i, "note"] = OLD_NOTE + note

@@ -8,12 +8,16 @@ every summary and export computes them once per catalogue.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from core.declarations import BY_ID, LAYERS, USER_GROUP, LayerSpec, by_role
 from core.formatting import accuracy_label, measure_key
@@ -228,6 +232,36 @@ def load_layer(spec: LayerSpec, areas: gpd.GeoDataFrame, data_dir: Path = DATA_D
     return _measure(gdf, spec)
 
 
+#: Declared layers as joined and measured (load_layer) by what they were made from: a correction changes one plan layer,
+#: and only that one is joined to the towns again. Bounded; each catalogue gets copies.
+_JOINED: OrderedDict[tuple, gpd.GeoDataFrame] = OrderedDict()
+JOINED_ENTRIES = 64
+
+
+def _fingerprint(gdf: gpd.GeoDataFrame) -> str:
+    """A digest of a frame's columns, values, geometries and CRS (what load_layer's result depends on)."""
+    geometry = gdf.geometry.name
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((list(gdf.columns), gdf.crs.srs if gdf.crs is not None else None, gdf.index.tolist())).encode())
+    for column in gdf.columns:
+        if column != geometry:
+            digest.update(repr(gdf[column].tolist()).encode())
+    for wkb in shapely.to_wkb(np.asarray(gdf[geometry].values)):
+        digest.update(wkb or b"-")
+    return digest.hexdigest()
+
+
+def _joined(spec: LayerSpec, areas: gpd.GeoDataFrame, areas_key: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """load_layer(spec, areas, gdf=gdf), made once per content of `gdf` and of the township areas."""
+    key = (spec.id, areas_key, _fingerprint(gdf))
+    if key not in _JOINED:
+        _JOINED[key] = load_layer(spec, areas, gdf=gdf)
+        while len(_JOINED) > JOINED_ENTRIES:
+            _JOINED.popitem(last=False)
+    _JOINED.move_to_end(key)
+    return _JOINED[key].copy()
+
+
 def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True, store=None, own_layers: bool = True) -> Catalog:
     """Every declared layer (and the planner's own, unless workspace=False), the links and places, ready for use.
 
@@ -248,7 +282,8 @@ def load_catalog(data_dir: Path = DATA_DIR, workspace: bool = True, store=None, 
         except LoadError as exc:  # the store cannot even be opened: shipped positions, said on the page
             corrections = Corrections(problems=[f"位置校正记录暂时无法读取，地图显示随附位置：{exc.message}"])
     frames, places = corrections.apply(frames, places)
-    layers = {spec.id: load_layer(spec, areas, data_dir, frames[spec.id]) for spec in LAYERS}
+    areas_key = _fingerprint(areas)
+    layers = {spec.id: _joined(spec, areas, areas_key, frames[spec.id]) for spec in LAYERS}
     user_specs, problems = {}, list(corrections.problems)
     if workspace and own_layers:
         found = user_layers(store)  # the same store as the corrections

@@ -1,5 +1,11 @@
 """The map a place's position is corrected on: its surroundings, its current shape, and Leaflet.draw speaking Chinese.
 
+The surroundings are the township areas, the lake, the city outline and every other plan place (roads, parks,
+towns …), drawn faintly and not clickable, with the towns' and places' names, over the online basemap the map page
+uses when one is chosen; the map opens on the place (its parent, or the city, when it has no position yet), a point
+at a street-block scale with its neighbourhood. Over a GCJ-02 basemap (高德) everything is drawn shifted to GCJ-02 and
+what is drawn comes back shifted to CGCS2000 (`unshifted`).
+
 Leaflet.draw (vendored by folium-offline, served locally) is the one drawing tool whose events streamlit-folium
 passes back: after a shape is drawn, edited (编辑 → 保存) or deleted, `all_drawings` holds every shape of the
 drawing group. So the group *is* the proposed position: empty when drawing anew, pre-filled with the place's
@@ -16,10 +22,12 @@ from folium import plugins
 from folium.template import Template
 from shapely.geometry import mapping
 
-from core.declarations import BY_ID, LayerSpec, by_role
-from geo.crs import WEB
+from core.declarations import BY_ID, PLAN_LAYER_IDS, LayerSpec, by_role
+from core.templates import static_text
+from geo.chinacoords import from_gcj02, to_gcj02
+from geo.crs import STORAGE, WEB
 from layers.catalog import Catalog
-from layers.mapview import MetricScale, feature_collection
+from layers.mapview import BASEMAPS, MetricScale, add_basemap, feature_collection
 
 #: Every text Leaflet.draw shows, in Chinese (its own strings are English); replaces L.drawLocal before the control is made.
 DRAW_LOCALE = {
@@ -58,6 +66,11 @@ DRAW_LOCALE = {
 #: How the position before correcting is drawn beside the new one: grey, dashed, not filled.
 REFERENCE_STYLE = {"color": "#555555", "weight": 2, "dashArray": "4 6", "fill": False, "opacity": 0.9}
 CANDIDATE_COLOR = "#e8590c"
+#: How the surroundings are drawn: the base layers by role, then every plan place in its layer's colour, faintly.
+CONTEXT_ROLES = ("town_areas", "water", "city")
+CONTEXT_OPACITY = 0.55
+#: From this zoom on the plan places' names are shown (the towns' names always).
+PLACE_LABEL_ZOOM = 12
 
 
 class DrawLocale(MacroElement):
@@ -108,33 +121,104 @@ def draw_options(spec: LayerSpec) -> dict:
     }
 
 
-def _context(m: folium.Map, catalog: Catalog, spec: LayerSpec, place_id: str) -> None:
-    """The city, the lake, the township areas and the place's own layer (the place itself left out), drawn faintly."""
-    for role in ("city", "water", "town_areas"):
-        base = by_role(role)
+class ContextLabels(MacroElement):
+    """The towns' and the plan places' names on the drawing map, not clickable (layers/static/edit_labels.js: names
+    are set as text, never as HTML)."""
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
+        {% macro script(this, kwargs) %}
+        {{ this.js }}
+        chaohuEditLabels({{ this._parent.get_name() }}, {{ this.items|tojson }}, {{ this.minzoom|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, items: list[dict], minzoom: int):
+        super().__init__()
+        self.items, self.minzoom = items, minzoom
+        self.js, self.css = static_text("layers", "edit_labels.js"), static_text("layers", "edit_labels.css")
+
+
+def _shift(gdf: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
+    out = gdf.to_crs(WEB)
+    return to_gcj02(out) if gcj02 else out
+
+
+def unshifted(geometry, basemap: str):
+    """A geometry drawn on the map over `basemap` in CGCS2000 (shifted back from GCJ-02 over 高德; None stays None)."""
+    if geometry is None or not BASEMAPS[basemap][3]:
+        return geometry
+    return from_gcj02(gpd.GeoDataFrame(geometry=[geometry], crs=WEB)).geometry.iloc[0]
+
+
+def base_context(catalog: Catalog, gcj02: bool = False) -> dict:
+    """The surroundings that no correction moves, as data for the browser: `layers`, [(layer id, GeoJSON)] of the
+    township areas, the lake and the city outline in drawing order, and `labels`, the towns' names."""
+    layers = []
+    for role in CONTEXT_ROLES:
+        spec = by_role(role)
         gdf = catalog.role(role) if role != "city" else catalog.city_outline()
-        folium.GeoJson(feature_collection(gdf, base), name=base.title, control=False, interactive=False,
-                       style_function=lambda _f, s=base: {"color": s.color, "weight": 1, "fill": s.role == "water",
-                                                          "fillColor": s.fill_color or s.color, "fillOpacity": 0.3}).add_to(m)
-    others = catalog.layers[spec.id]
-    others = others[others["id"] != place_id]
-    if not others.empty:
-        folium.GeoJson(feature_collection(others, spec), name=spec.title, control=False, interactive=False,
-                       style_function=lambda f: {"color": spec.color, "weight": 1, "opacity": 0.5, "fillOpacity": 0.05,
-                                                 "dashArray": f["properties"]["_dash"]},
+        layers.append((spec.id, feature_collection(gdf, spec, gcj02)))
+    seats = _shift(catalog.role("town_seats"), gcj02)
+    labels = [{"id": "", "t": n, "k": "town", "a": [p.y, p.x]} for n, p in zip(seats["name"], seats.geometry) if n]
+    return {"layers": layers, "labels": labels}
+
+
+def place_context(catalog: Catalog, gcj02: bool = False) -> dict:
+    """Every plan place as the surroundings of the others (as base_context): made again after each correction."""
+    layers, labels = [], []
+    order = {"Polygon": 0, "LineString": 1, "Point": 2}
+    for spec in sorted((BY_ID[i] for i in PLAN_LAYER_IDS), key=lambda s: order[s.geometry]):
+        gdf = catalog.layers[spec.id]
+        layers.append((spec.id, feature_collection(gdf, spec, gcj02)))
+        labels += [{"id": i, "t": n, "k": "place", "a": [p.y, p.x]}
+                   for i, n, p in zip(gdf["id"], gdf["name"], _shift(gdf, gcj02).geometry.representative_point()) if n]
+    return {"layers": layers, "labels": labels}
+
+
+def context_layers(catalog: Catalog, gcj02: bool = False, base: dict | None = None, places: dict | None = None) -> dict:
+    """The whole surroundings (base_context, then place_context; either made here when not given)."""
+    base = base if base is not None else base_context(catalog, gcj02)
+    places = places if places is not None else place_context(catalog, gcj02)
+    return {"layers": base["layers"] + places["layers"], "labels": base["labels"] + places["labels"]}
+
+
+def _context(m: folium.Map, context: dict, place_id: str) -> None:
+    """The surroundings drawn faintly and not clickable; the place itself is left out (it is drawn as 现位置)."""
+    for layer_id, fc in context["layers"]:
+        spec = BY_ID[layer_id]
+        if spec.plan:
+            fc = {**fc, "features": [f for f in fc["features"] if f["properties"]["id"] != place_id]}
+            style = (lambda f, s=spec: {"color": f["properties"]["_color"], "weight": max(s.weight * 0.6, 1),
+                                        "opacity": CONTEXT_OPACITY, "fill": s.geometry != "LineString",
+                                        "fillOpacity": 0.06, "dashArray": f["properties"]["_dash"]})
+        else:
+            style = (lambda _f, s=spec: {"color": s.color, "weight": 1 if s.role != "city" else 2, "fill": s.role == "water",
+                                         "fillColor": s.fill_color or s.color, "fillOpacity": 0.35, "opacity": 0.8})
+        folium.GeoJson(fc, name=spec.title, control=False, interactive=False, style_function=style,
                        marker=folium.CircleMarker(radius=4) if spec.geometry == "Point" else None).add_to(m)
+    ContextLabels([x for x in context["labels"] if x["id"] != place_id], PLACE_LABEL_ZOOM).add_to(m)
 
 
-def edit_map(catalog: Catalog, place_id: str, mode: str, candidate=None, height: int = 600) -> folium.Map:
+def edit_map(catalog: Catalog, place_id: str, mode: str, candidate=None, height: int = 600, basemap: str = "none",
+             token: str = "", context: dict | None = None, max_zoom: int | None = None) -> folium.Map:
     """The drawing map of one place: mode "draw" (an empty drawing group, the current shape as a dashed reference),
-    "edit" (the current shape in the drawing group) or "adopt" (no drawing: `candidate`, a chosen feature, previewed)."""
+    "edit" (the current shape in the drawing group) or "adopt" (no drawing: `candidate`, a chosen feature, previewed).
+
+    `basemap` (BASEMAPS, with `token` for 天地图) is the map page's choice; `context` is context_layers(catalog, …) for
+    that basemap (made here when not given); the map opens on the place, never closer than `max_zoom` (a point with its
+    neighbourhood). Geometries go in and come out (see `unshifted`) in CGCS2000."""
     place = catalog.places[catalog.places["id"] == place_id].iloc[0]
     spec = BY_ID[place["layer"]]
+    gcj02 = BASEMAPS[basemap][3]
     feature = catalog.feature(place_id)
     current = feature["geometry"] if feature is not None else None
     m = folium.Map(location=(31.60, 117.75), zoom_start=10, tiles=None, control_scale=False, height=height)
+    add_basemap(m, basemap, token)
     MetricScale().add_to(m)
-    _context(m, catalog, spec, place_id)
+    _context(m, context if context is not None else context_layers(catalog, gcj02), place_id)
+    shift = lambda g: None if g is None else _shift(gpd.GeoDataFrame(geometry=[g], crs=STORAGE), gcj02).geometry.iloc[0]  # noqa: E731
+    current, candidate = shift(current), shift(candidate)
     shown = [g for g in (current, candidate) if g is not None]
     if current is not None and mode != "edit":
         folium.GeoJson(mapping(current), name="现位置", control=False, interactive=False,
@@ -156,11 +240,9 @@ def edit_map(catalog: Catalog, place_id: str, mode: str, candidate=None, height:
     focus = shown
     parent = catalog.feature(place["parent"]) if place.get("parent") else None
     if not focus and parent is not None:
-        focus = [parent["geometry"]]
+        focus = [shift(parent["geometry"])]
     if not focus:
-        focus = list(catalog.city_outline().geometry)
-    minx, miny, maxx, maxy = gpd.GeoSeries(focus, crs=catalog.town_areas.crs).to_crs(WEB).total_bounds
-    pad = max(maxx - minx, maxy - miny, 0.01) * 0.25
-    m.fit_bounds([[miny - pad, minx - pad], [maxy + pad, maxx + pad]])
+        focus = list(_shift(catalog.city_outline(), gcj02).geometry)
+    minx, miny, maxx, maxy = gpd.GeoSeries(focus, crs=WEB).total_bounds
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(40, 40), max_zoom=max_zoom)
     return m
-

@@ -252,6 +252,28 @@ class GeoJsonMiniMap(plugins.MiniMap):
         self.outline = outline
 
 
+def basemap_notice(basemap: str, tianditu_token: str = "") -> str:
+    """What a map says instead of its basemap ('' when it is drawn): a 天地图 basemap needs its key."""
+    url = BASEMAPS[basemap][1]
+    return NO_TIANDITU_KEY if url and "{token}" in url and not tianditu_token else ""
+
+
+def add_basemap(m: folium.Map, basemap: str, tianditu_token: str = "") -> str:
+    """The online basemap's tiles (with 天地图's annotation) added to the map; the notice the map should show instead
+    ('' when none): a 天地图 basemap without its key makes no tile request at all."""
+    label, url, attribution, _gcj02 = BASEMAPS[basemap]
+    if basemap_notice(basemap, tianditu_token):
+        return basemap_notice(basemap, tianditu_token)
+    if url:
+        subdomains = "1234" if basemap == "amap" else "01234567"
+        folium.TileLayer(url.replace("{token}", tianditu_token), attr=attribution, name=label,
+                         subdomains=subdomains, max_zoom=18).add_to(m)
+        if basemap in TIANDITU_ANNOTATION:
+            folium.TileLayer(TIANDITU_ANNOTATION[basemap].replace("{token}", tianditu_token), attr=attribution,
+                             name="天地图注记", subdomains="01234567", overlay=True, control=False).add_to(m)
+    return ""
+
+
 def build_map(
     layers: dict[str, gpd.GeoDataFrame],
     visible: list[str],
@@ -267,20 +289,11 @@ def build_map(
 
     With `fit_city` the first view shows the city clear of the legend (the app may then move it where the URL says).
     """
-    label, url, attribution, gcj02 = BASEMAPS[basemap]
+    gcj02 = BASEMAPS[basemap][3]
     m = folium.Map(location=CENTER, zoom_start=DEFAULT_ZOOM, tiles=None, control_scale=False,
                    prefer_canvas=False, height=height)
     MetricScale().add_to(m)
-    notice = ""
-    if url and "{token}" in url and not tianditu_token:
-        notice = NO_TIANDITU_KEY  # no key: no tile requests at all, and the map says why
-    elif url:
-        subdomains = "1234" if basemap == "amap" else "01234567"
-        folium.TileLayer(url.replace("{token}", tianditu_token), attr=attribution, name=label,
-                         subdomains=subdomains, max_zoom=18).add_to(m)
-        if basemap in TIANDITU_ANNOTATION:
-            folium.TileLayer(TIANDITU_ANNOTATION[basemap].replace("{token}", tianditu_token), attr=attribution,
-                             name="天地图注记", subdomains="01234567", overlay=True, control=False).add_to(m)
+    notice = add_basemap(m, basemap, tianditu_token)
     shown = [s for s in LAYERS if s.id in visible]
     labels: list[dict] = []
     corrected = 0

@@ -7,6 +7,7 @@ naming the file and its columns (see data/official/README.md).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -82,12 +83,30 @@ def read_official(path: Path, entry: dict) -> gpd.GeoDataFrame:
 
 
 def read_shipped(spec: LayerSpec, data_dir: str | Path | None = None) -> gpd.GeoDataFrame:
-    """A declared layer's shipped shapefile (UTF-8) in EPSG:4490."""
+    """A declared layer's shipped shapefile (UTF-8) in EPSG:4490; read once per version of its files (the catalogue is
+    made again after every correction), each caller getting its own copy."""
     path = Path(data_dir or settings.SHAPEFILE_DIR) / f"{spec.file}.shp"
+    version = tuple((s.st_mtime_ns, s.st_size) if (s := _stat(path.with_suffix(ext))) else None for ext in SHAPEFILE_PARTS)
+    return _read_shipped(str(path), spec.title, version).copy()
+
+
+#: The files of a shapefile whose change means the layer must be read again.
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def _stat(path: Path):
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=64)
+def _read_shipped(path: str, title: str, _version: tuple) -> gpd.GeoDataFrame:
     try:
         return gpd.read_file(path, engine="pyogrio", encoding="UTF-8").to_crs(STORAGE)
     except Exception as exc:
-        raise LoadError(f"无法读取随附图层文件 {path.name}（{spec.title}）：文件缺失或损坏。", str(exc)) from None
+        raise LoadError(f"无法读取随附图层文件 {Path(path).name}（{title}）：文件缺失或损坏。", str(exc)) from None
 
 
 def read_layer(spec: LayerSpec, data_dir=None, official=None) -> gpd.GeoDataFrame:

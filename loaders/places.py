@@ -8,6 +8,8 @@ Every link and every parent relation says whether the plan's words make it (åŽŸæ
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -106,14 +108,29 @@ def _derive(frame: gpd.GeoDataFrame, rows: list[dict]) -> None:
         frame.loc[frame.index[i], "geometry"] = shapely.union_all(polys)
 
 
+def places_version(path: str | Path | None = None) -> tuple[str, str]:
+    """Which places.yaml is read and which version of it (path, digest of its bytes): what caches of the parsed file
+    are keyed by (parsing it takes a tenth of a second, reading and hashing it well under a millisecond)."""
+    path = Path(path or settings.current().plan_dir / PLACES_FILE)
+    try:
+        return str(path), hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return str(path), ""  # parsing it says what is missing
+
+
 def load_places_yaml(path: str | Path | None = None) -> gpd.GeoDataFrame:
     """Every place of places.yaml (geometry-less ones with geometry None) as a GeoDataFrame in EPSG:4490.
 
     Columns: id, layer, name, the COLUMNS attributes and parent_kind ('' where not given), geometry_from,
     aliases and other_names (tuples), geometry.
-    Derived extents (`geometry_from: children`) are computed here. Raises PlacesError on bad data.
+    Derived extents (`geometry_from: children`) are computed here. Raises PlacesError on bad data. The file is parsed
+    once per version (places_version); each caller gets its own copy.
     """
-    path = Path(path or settings.current().plan_dir / PLACES_FILE)
+    return _parsed(*places_version(path)).copy()
+
+
+@lru_cache(maxsize=4)
+def _parsed(path: str, _digest: str) -> gpd.GeoDataFrame:
     with open(path, encoding="utf-8") as fh:
         rows = (yaml.safe_load(fh) or {}).get("places") or []
     _check(rows)

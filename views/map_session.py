@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import settings
 from core.declarations import LAYERS
 from layers.query import Filters
 from views.state import ViewState
@@ -18,6 +19,8 @@ def keep_state(mode: str = "map") -> None:
     ss = st.session_state
     if mode != "map":
         ss.map_key = None
+    if "tianditu_tk" in ss:  # the 天地图 key typed on the map page, for the pages drawn over its basemap (校正位置)
+        ss.tianditu_typed = ss.tianditu_tk
     for key in ["basemap", "town", *(f"f_{k}" for k in Filters.keys()), *(f"layer_{s.id}" for s in LAYERS)]:
         if key in ss:
             ss[key] = ss[key]
@@ -36,3 +39,11 @@ def current_state() -> ViewState:
         center=tuple(view[0]) if view else None,
         zoom=view[1] if view else None,
     )
+
+
+def tianditu_token() -> str:
+    """The 天地图 key to use: the one typed in the map page's sidebar, else the settings' (empty: no 天地图 tiles are
+    requested). The 校正位置 page draws over the same basemap with the same key."""
+    ss = st.session_state
+    typed = ss.get("tianditu_tk", ss.get("tianditu_typed")) if ss.get("basemap", "none").startswith("tianditu") else ""
+    return typed or settings.current().tianditu_token

@@ -18,6 +18,7 @@ from core import settings
 from core.errors import ChaohuError
 from layers import assets
 from layers.catalog import Catalog, load_catalog
+from layers.editmap import base_context, context_layers, place_context
 from layers.mapview import BASEMAPS, build_map
 from layers.userlayers import is_large, tiled_layer
 from loaders.plan import Plan, load_plan
@@ -132,6 +133,23 @@ def _map_strings(visible: tuple[str, ...], basemap: str, token: str, only: froze
 def map_strings(visible, basemap: str, token: str, only: set[str] | None) -> MapStrings:
     """The map for these layers, basemap and filter, rendered once per server process (and data state) for the map frame."""
     return _map_strings(tuple(visible), basemap, token, frozenset(only) if only is not None else None, data_stamp())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _edit_base(gcj02: bool, revision, _stamp: tuple) -> dict:
+    return base_context(_catalog(_stamp), gcj02)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _edit_places(gcj02: bool, stamp: tuple) -> dict:
+    return place_context(_catalog(stamp), gcj02)
+
+
+def edit_context(gcj02: bool) -> dict:
+    """The surroundings under 校正位置's drawing map (layers/editmap.py) for a basemap kind: the towns, lake and city
+    once per layer revision, the plan places once per data state (after each correction)."""
+    stamp = data_stamp()
+    return context_layers(_catalog(stamp), gcj02, base=_edit_base(gcj02, stamp[0], stamp), places=_edit_places(gcj02, stamp))
 
 
 def forget_user_layers() -> None:

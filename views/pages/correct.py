@@ -27,11 +27,14 @@ from geo.joins import assign_town
 from geo.view import view_for
 from layers import assets
 from layers.catalog import Catalog
-from layers.editmap import edit_map
+from layers.editmap import edit_map, unshifted
+from layers.mapview import BASEMAPS, basemap_notice
 from layers.userlayers import NAME_COLUMNS
 from corrections.checks import CHOICES, DRAWN, EDITED, CorrectionError, check_inside, correct, geometry_from_drawings, \
     pick_feature, plan_place, revert, shaped, size_words
 from views import login, resources
+from views.map_session import tianditu_token
+from views.state import DEFAULT_BASEMAP, MAX_FIT_ZOOM
 from views.correction_panel import correction_html
 from views.panel import PANEL_CSS
 
@@ -45,21 +48,33 @@ def place_ids(catalog: Catalog) -> list[str]:
     return [pid for layer in PLAN_LAYER_IDS for pid in places.loc[places["layer"] == layer, "id"]]
 
 
-def place_label(catalog: Catalog, place_id: str) -> str:
-    """名称（图层 · 位置精度 · 已校准）, as the picker lists a place."""
-    place = plan_place(place_id)
-    feature = catalog.feature(place_id)
-    accuracy = accuracy_label(feature["accuracy"]) if feature is not None else "规划未给位置"
-    mark = " · 已校准" if catalog.corrections.of(place_id) is not None else ""
-    return f"{place.name}（{BY_ID[place.layer].title} · {accuracy.split('（')[0]}{mark}）"
+def place_labels(catalog: Catalog) -> dict[str, str]:
+    """名称（图层 · 位置精度 · 已校准） of every plan place, as the picker lists them (one pass over the catalogue)."""
+    accuracy = dict(zip(catalog.features["id"][::-1], catalog.features["accuracy"][::-1]))  # the first feature of an id
+    corrected = catalog.corrections.current
+    labels = {}
+    for pid, name, layer in zip(catalog.places["id"], catalog.places["name"], catalog.places["layer"]):
+        words = accuracy_label(accuracy[pid]) if pid in accuracy else "规划未给位置"
+        mark = " · 已校准" if pid in corrected else ""
+        labels[pid] = f"{name}（{BY_ID[layer].title} · {words.split('（')[0]}{mark}）"
+    return labels
 
 
-def _sync_place(options: list[str]) -> None:
-    """Select the place the URL names when it changed (a link from the map's panel), keep it otherwise."""
+def _requested_place(options: list[str]) -> None:
+    """Show the place the URL asks for (`sel`: the map panel's link, a copied link, a reload, the picker itself).
+
+    The URL is the one record of the place shown: the picker writes its choice there (`_picked`), and the picker's
+    value is set from it before the picker is drawn. Streamlit drops the picker's value whenever another page is
+    shown, so a value kept beside the URL went stale: back from the map, the picker fell to the list's first place.
+    """
     wanted = st.query_params.get("sel", "")
-    if wanted in options and wanted != st.session_state.get("corr_url_sel"):
+    if wanted in options and st.session_state.get("corr_place") != wanted:
         st.session_state.corr_place = wanted
-    st.session_state.corr_url_sel = wanted
+
+
+def _picked() -> None:
+    """The planner chose another place in the picker: the URL names it."""
+    st.query_params["sel"] = st.session_state.corr_place
 
 
 def describe(geometry, place_id: str, catalog: Catalog) -> str:
@@ -173,11 +188,10 @@ def render() -> None:
                "随附数据不会被修改；每次校正记录来源、日期、校正人和校正前后的图形，可随时撤销。")
     for problem in catalog.problems:
         st.warning(problem)
-    options = place_ids(catalog)
-    _sync_place(options)
-    place_id = st.selectbox("规划地点", options, format_func=lambda p: place_label(catalog, p), key="corr_place")
+    options, labels = place_ids(catalog), place_labels(catalog)
+    _requested_place(options)
+    place_id = st.selectbox("规划地点", options, format_func=labels.get, key="corr_place", on_change=_picked)
     st.query_params.from_dict({"mode": "correct", "sel": place_id})
-    st.session_state.corr_url_sel = place_id
     place = plan_place(place_id)
     feature = catalog.feature(place_id)
     current = catalog.corrections.of(place_id)
@@ -204,15 +218,22 @@ def render() -> None:
             st.caption(f"{hint}；灰色虚线为现位置。画错可用「修改图形」「删除图形」调整。")
         elif mode == "edit":
             st.caption("点击左上角「修改图形」，拖动节点后点「保存」；不要的部分可用「删除图形」。")
-        fmap = edit_map(catalog, place_id, mode, candidate=candidate, height=MAP_HEIGHT)
+        basemap = st.session_state.get("basemap", DEFAULT_BASEMAP)  # the map page's, kept while this page is shown
+        basemap = basemap if basemap in BASEMAPS else DEFAULT_BASEMAP
+        token = tianditu_token()
+        if basemap_notice(basemap, token):
+            st.caption(basemap_notice(basemap, token))
+        fmap = edit_map(catalog, place_id, mode, candidate=candidate, height=MAP_HEIGHT, basemap=basemap, token=token,
+                        context=resources.edit_context(BASEMAPS[basemap][3]), max_zoom=MAX_FIT_ZOOM)
         assets.offline(fmap, mode="static")
-        out = st_folium(fmap, key=f"corr_map_{place_id}_{mode}", height=MAP_HEIGHT, use_container_width=True,
-                        returned_objects=["all_drawings"])
+        # a new map (empty drawing group) for each position in effect: after a save or a revert nothing drawn is left
+        out = st_folium(fmap, key=f"corr_map_{place_id}_{mode}_{basemap}_{current.uid if current else 0}", height=MAP_HEIGHT,
+                        use_container_width=True, returned_objects=["all_drawings"])
     if mode != "adopt":
         drawings = (out or {}).get("all_drawings")
         method = DRAWN if mode == "draw" else EDITED
         try:
-            candidate = geometry_from_drawings(drawings) if drawings is not None else None
+            candidate = unshifted(geometry_from_drawings(drawings), basemap) if drawings is not None else None
         except CorrectionError as exc:
             candidate = None
             st.session_state.corr_msg = ("error", exc.message)

@@ -21,7 +21,7 @@ from layers.userlayers import clicked_attributes
 from loaders.plan import Plan
 from reports.export import FORMATS, export_bytes
 from views import layout, mapframe, print_view, progress_sections, resources, table, upload
-from views.map_session import current_state
+from views.map_session import current_state, tianditu_token
 from views.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
 from views.state import FILTER_LABELS, TILE, MapReport, ViewState, fit_view, request, route_click
 
@@ -217,14 +217,8 @@ def _basemap() -> None:
     if st.session_state.basemap.startswith("tianditu"):
         st.text_input("天地图密钥（tk）", value=settings.current().tianditu_token, type="password", key="tianditu_tk",
                       help="可在环境变量 TIANDITU_TOKEN 中配置")
-        if not _token():
+        if not tianditu_token():
             st.warning("天地图底图需要密钥；未填写时不加载底图。")
-
-
-def _token() -> str:
-    """The 天地图 key to use: the one typed in the sidebar, else the settings' (empty: no 天地图 tiles are requested)."""
-    typed = st.session_state.get("tianditu_tk") if st.session_state.get("basemap", "none").startswith("tianditu") else ""
-    return typed or settings.current().tianditu_token
 
 
 def _my_data(catalog: Catalog) -> None:
@@ -354,7 +348,7 @@ def render() -> None:
         controls = st.container()  # filled after the map: the map's frame reaches the browser first
     vs = current_state()  # the controls' values are in the session before they are drawn
     only = matching_places(catalog, plan, vs.filters)
-    _map_and_panel(catalog, plan, _token(), only)
+    _map_and_panel(catalog, plan, tianditu_token(), only)
     with controls:
         _sidebar(catalog, plan)
     _downloads(catalog, plan, vs.town, only)
