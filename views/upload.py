@@ -17,7 +17,7 @@ from layers.catalog import Catalog
 from loaders.files import read_uploads
 from loaders.options import COORD_SOURCES, CRS_CHOICES, MAX_UPLOAD_MB, UPLOAD_TYPES, UPLOADER_HELP, UPLOADER_LABEL, too_large
 from core.clock import local_text
-from store.base import RECYCLE_DAYS, LayerInfo
+from store.base import RECYCLE_DAYS, LayerInfo, renamed_note
 from views import errors, login, resources
 
 NOT_SAID = ""
@@ -92,7 +92,8 @@ def _add(catalog: Catalog, uploads, crs: str, coords: str) -> None:
         try:  # each layer is one transaction: a lost database leaves nothing half-written, and the upload can be retried
             user = login.require("upload")
             info = resources.store().add_layer(layer.name, layer.gdf, user.name, source=layer.source)
-            stored.append(f"已添加「{info.name}」{len(layer.gdf)} 个要素")
+            note = renamed_note(layer.name, info.name)  # a layer of that name exists: 名称（2）, and why
+            stored.append(f"已添加「{info.name}」{len(layer.gdf)} 个要素" + (f"。{note}" if note else ""))
         except ChaohuError as exc:
             failed.append(f"「{layer.name}」未添加：{exc.message}")
     if failed and not stored:
