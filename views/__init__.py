@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import roles
+from core.templates import static_text
 from views import login
 from views.map_session import keep_state
 from views.pages import admin, changes, correct, map as map_page, overview, present, progress, tour_editor
@@ -18,6 +19,9 @@ RENDER = {"map": map_page.render, "progress": progress.render, "overview": overv
 FULL_SCREEN = ("present",)
 #: The permission a page needs beyond browsing (core.roles); the others are open to every logged-in role.
 PAGE_PERMISSION = {"accounts": "manage_accounts", "correct": "correct_positions"}
+#: Streamlit's own English texts (file uploader, running indicator) in Chinese on every page: one script, sent with
+#: every page (views/static/streamlit_zh.js).
+CHINESE_TEXTS = f"<script>{static_text('views', 'streamlit_zh.js')}</script>"
 #: Other ?mode= values that name a page (a link typed from memory: ?mode=admin is 账号管理).
 MODE_ALIASES = {"admin": "accounts"}
 
@@ -50,6 +54,7 @@ def denied(mode: str, user: login.User) -> None:
 def render(mode: str) -> None:
     """Draw the page `mode` for the user signed in (the map's state is kept while other pages are shown), or say that
     the user's role may not open it."""
+    st.html(CHINESE_TEXTS, unsafe_allow_javascript=True)
     user = login.current()
     if not user.can(PAGE_PERMISSION.get(mode, "browse")):
         denied(mode, user)

@@ -139,7 +139,8 @@ def _settings(user: login.User) -> None:
         return
     with st.form("setting_put"):
         key = st.selectbox("设置", list(SETTINGS), format_func=setting_label, key="set_key")
-        value = st.text_input("值（数字、true/false 或文字；起始年份如 2018）", key="set_value")
+        value = st.text_input("值（起始年份如 2018，时限为数字；多个代理地址写作 [\"10.0.0.1\", \"10.0.0.2\"]）",
+                              key="set_value")
         if st.form_submit_button("保存设置"):
             _act("manage_settings", _put_setting(key, value), f"已保存设置「{setting_label(key)}」。")
             st.rerun()
