@@ -153,3 +153,23 @@ def test_a_viewer_asking_for_the_account_page_is_told_who_may_open_it(office, la
     page.locator('[data-testid="stSidebar"]').get_by_role("radiogroup", name="页面").locator("label").filter(
         has_text="规划地图").click()
     bh.wait_for_app(page, timeout=180_000)  # the page switch still leads on
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick `option` in the drop-down labelled `label` (the first form that has one)."""
+    page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).first.locator("input").click()
+    page.get_by_role("option", name=option, exact=True).first.click()
+
+
+def test_an_administrator_adds_a_reporting_account_bound_to_its_unit(office, laptop):
+    page = laptop
+    bh.log_in(page, office, "管理员", PASSWORD, "/?mode=accounts")
+    page.locator("table.accounts").wait_for(timeout=180_000)
+    page.get_by_label("账号名称").fill("经信填报员")
+    choose(page, "角色", "填报")
+    choose(page, "牵头单位（仅「填报」角色须选）", "市经信委")
+    page.get_by_label("初始密码（至少 8 个字符）").fill("填报员的密码123")
+    page.get_by_label("再次输入密码").fill("填报员的密码123")
+    page.get_by_role("button", name="添加账号").click()
+    page.get_by_text("已添加账号「经信填报员」（填报，市经信委）。").wait_for(timeout=60_000)
+    assert page.locator('tr[data-account="经信填报员"]').inner_text().split("\t")[:3] == ["经信填报员", "填报", "市经信委"]

@@ -49,8 +49,8 @@ def _accounts_table(accounts) -> str:
 
 
 def _unit_box(key: str) -> str | None:
-    """The lead unit a 填报 account reports for (the plan's lead units; empty for the other roles)."""
-    units = sorted({plan_unit.name for plan_unit in resources.plan().units})
+    """The lead unit a 填报 account reports for (the units leading tracked items; empty for the other roles)."""
+    units = [name for _, name in resources.tracking().items.units()]
     unit = st.selectbox(f"牵头单位（仅「{UNIT_ROLE_NAMES}」角色须选）", [NO_UNIT, *units], key=key,
                         format_func=lambda u: u or "（不绑定单位）")
     return unit or None
