@@ -12,7 +12,7 @@ from core import roles
 from store.base import ChangeRecord
 from views import PAGES, allowed_pages, requested_mode, who_may_open
 from views.pages.admin import parse_value
-from views.pages.changes import delta_text, log_table, target_name, undo_permission, utc_bounds
+from views.pages.changes import delta_text, log_table, summary_text, target_name, undo_permission, utc_bounds
 from views.login import User
 from views.upload import added_text
 
@@ -38,6 +38,9 @@ def test_settings_and_corrections_are_said_by_their_chinese_names():
     year = record("setting.put", "plan_start_year", kind="setting", before=None, after={"value": 2018})
     assert target_name(year) == "起始年份" and delta_text(year) == "值：（无） → 2018"
     assert target_name(record("setting.put", "session_idle_hours", kind="setting")) == "登录闲置时限（小时）"
+    older = ChangeRecord(2, datetime(2026, 5, 1), "张三", "setting", "setting.put", "plan_start_year",
+                         "设置「plan_start_year」：（未设置） → 2018", None, {"value": 2018})
+    assert summary_text(older) == "设置「起始年份」：（未设置） → 2018"  # a row recorded before the labels
     moved = record("correction.add", "edz_south", kind="correction",
                    before={"uid": None, "accuracy": "schematic"},
                    after={"uid": "3f2a9c", "accuracy": "located", "source": "天地图", "source_date": "2026-05-01",

@@ -82,13 +82,20 @@ def target_name(record: ChangeRecord, places: dict[str, str] | None = None) -> s
     return record.target
 
 
+def summary_text(record: ChangeRecord) -> str:
+    """The change's summary as recorded, a setting named by its label (older rows recorded its key)."""
+    if record.kind == "setting":
+        return record.summary.replace(f"「{record.target}」", f"「{setting_label(record.target)}」")
+    return record.summary
+
+
 def log_table(records: list[ChangeRecord], places: dict[str, str] | None = None) -> str:
     """The change log as an HTML table; every text cell escaped (layer and file names come from planners' files)."""
     head = "".join(f"<th>{h}</th>" for h in ("编号", "时间", "用户", "类别", "操作", "对象", "内容", "变更前 → 变更后"))
     rows = []
     for r in records:
         target = target_name(r, places)
-        cells = [r.id, local_text(r.at), r.user, KINDS.get(r.kind, r.kind), r.label, target, r.summary, delta_text(r)]
+        cells = [r.id, local_text(r.at), r.user, KINDS.get(r.kind, r.kind), r.label, target, summary_text(r), delta_text(r)]
         rows.append(f'<tr data-change="{r.id}">' + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
     return f'{TABLE_CSS}<table class="change-log"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
@@ -140,7 +147,7 @@ def _undo_box(records: list[ChangeRecord], user: login.User) -> None:
     st.subheader("撤销")
     by_id = {r.id: r for r in undoable}
     chosen = st.selectbox("选择要撤销的变更", list(by_id), key="undo_pick",
-                          format_func=lambda i: f"{i}. {local_text(by_id[i].at)} {by_id[i].user}：{by_id[i].summary}")
+                          format_func=lambda i: f"{i}. {local_text(by_id[i].at)} {by_id[i].user}：{summary_text(by_id[i])}")
     st.caption("撤销本身也会记入变更记录，可再次撤销。删除的图层撤销即恢复；添加或恢复的图层撤销即移入回收站。")
     st.button("撤销所选变更", key="undo_go", on_click=_undo, args=(chosen, undo_permission(by_id[chosen])))
 
@@ -189,4 +196,4 @@ def render() -> None:
     _recycle_bin(store, user)
 
 
-__all__ = ["render", "delta_text", "target_name", "undo_permission", "utc_bounds", "log_table"]
+__all__ = ["render", "delta_text", "summary_text", "target_name", "undo_permission", "utc_bounds", "log_table"]
