@@ -25,20 +25,20 @@ if __name__ == "__main__":
     st.set_page_config(page_title="巢湖市制造业规划图", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
     warmup.wait()
 
-    from views import FULL_SCREEN, allowed_pages, errors, login, render, resources
+    from views import FULL_SCREEN, allowed_pages, errors, login, render, requested_mode, resources
 
     with errors.reported():
         resources.vendor()
         resources.plan()  # a broken plan file stops here with its Chinese message
         user = login.signed_in()  # with accounts configured: the login page, and the run ends, until someone logs in
         pages = allowed_pages(user)
-        mode = st.query_params.get("mode", "map")
-        mode = mode if mode in pages else "map"
+        mode = requested_mode(st.query_params.get("mode"))  # a page this role may not open says so (render)
         if mode not in FULL_SCREEN:
             with st.sidebar:
-                chosen = st.radio("页面", list(pages), index=list(pages).index(mode), format_func=pages.get, horizontal=True)
+                chosen = st.radio("页面", list(pages), index=list(pages).index(mode) if mode in pages else None,
+                                  format_func=pages.get, horizontal=True)
                 login.account_box(user)
-            if chosen != mode:  # drawn in this same run: a rerun here leaves the new page's widgets deaf to a first click
+            if chosen is not None and chosen != mode:  # drawn in this same run: a rerun here leaves the new page's widgets deaf to a first click
                 st.query_params["mode"] = mode = chosen
                 if mode in FULL_SCREEN:
                     st.rerun()  # without the sidebar

@@ -24,6 +24,12 @@ ACCURACY = {
 }
 #: Accuracy values that mean "not a surveyed position".
 UNSURE = ("approximate", "schematic")
+#: How far a township seat's estimated position may be trusted (the gazetteer's `confidence`), as the tooltip says it.
+CONFIDENCE = {
+    "high": "较高（有出处的坐标）",
+    "medium": "中等（据附近有坐标的地点推算）",
+    "low": "低（据第三方网页估计，约 ±3–5 公里）",
+}
 
 #: What a layer is for, beyond being drawn:
 #: city — the city outline (its 巢湖市 row has is_city = 1); water — the lake;

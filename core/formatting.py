@@ -7,7 +7,7 @@ import math
 import re
 
 from core import settings
-from core.declarations import ACCURACY
+from core.declarations import ACCURACY, CONFIDENCE
 
 #: The note every map, brief and slide carries unless the office has a 审图号 (CHAOHU_MAP_APPROVAL).
 DEFAULT_NOTE = "示意图 · 内部资料 · 界线不作为权属依据"
@@ -36,6 +36,11 @@ def plain(value) -> str:
 def accuracy_label(code) -> str:
     """位置有出处 / 大致位置… / 示意位置… for an accuracy code; other text as it is."""
     return ACCURACY.get(str(code), {}).get("label", "" if blank(code) else str(code))
+
+
+def confidence_label(code) -> str:
+    """较高… / 中等… / 低（…约 ±3–5 公里） for a township seat's confidence code; other text as it is."""
+    return CONFIDENCE.get(str(code), "" if blank(code) else str(code))
 
 
 def accuracy_dash(code) -> str | None:

@@ -2,7 +2,9 @@
 readers behind them and Streamlit's own `server.maxUploadSize` in .streamlit/config.toml, the largest of these, follow
 this table), an upload's name as text (never a path), and the hidden characters that make text read otherwise.
 
-A file over its kind's limit is refused with one Chinese message (`too_large`) before anything reads it.
+Each uploader passes its kind's limit as `max_upload_size`: the browser shows it (「单个文件不超过 5 MB」) and refuses a
+larger file before sending it (Streamlit's words, put in Chinese by views/static/streamlit_zh.js). A file over its
+kind's limit that reaches a reader another way is refused with one Chinese message (`too_large`) before it is read.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ UPLOAD_MB = {"layer": 200, "corrections": 50, "workbook": 5}
 KIND_NAMES = {"layer": "图层文件", "corrections": "校正记录文件", "workbook": "进展填报工作簿"}
 #: Characters that reorder or hide text (bidirectional controls): a note could read differently than it is stored.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-#: Streamlit refuses (in English) anything above this; every kind's own Chinese refusal comes first.
+#: Streamlit refuses anything above this (the server's own limit behind every uploader's).
 LARGEST_MB = max(UPLOAD_MB.values())
 
 

@@ -15,7 +15,7 @@ from folium.template import Template
 
 from core.declarations import ACCURACY, GROUPS, LAYERS, LayerSpec, by_role
 from core.templates import render, static_text
-from core.formatting import accuracy_dash, accuracy_label, blank, esc, map_note, requirement_text
+from core.formatting import accuracy_dash, accuracy_label, blank, confidence_label, esc, map_note, requirement_text
 from geo.chinacoords import to_gcj02
 from geo.crs import WEB
 from corrections.overlay import MARK
@@ -62,6 +62,8 @@ def _fmt(field: str, value) -> str:
         return f"{float(value):.2f}"
     if field == "accuracy":
         return accuracy_label(value)
+    if field == "confidence":
+        return confidence_label(value)
     return str(value)
 
 

@@ -10,6 +10,7 @@ from functools import lru_cache
 import pandas as pd
 from pypinyin import Style, lazy_pinyin
 
+from core.formatting import measure_key
 from layers.catalog import Catalog
 from loaders.plan import Plan
 
@@ -93,11 +94,39 @@ def matches(text: str, terms: list[str], pinyin: bool = True) -> bool:
     return all(any(term in form for form in forms) for term in terms)
 
 
+def also_called(place, terms: list[str]) -> str | None:
+    """How a place was found when not by its name: 「规划亦称「半岛科学城」」 (the plan's other spelling) or
+    「第三方网页称「亚父园区」」 (a third-party name, said as such); "" when its name matches; None when nothing does."""
+    if matches(place["name"], terms):
+        return ""
+    for key, said in (("aliases", "规划亦称"), ("other_names", "第三方网页称")):
+        for name in place.get(key) or ():
+            if matches(name, terms):
+                return f"{said}「{name}」"
+    return None
+
+
+def _unplaced_hit(catalog: Catalog, place, note: str) -> dict | None:
+    """A place the map does not draw (no source gives its position): found, and leading to what is drawn — the place
+    it lies in, else the measure naming it."""
+    name, note = place["name"], f"，{note}" if note else ""
+    drawn = dict(zip(catalog.features["id"], catalog.features["name"]))
+    if place.get("parent") in drawn:
+        return {"kind": "place", "id": place["parent"],
+                "label": f"{name}（未单独上图，位于「{drawn[place['parent']]}」）{note}"}
+    measures = sorted(catalog.links.loc[catalog.links["place_id"] == place["id"], "measure_id"], key=measure_key)
+    if measures:
+        return {"kind": "measure", "id": measures[0], "label": f"{name}（规划未给位置，未上图；见措施 {measures[0]}）{note}"}
+    return None
+
+
 def search(catalog: Catalog, plan: Plan, text: str, limit: int = 30) -> list[dict]:
     """Places, lead units and measures matching every word of `text` (Chinese, pinyin or initials), places first.
 
     `半岛 科学城` finds 巢湖半岛科学城, `huanglu` and `hl` find 黄麓…, `市经信委` finds the unit (selecting it
-    filters the map to its measures' places) and `4.2` the measure. A planner's own layers are searched by
+    filters the map to its measures' places) and `4.2` the measure. A place is found by its name, the plan's other
+    spellings (`aliases` in places.yaml) and the names third-party pages use (`other_names`, said as such); one the
+    map does not draw leads to the place it lies in or the measure naming it. A planner's own layers are searched by
     their characters only (they can be large).
     """
     terms = words(text)
@@ -106,9 +135,17 @@ def search(catalog: Catalog, plan: Plan, text: str, limit: int = 30) -> list[dic
     hits: list[dict] = []
     f = catalog.features
     own = f["layer"].isin(list(catalog.user_specs))
+    places = {row["id"]: row for _, row in catalog.places.iterrows()}
     for _, row in f[~own].iterrows():
-        if matches(row["name"], terms):
-            hits.append({"kind": "place", "id": row["id"], "label": f"{row['name']}（{catalog.spec(row['layer']).title}）"})
+        note = also_called(places.get(row["id"], row), terms)
+        if note is not None:
+            label = f"{row['name']}（{catalog.spec(row['layer']).title}）{f'，{note}' if note else ''}"
+            hits.append({"kind": "place", "id": row["id"], "label": label})
+    drawn = set(f["id"])
+    for place_id, place in places.items():
+        if place_id not in drawn and (note := also_called(place, terms)) is not None:
+            if (hit := _unplaced_hit(catalog, place, note)) is not None:
+                hits.append(hit)
     names = f.loc[own, "name"].astype(str).map(normalise)
     mask = pd.Series(True, index=names.index)
     for term in terms:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Literal
 
@@ -138,12 +139,58 @@ def save_tour(tour: Tour, path: Path) -> Path:
 
 
 def store_tour(tour: Tour, user: str = LOCAL_USER, expected_version: int | None = None) -> int:
-    """Save the office's tour in the store as `user` (recorded in the change log); the new version.
+    """Save the office's tour in the store as `user` (recorded in the change log, naming the slides changed since the
+    tour it replaces, ``tour_changes``); the new version.
 
     With `expected_version` (the version the editor was showing) a save made by someone else in between is refused
     with ConflictError (Chinese, names who and when) and nothing is written.
     """
-    return open_store().put_document(TOUR_DOCUMENT, tour_yaml(tour), user, expected_version=expected_version).version
+    try:
+        before = stored_tour().tour
+    except TourError:  # a stored tour no longer valid: the log says what the new one is, not what changed
+        before = None
+    return open_store().put_document(TOUR_DOCUMENT, tour_yaml(tour), user, expected_version=expected_version,
+                                     what=tour_changes(before, tour)).version
+
+
+#: A slide's fields as the tour editor names them (what a save changed, in the change log).
+SLIDE_FIELDS = {"title": "标题", "text": "说明", "places": "地点", "layers": "图层", "figures": "关键数字",
+                "chart": "图表", "view": "地图范围", "list": "清单", "filters": "筛选条件"}
+
+
+def _slide_changes(before: Slide, after: Slide) -> str:
+    """The fields of a slide that differ: 「说明、地点修改」."""
+    changed = [label for name, label in SLIDE_FIELDS.items() if getattr(before, name) != getattr(after, name)]
+    return f"{'、'.join(changed)}修改"
+
+
+def tour_changes(before: Tour | None, after: Tour) -> str:
+    """What a save changes, slide by slide, numbered as planners count them: 「第3张「园区」：说明修改；新增第11张
+    「新页」；删除原第4张「旧页」；第5张「柘皋」移到第2张」 ("" when nothing changed, 「共 N 张」 with nothing before)."""
+    if before is None:
+        return f"共 {len(after.slides)} 张"
+    old, new = [x.model_dump_json() for x in before.slides], [x.model_dump_json() for x in after.slides]
+    added, removed, changed = [], [], []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
+        changed += [(j1 + k, before.slides[i1 + k], after.slides[j1 + k]) for k in range(pairs)]
+        removed += list(range(i1 + pairs, i2))
+        added += list(range(j1 + pairs, j2))
+    moved = []
+    for i in list(removed):
+        j = next((j for j in added if new[j] == old[i]), None)
+        if j is not None:
+            removed.remove(i)
+            added.remove(j)
+            moved.append((i, j))
+    parts = (["汇报标题修改"] if before.title != after.title else []) + [
+        f"第{j + 1}张「{b.title}」：{_slide_changes(a, b)}" for j, a, b in changed] + [
+        f"新增第{j + 1}张「{after.slides[j].title}」" for j in added] + [
+        f"删除原第{i + 1}张「{before.slides[i].title}」" for i in removed] + [
+        f"第{i + 1}张「{before.slides[i].title}」移到第{j + 1}张" for i, j in sorted(moved)]
+    return "；".join(parts)
 
 
 # ---------------------------------------------------------------- editing (pure)

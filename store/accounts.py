@@ -32,14 +32,13 @@ from core import roles
 from store import schema as t
 from store.change import Change
 from store.errors import LoginError, StoreError
+from store.labels import IDLE_SETTING, MAX_SETTING, PROXIES_SETTING
 
 #: The browser cookie holding the session token (HttpOnly, SameSite=Lax; Secure over HTTPS).
 COOKIE = "chaohu_session"
 #: Office settings (store settings) and their defaults: the idle and the absolute lifetime of a session, and the
 #: addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed.
-IDLE_SETTING, IDLE_DEFAULT_HOURS = "session_idle_hours", 8
-MAX_SETTING, MAX_DEFAULT_DAYS = "session_max_days", 7
-PROXIES_SETTING = "trusted_proxies"
+IDLE_DEFAULT_HOURS, MAX_DEFAULT_DAYS = 8, 7  # the settings' keys and labels: store.labels.SETTINGS
 #: A session's last-seen time is written at most this often (a tile request is not a write).
 TOUCH_EVERY = timedelta(minutes=1)
 #: Password checks are counted over this window …

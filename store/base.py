@@ -29,7 +29,7 @@ from store.progress import ProgressMixin
 from store.accounts import AccountsMixin
 from store.corrections import CorrectionsMixin
 from store.errors import ConflictError, StoreError, StoreUnavailable
-from store.labels import ACTIONS, DOCUMENT_NAMES, KINDS, LOCAL_USER, action_label, undoable  # noqa: F401  (re-exported)
+from store.labels import ACTIONS, DOCUMENT_NAMES, KINDS, LOCAL_USER, action_label, setting_label, undoable  # noqa: F401  (re-exported)
 
 #: How long a removed layer stays in the recycle bin.
 RECYCLE_DAYS = 30
@@ -55,6 +55,13 @@ def numbered(name: str, i: int) -> str:
         return name
     suffix = f"（{i}）"
     return name[:MAX_NAME - len(suffix)] + suffix
+
+
+def renamed_note(wanted: str, given: str) -> str:
+    """Why a layer is stored under another name than the one asked for (a layer of that name exists: 名称（2）…), in
+    Chinese; "" when it kept its name."""
+    wanted = " ".join(str(wanted).replace("/", "·").split())[:MAX_NAME]
+    return "" if given == wanted else f"已有名为「{wanted}」的图层，为不覆盖它，此图层命名为「{given}」。"
 
 
 @dataclass(frozen=True)
@@ -428,8 +435,10 @@ class Store(CorrectionsMixin, AccountsMixin, ProgressMixin):
             row = conn.execute(select(t.documents).where(t.documents.c.name == name)).first()
         return None if row is None else Document(row.name, row.content, row.version, row.updated_by, row.updated_at)
 
-    def put_document(self, name: str, content: str, user: str = LOCAL_USER, expected_version: int | None = None) -> Document:
-        """Save a document; with `expected_version` (the version it was read at) a newer save by someone else is a ConflictError."""
+    def put_document(self, name: str, content: str, user: str = LOCAL_USER, expected_version: int | None = None,
+                     what: str = "") -> Document:
+        """Save a document; with `expected_version` (the version it was read at) a newer save by someone else is a
+        ConflictError. `what` says in the change log what changed (e.g. which slides), after the version saved."""
         label = DOCUMENT_NAMES.get(name, name)
         with self.transaction(user, "document", "document.put", name) as change:
             row = change.conn.execute(select(t.documents).where(t.documents.c.name == name)).first()
@@ -448,7 +457,7 @@ class Store(CorrectionsMixin, AccountsMixin, ProgressMixin):
             else:
                 change.conn.execute(update(t.documents).where(t.documents.c.name == name, t.documents.c.version == current)
                                     .values(**values))
-            change.summary = f"保存「{label}」第 {current + 1} 版"
+            change.summary = f"保存「{label}」第 {current + 1} 版{f'：{what}' if what else ''}"
             change.before = None if row is None else {"version": current, "content": row.content}
             change.after = {"version": current + 1, "content": content}
         return Document(name, content, current + 1, change.user, now)
@@ -467,7 +476,7 @@ class Store(CorrectionsMixin, AccountsMixin, ProgressMixin):
     def put_setting(self, key: str, value, user: str = LOCAL_USER) -> None:
         """Set an office setting (any JSON value), recorded before → after."""
         if isinstance(value, float) and not math.isfinite(value):
-            raise StoreError(f"设置「{key}」的值必须是有限数值。")
+            raise StoreError(f"设置「{setting_label(key)}」的值必须是有限数值。")
         text = json.dumps(value, ensure_ascii=False)
         with self.transaction(user, "setting", "setting.put", key) as change:
             row = change.conn.execute(select(t.settings).where(t.settings.c.key == key)).first()
@@ -481,7 +490,7 @@ class Store(CorrectionsMixin, AccountsMixin, ProgressMixin):
                 change.conn.execute(update(t.settings).where(t.settings.c.key == key).values(**values))
             change.before = None if row is None else {"value": json.loads(row.value)}
             change.after = {"value": value}
-            change.summary = f"设置「{key}」：{'（未设置）' if row is None else row.value} → {text}"
+            change.summary = f"设置「{setting_label(key)}」：{'（未设置）' if row is None else row.value} → {text}"
 
     # ------------------------------------------------------------ the change log
 
@@ -541,7 +550,7 @@ class Store(CorrectionsMixin, AccountsMixin, ProgressMixin):
 
     def _undo_setting_put(self, rec: ChangeRecord, user: str) -> str:
         self.put_setting(rec.target, rec.before["value"], user)
-        return f"已将设置「{rec.target}」恢复为 {json.dumps(rec.before['value'], ensure_ascii=False)}"
+        return f"已将设置「{setting_label(rec.target)}」恢复为 {json.dumps(rec.before['value'], ensure_ascii=False)}"
 
     # ------------------------------------------------------------ whole-store
 

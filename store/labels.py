@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.progress import YEAR_LABEL, YEAR_SETTING
+
 #: Who a change is recorded as when nobody is logged in (the app running open on a laptop, a script).
 LOCAL_USER = "本机用户"
 
@@ -59,6 +61,30 @@ KINDS = {"layer": "图层", "document": "文档", "setting": "设置", "account"
 DOCUMENT_NAMES = {"tour": "汇报"}
 #: Document → the permission bringing back an earlier version needs (the same as editing it).
 DOCUMENT_PERMISSION = {"tour": "edit_tour"}
+
+#: The office settings the store keeps (key → how planners read it); 账号管理 and 变更记录 show the label, never the key.
+IDLE_SETTING, MAX_SETTING, PROXIES_SETTING = "session_idle_hours", "session_max_days", "trusted_proxies"
+SETTINGS = {
+    YEAR_SETTING: YEAR_LABEL,
+    IDLE_SETTING: "登录闲置时限（小时）",
+    MAX_SETTING: "登录最长有效期（天）",
+    PROXIES_SETTING: "可信的反向代理地址",
+}
+#: The before → after fields of logged changes as planners read them (变更记录); ids only a program reads are hidden.
+FIELDS = {
+    "name": "名称", "features": "要素数", "source": "来源", "removed": "在回收站", "version": "版本", "value": "值",
+    "role": "角色", "unit": "牵头单位", "content": "内容", "accuracy": "位置精度", "source_date": "来源日期",
+    "method": "校正方式", "entries": "校正条数", "count": "条数", "items": "事项", "withdrawn": "已撤回",
+    "attempts": "尝试次数", "client": "来源地址", "layers": "图层", "recycle_bin": "回收站", "documents": "文档",
+    "settings": "设置", "accounts": "账号", "account_units": "账号所属单位", "changes": "变更记录",
+    "progress": "进展填报", "progress_withdrawals": "撤回的填报", "corrections": "位置校正",
+}
+HIDDEN_FIELDS = frozenset({"layer_id", "uid", "reverts", "batch", "places"})
+
+
+def setting_label(key: str) -> str:
+    """A setting in Chinese (起始年份 …); a key not declared here (set by hand) as it is."""
+    return SETTINGS.get(key, key)
 
 
 def action_label(action_id: str) -> str:

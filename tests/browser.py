@@ -357,3 +357,13 @@ TOUR_SLIDE_STATE_JS = """
           mapRight: mapBox.right, panelLeft: panel.getBoundingClientRect().left};
 }
 """
+
+
+def log_in(page, url: str, name: str, password: str, query: str = ""):
+    """Open the app and log in through its login page, as a planner would (the login form posts to /api/login); returns
+    once the sidebar names the account."""
+    page.goto(url + query)
+    page.get_by_label("账号", exact=True).wait_for(timeout=120_000)
+    page.get_by_label("账号", exact=True).fill(name)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()

@@ -43,3 +43,21 @@ def test_spellings_and_words():
     assert words(" 半岛，科学城 ") == ["半岛", "科学城"]
     assert matches("柘皋产业新城", ["zhegao"]) and matches("柘皋产业新城", ["zgcy"])
     assert not matches("柘皋产业新城", ["zhegao"], pinyin=False)
+
+
+def test_other_names_of_a_zone_find_the_place(catalog, plan):
+    """巢湖经开区 (short for the provincial 安徽巢湖经开区, which no source places) leads to the measure naming it; the
+    names third-party pages use (居巢经济开发区, 安巢经开区, 亚父园区) find their place and say whose name it is."""
+    for typed in ("巢湖经开区", "安徽巢湖经开区", "安徽巢湖经济开发区", "安巢经开区"):
+        first = search(catalog, plan, typed)[0]
+        assert first["kind"] == "measure" and first["id"] == "4.1", (typed, first)
+        assert first["label"].startswith("安徽巢湖经开区（规划未给位置，未上图；见措施 4.1）"), first
+    first = search(catalog, plan, "居巢经济开发区")[0]
+    assert first == {"kind": "place", "id": "edz_juchao", "label": "居巢经开区（居巢经开区），第三方网页称「居巢经济开发区」"}
+    assert search(catalog, plan, "亚父园区")[0]["id"] == "edz_south"
+    assert search(catalog, plan, "居巢经开区")[0] == {"kind": "place", "id": "edz_juchao", "label": "居巢经开区（居巢经开区）"}
+
+
+def test_a_place_without_a_position_leads_to_the_place_it_lies_in(catalog, plan):
+    first = search(catalog, plan, "南区集中供热")[0]
+    assert first == {"kind": "place", "id": "edz_south", "label": "南区集中供热（未单独上图，位于「南区」）"}

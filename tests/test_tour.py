@@ -15,7 +15,8 @@ from loaders.plan import load_plan
 from presentation import charts
 from presentation.tour import (
     DEFAULT_TOUR, Slide, TourError, add_slide, all_deadlines, check_tour, load_tour, move_slide,
-    resolve_figure, save_tour, slide_figures, slide_from_view, store_tour, stored_tour, tour_from_yaml, tour_yaml, update_slide,
+    remove_slide, resolve_figure, save_tour, slide_figures, slide_from_view, store_tour, stored_tour, tour_changes, tour_from_yaml,
+    tour_yaml, update_slide,
 )
 from presentation.tour_html import tour_data, tour_html
 from presentation.tour_pdf import tour_pdf
@@ -160,7 +161,23 @@ def test_two_editors_never_overwrite_each_other(office, tour):
     store_tour(update_slide(kept.tour, 1, title="乙的标题"), "乙", expected_version=kept.version)
     assert [s.title for s in stored_tour().tour.slides[:2]] == ["甲的标题", "乙的标题"]
     saves = open_store().changes(kind="document", target="tour")
-    assert [(r.user, r.summary) for r in saves] == [("乙", "保存「汇报」第 2 版"), ("甲", "保存「汇报」第 1 版")]
+    assert [(r.user, r.summary) for r in saves] == [("乙", "保存「汇报」第 2 版：第2张「乙的标题」：标题修改"),
+                                                    ("甲", "保存「汇报」第 1 版：第1张「甲的标题」：标题修改")]
+
+
+def test_a_save_names_the_slides_it_changed(tour):
+    """The change log says which slides a save touched, numbered as planners count them, not only how long it is."""
+    third = tour.slides[2].title
+    edited = update_slide(tour, 2, text="新的说明", places=("edz_juchao",))
+    assert tour_changes(tour, edited) == f"第3张「{third}」：说明、地点修改"
+    n = len(tour.slides)
+    grown = add_slide(edited, Slide(title="新增一页"))
+    assert tour_changes(tour, grown) == f"第3张「{third}」：说明、地点修改；新增第{n + 1}张「新增一页」"
+    assert tour_changes(tour, remove_slide(tour, 3)) == f"删除原第4张「{tour.slides[3].title}」"
+    assert tour_changes(tour, move_slide(tour, 4, 1)) == f"第5张「{tour.slides[4].title}」移到第2张"
+    assert tour_changes(tour, tour.model_copy(update={"title": "新标题"})) == "汇报标题修改"
+    assert tour_changes(tour, tour) == ""
+    assert tour_changes(None, tour) == f"共 {n} 张"
 
 
 def test_a_tour_saved_by_an_older_version_in_the_workspace_is_still_read(tmp_path, monkeypatch, tour):

@@ -10,9 +10,9 @@ from shapely.geometry import Point
 
 from core import roles
 from store.base import ChangeRecord
-from views import PAGES, allowed_pages
+from views import PAGES, allowed_pages, requested_mode, who_may_open
 from views.pages.admin import parse_value
-from views.pages.changes import delta_text, log_table, undo_permission, utc_bounds
+from views.pages.changes import delta_text, log_table, summary_text, target_name, undo_permission, utc_bounds
 from views.login import User
 from views.upload import added_text
 
@@ -30,7 +30,30 @@ def test_before_and_after_are_said_field_by_field_in_chinese():
                   after={"version": 2, "content": "一二三四五"})
     assert delta_text(tour) == "版本：1 → 2；内容：3 字 → 5 字"
     add = record("layer.add", after={"layer_id": 4, "name": "甲", "features": 12, "source": "甲.zip"})
-    assert delta_text(add) == "名称：（无） → 甲；要素数：（无） → 12；来源文件：（无） → 甲.zip"
+    assert delta_text(add) == "名称：（无） → 甲；要素数：（无） → 12；来源：（无） → 甲.zip"
+
+
+def test_settings_and_corrections_are_said_by_their_chinese_names():
+    """变更记录 names a setting by its label (起始年份, not plan_start_year), accuracy in words, no internal ids."""
+    year = record("setting.put", "plan_start_year", kind="setting", before=None, after={"value": 2018})
+    assert target_name(year) == "起始年份" and delta_text(year) == "值：（无） → 2018"
+    assert target_name(record("setting.put", "session_idle_hours", kind="setting")) == "登录闲置时限（小时）"
+    older = ChangeRecord(2, datetime(2026, 5, 1), "张三", "setting", "setting.put", "plan_start_year",
+                         "设置「plan_start_year」：（未设置） → 2018", None, {"value": 2018})
+    assert summary_text(older) == "设置「起始年份」：（未设置） → 2018"  # a row recorded before the labels
+    moved = record("correction.add", "edz_south", kind="correction",
+                   before={"uid": None, "accuracy": "schematic"},
+                   after={"uid": "3f2a9c", "accuracy": "located", "source": "天地图", "source_date": "2026-05-01",
+                          "method": "在地图上绘制"})
+    assert delta_text(moved) == ("位置精度：示意位置（规划未给出，编者所画） → 位置有出处；来源：（无） → 天地图；"
+                                 "来源日期：（无） → 2026-05-01；校正方式：（无） → 在地图上绘制")
+    assert target_name(moved, {"edz_south": "南区"}) == "南区"
+    unit = record("account.role", "填报员", kind="account", before={"role": "viewer", "unit": None},
+                  after={"role": "reporter", "unit": "市经信委"})
+    assert delta_text(unit) == "角色：查看 → 填报；牵头单位：（无） → 市经信委"
+    imported = record("progress.report", "市经信委", kind="progress",
+                      after={"batch": "ab12", "count": 2, "items": ["4.1-1", "4.2-1"]})
+    assert delta_text(imported) == "条数：（无） → 2；事项：（无） → 4.1-1、4.2-1"
 
 
 def test_what_can_be_undone_and_which_permission_that_needs():
@@ -95,3 +118,9 @@ def test_only_managers_are_offered_account_management():
         offered = allowed_pages(User("某人", role, False))
         assert ("accounts" in offered) == (role == roles.ADMIN)
         assert {"map", "overview", "present", "tour", "changes"} <= set(offered) <= set(PAGES)
+
+
+def test_a_page_names_who_may_open_it_and_admin_is_the_account_page():
+    assert requested_mode("admin") == "accounts" and requested_mode(None) == "map" and requested_mode("nonsense") == "map"
+    assert who_may_open("accounts") == ["管理"] and who_may_open("correct") == ["编辑", "管理"]
+    assert who_may_open("map") == ["查看", "填报", "编辑", "管理"]

@@ -1,5 +1,5 @@
 """The map page's layout as a style sheet: the map fills the window's height beside its panel, the sidebar is
-narrow, and Streamlit's own English texts (file uploader, the running indicator's stop button) read in Chinese."""
+narrow."""
 
 from __future__ import annotations
 

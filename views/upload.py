@@ -17,29 +17,19 @@ from layers.catalog import Catalog
 from loaders.files import read_uploads
 from loaders.options import COORD_SOURCES, CRS_CHOICES, MAX_UPLOAD_MB, UPLOAD_TYPES, UPLOADER_HELP, UPLOADER_LABEL, too_large
 from core.clock import local_text
-from store.base import RECYCLE_DAYS, LayerInfo
+from store.base import RECYCLE_DAYS, LayerInfo, renamed_note
 from views import errors, login, resources
 
 NOT_SAID = ""
-#: Streamlit's own uploader texts are English; these rules show ours instead (the help text says the rest).
-UPLOADER_CSS = """<style>
-[data-testid="stFileUploaderDropzoneInstructions"] > div > span {font-size:0 !important}
-[data-testid="stFileUploaderDropzoneInstructions"] > div > span::after {content:"拖放文件到此处"; font-size:14px}
-[data-testid="stFileUploaderDropzoneInstructions"] > div > small {font-size:0 !important}
-[data-testid="stFileUploaderDropzoneInstructions"] > div > small::after {content:"单个文件不超过 __MB__ MB"; font-size:12px}
-[data-testid="stFileUploaderDropzone"] button {font-size:0 !important}
-[data-testid="stFileUploaderDropzone"] button::after {content:"选择文件"; font-size:14px}
-</style>""".replace("__MB__", str(MAX_UPLOAD_MB))
-
 
 def upload_form(catalog: Catalog) -> None:
     """The form: files, coordinate system (automatic unless chosen), where point coordinates were picked (编辑 and 管理)."""
     if not login.current().can("upload"):
         st.caption(f"您的角色为「{login.current().role_name}」：可浏览和导出，不能上传或修改图层。")
         return
-    st.html(UPLOADER_CSS)
     with st.form("upload", clear_on_submit=False):
-        uploads = st.file_uploader(UPLOADER_LABEL, accept_multiple_files=True, type=list(UPLOAD_TYPES), help=UPLOADER_HELP)
+        uploads = st.file_uploader(UPLOADER_LABEL, accept_multiple_files=True, type=list(UPLOAD_TYPES), help=UPLOADER_HELP,
+                                   max_upload_size=MAX_UPLOAD_MB)
         crs = st.selectbox("坐标系", list(CRS_CHOICES), format_func=CRS_CHOICES.get,
                            help="一般选“自动”；文件没有 .prj 或坐标系不对时在此指定")
         coords = st.radio("点位坐标来源（经纬度点位表必选）", [NOT_SAID, *COORD_SOURCES], horizontal=False,
@@ -92,7 +82,8 @@ def _add(catalog: Catalog, uploads, crs: str, coords: str) -> None:
         try:  # each layer is one transaction: a lost database leaves nothing half-written, and the upload can be retried
             user = login.require("upload")
             info = resources.store().add_layer(layer.name, layer.gdf, user.name, source=layer.source)
-            stored.append(f"已添加「{info.name}」{len(layer.gdf)} 个要素")
+            note = renamed_note(layer.name, info.name)  # a layer of that name exists: 名称（2）, and why
+            stored.append(f"已添加「{info.name}」{len(layer.gdf)} 个要素" + (f"。{note}" if note else ""))
         except ChaohuError as exc:
             failed.append(f"「{layer.name}」未添加：{exc.message}")
     if failed and not stored:

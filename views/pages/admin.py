@@ -15,9 +15,13 @@ from core import roles
 from core.errors import ChaohuError
 from core.formatting import esc
 from core.clock import local_text
+from core.progress import YEAR_SETTING
+from store.labels import SETTINGS, setting_label
 from views import login, resources
 
 ROLES = list(roles.ROLE_NAMES)
+UNIT_ROLE_NAMES = "、".join(roles.ROLE_NAMES[r] for r in roles.UNIT_ROLES)
+NO_UNIT = ""
 
 
 def _done(kind: str, text: str) -> None:
@@ -37,11 +41,19 @@ def _act(permission: str, action, success: str) -> None:
 
 def _accounts_table(accounts) -> str:
     rows = "".join(f'<tr data-account="{esc(a.name)}"><td>{esc(a.name)}</td><td>{esc(a.role_name)}</td>'
-                   f'<td>{esc(a.created_by)} {esc(local_text(a.created_at))}</td></tr>' for a in accounts)
-    return ('<table class="accounts" style="border-collapse:collapse;font-size:13px">'
-            '<thead><tr><th style="text-align:left;padding:4px 12px 4px 0">账号</th>'
-            '<th style="text-align:left;padding:4px 12px 4px 0">角色</th><th style="text-align:left">创建</th></tr></thead>'
+                   f'<td>{esc(a.unit or "")}</td><td>{esc(a.created_by)} {esc(local_text(a.created_at))}</td></tr>'
+                   for a in accounts)
+    head = "".join(f'<th style="text-align:left;padding:4px 12px 4px 0">{h}</th>' for h in ("账号", "角色", "牵头单位", "创建"))
+    return (f'<table class="accounts" style="border-collapse:collapse;font-size:13px"><thead><tr>{head}</tr></thead>'
             f"<tbody>{rows}</tbody></table>")
+
+
+def _unit_box(key: str) -> str | None:
+    """The lead unit a 填报 account reports for (the units leading tracked items; empty for the other roles)."""
+    units = [name for _, name in resources.tracking().items.units()]
+    unit = st.selectbox(f"牵头单位（仅「{UNIT_ROLE_NAMES}」角色须选）", [NO_UNIT, *units], key=key,
+                        format_func=lambda u: u or "（不绑定单位）")
+    return unit or None
 
 
 def _add_form(first: bool) -> None:
@@ -51,6 +63,7 @@ def _add_form(first: bool) -> None:
         name = st.text_input("账号名称", key="acc_new_name")
         role = st.selectbox("角色", ROLES, index=ROLES.index(roles.ADMIN if first else roles.EDITOR),
                             format_func=roles.ROLE_NAMES.get, key="acc_new_role")
+        unit = _unit_box("acc_new_unit")
         password = st.text_input("初始密码（至少 8 个字符）", type="password", key="acc_new_pw")
         again = st.text_input("再次输入密码", type="password", key="acc_new_pw2")
         if st.form_submit_button("添加账号"):
@@ -58,8 +71,8 @@ def _add_form(first: bool) -> None:
                 _done("error", "两次输入的密码不一致，账号未添加。")
             else:
                 note = "已启用登录：请用新账号登录。" if first else ""
-                _act("manage_accounts", lambda store, who: store.add_account(name, password, role, who),
-                     f"已添加账号「{name.strip()}」（{roles.ROLE_NAMES[role]}）。{note}")
+                _act("manage_accounts", lambda store, who: store.add_account(name, password, role, who, unit=unit),
+                     f"已添加账号「{name.strip()}」（{roles.ROLE_NAMES[role]}{f'，{unit}' if unit else ''}）。{note}")
             st.rerun()
 
 
@@ -71,9 +84,10 @@ def _edit_forms(accounts) -> None:
         st.markdown("**修改角色**")
         name = st.selectbox("账号", names, key="acc_role_name")
         role = st.selectbox("新角色", ROLES, format_func=roles.ROLE_NAMES.get, key="acc_role_role")
+        unit = _unit_box("acc_role_unit")
         if st.form_submit_button("修改角色"):
-            _act("manage_accounts", lambda store, who: store.set_role(name, role, who),
-                 f"账号「{name}」：{roles.ROLE_NAMES[role_of[name]]} → {roles.ROLE_NAMES[role]}。")
+            _act("manage_accounts", lambda store, who: store.set_role(name, role, who, unit=unit),
+                 f"账号「{name}」：{roles.ROLE_NAMES[role_of[name]]} → {roles.ROLE_NAMES[role]}{f'（{unit}）' if unit else ''}。")
             st.rerun()
     with st.form("account_password", clear_on_submit=True):
         st.markdown("**重设密码**")
@@ -104,23 +118,31 @@ def parse_value(text: str):
         return text
 
 
+def _put_setting(key: str, text: str):
+    """The store action saving one setting as typed (起始年份 through its check of a plausible year)."""
+    if key == YEAR_SETTING:
+        return lambda store, who: resources.tracking().set_year(text.strip(), who, login.role())
+    return lambda store, who: store.put_setting(key, parse_value(text), who)
+
+
 def _settings(user: login.User) -> None:
-    """Office settings kept in the store (key → value), and a form to set one."""
+    """Office settings kept in the store, by their Chinese names, and a form to set one."""
     st.subheader("办公室设置")
     current = resources.store().settings()
     if current:
-        st.html("<br>".join(f'<div data-setting="{esc(k)}"><b>{esc(k)}</b>：{esc(json.dumps(v, ensure_ascii=False))}</div>'
-                            for k, v in sorted(current.items())))
+        st.html("<br>".join(f'<div data-setting="{esc(k)}"><b>{esc(setting_label(k))}</b>：'
+                            f'{esc(json.dumps(v, ensure_ascii=False) if v is not None else "（未设置）")}</div>'
+                            for k, v in sorted(current.items(), key=lambda kv: setting_label(kv[0]))))
     else:
         st.caption("尚无设置。")
     if not user.can("manage_settings"):
         return
     with st.form("setting_put"):
-        key = st.text_input("设置名称", key="set_key")
-        value = st.text_input("值（数字、true/false 或文字）", key="set_value")
-        if st.form_submit_button("保存设置") and key.strip():
-            _act("manage_settings", lambda store, who: store.put_setting(key.strip(), parse_value(value), who),
-                 f"已保存设置「{key.strip()}」。")
+        key = st.selectbox("设置", list(SETTINGS), format_func=setting_label, key="set_key")
+        value = st.text_input("值（起始年份如 2018，时限为数字；多个代理地址写作 [\"10.0.0.1\", \"10.0.0.2\"]）",
+                              key="set_value")
+        if st.form_submit_button("保存设置"):
+            _act("manage_settings", _put_setting(key, value), f"已保存设置「{setting_label(key)}」。")
             st.rerun()
 
 
@@ -137,7 +159,8 @@ def render() -> None:
         st.info(f"{login.OPEN_NOTE}。添加第一个账号（须为「管理」角色）后，所有人都需登录才能使用本系统。")
     else:
         st.html(_accounts_table(accounts))
-        st.caption("角色：查看（浏览、导出）· 编辑（另可上传、重命名、删除和恢复图层，编辑汇报）· 管理（另可管理账号和设置）。")
+        st.caption("角色：查看（浏览、导出）· 填报（另可填报所绑定牵头单位的实施进展）· 编辑（另可上传、重命名、删除和恢复图层，"
+                   "校正位置，编辑汇报）· 管理（另可管理账号和设置）。")
     _add_form(first=not accounts)
     if accounts:
         _edit_forms(accounts)

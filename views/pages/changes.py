@@ -13,19 +13,15 @@ import streamlit as st
 
 from core import roles
 from core.errors import ChaohuError
-from core.formatting import esc
+from core.formatting import accuracy_label, esc
 from core.clock import BEIJING, local_text
-from store.base import RECYCLE_DAYS, ChangeRecord, LayerInfo
+from store.base import RECYCLE_DAYS, ChangeRecord, LayerInfo, renamed_note
 from store import labels
-from store.labels import DOCUMENT_NAMES, KINDS
+from store.labels import DOCUMENT_NAMES, FIELDS, HIDDEN_FIELDS, KINDS, setting_label
 from views import login, resources
 
 #: How many log lines the page shows at most (newest first).
 LIMIT = 200
-#: before/after keys as planners read them; keys not listed are shown as they are, `layer_id` not at all.
-FIELD_NAMES = {"name": "名称", "features": "要素数", "source": "来源文件", "removed": "在回收站", "version": "版本",
-               "value": "值", "role": "角色", "content": "内容"}
-HIDDEN_FIELDS = ("layer_id",)
 TABLE_CSS = """<style>
 table.change-log {border-collapse:collapse; font-size:13px; width:100%}
 table.change-log th, table.change-log td {border-bottom:1px solid #ddd; padding:4px 6px; text-align:left; vertical-align:top}
@@ -34,15 +30,20 @@ table.change-log th {background:#f4f4f4}
 
 
 def _shown(key: str, value) -> str:
-    """One before/after value as text: roles in Chinese, yes/no as 是/否, long texts by their length."""
-    if value is None:
+    """One before/after value as text: roles and accuracies in Chinese, yes/no as 是/否, lists joined, long texts by
+    their length."""
+    if value is None or value == "":
         return "（无）"
     if key == "role":
         return roles.ROLE_NAMES.get(value, str(value))
+    if key == "accuracy":
+        return accuracy_label(value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if key == "content":
         return f"{len(str(value))} 字"
+    if isinstance(value, list | tuple):
+        return "、".join(map(str, value))
     return str(value)
 
 
@@ -53,7 +54,7 @@ def delta_text(record: ChangeRecord) -> str:
     for key in dict.fromkeys([*before, *after]):
         if key in HIDDEN_FIELDS or before.get(key) == after.get(key):
             continue
-        parts.append(f"{FIELD_NAMES.get(key, key)}：{_shown(key, before.get(key))} → {_shown(key, after.get(key))}")
+        parts.append(f"{FIELDS.get(key, key)}：{_shown(key, before.get(key))} → {_shown(key, after.get(key))}")
     return "；".join(parts)
 
 
@@ -69,13 +70,32 @@ def utc_bounds(start: date | None, end: date | None) -> tuple[datetime | None, d
     return (utc(start) if start else None), (utc(end + timedelta(days=1)) if end else None)
 
 
-def log_table(records: list[ChangeRecord]) -> str:
+def target_name(record: ChangeRecord, places: dict[str, str] | None = None) -> str:
+    """What a change was made to, as planners name it: documents and settings in Chinese, a corrected place by its
+    name (`places`: id → name), the rest as recorded."""
+    if record.kind == "document":
+        return DOCUMENT_NAMES.get(record.target, record.target)
+    if record.kind == "setting":
+        return setting_label(record.target)
+    if record.kind == "correction":
+        return (places or {}).get(record.target, record.target)
+    return record.target
+
+
+def summary_text(record: ChangeRecord) -> str:
+    """The change's summary as recorded, a setting named by its label (older rows recorded its key)."""
+    if record.kind == "setting":
+        return record.summary.replace(f"「{record.target}」", f"「{setting_label(record.target)}」")
+    return record.summary
+
+
+def log_table(records: list[ChangeRecord], places: dict[str, str] | None = None) -> str:
     """The change log as an HTML table; every text cell escaped (layer and file names come from planners' files)."""
     head = "".join(f"<th>{h}</th>" for h in ("编号", "时间", "用户", "类别", "操作", "对象", "内容", "变更前 → 变更后"))
     rows = []
     for r in records:
-        target = DOCUMENT_NAMES.get(r.target, r.target) if r.kind == "document" else r.target
-        cells = [r.id, local_text(r.at), r.user, KINDS.get(r.kind, r.kind), r.label, target, r.summary, delta_text(r)]
+        target = target_name(r, places)
+        cells = [r.id, local_text(r.at), r.user, KINDS.get(r.kind, r.kind), r.label, target, summary_text(r), delta_text(r)]
         rows.append(f'<tr data-change="{r.id}">' + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
     return f'{TABLE_CSS}<table class="change-log"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
@@ -113,7 +133,7 @@ def _restore(info: LayerInfo) -> None:
     try:
         user = login.require("remove")
         restored = resources.store().restore_layer(info.id, user.name)
-        _report("success", f"已恢复图层「{restored.name}」。")
+        _report("success", f"已恢复图层「{restored.name}」。{renamed_note(info.name, restored.name)}")
     except ChaohuError as exc:
         _report("error", f"恢复未完成：{exc.message}")
     resources.forget_user_layers()
@@ -127,7 +147,7 @@ def _undo_box(records: list[ChangeRecord], user: login.User) -> None:
     st.subheader("撤销")
     by_id = {r.id: r for r in undoable}
     chosen = st.selectbox("选择要撤销的变更", list(by_id), key="undo_pick",
-                          format_func=lambda i: f"{i}. {local_text(by_id[i].at)} {by_id[i].user}：{by_id[i].summary}")
+                          format_func=lambda i: f"{i}. {local_text(by_id[i].at)} {by_id[i].user}：{summary_text(by_id[i])}")
     st.caption("撤销本身也会记入变更记录，可再次撤销。删除的图层撤销即恢复；添加或恢复的图层撤销即移入回收站。")
     st.button("撤销所选变更", key="undo_go", on_click=_undo, args=(chosen, undo_permission(by_id[chosen])))
 
@@ -168,11 +188,12 @@ def render() -> None:
     if not records:
         st.info("没有符合条件的变更记录。")
     else:
-        st.html(log_table(records))
+        places = resources.catalog().places
+        st.html(log_table(records, dict(zip(places["id"], places["name"]))))
         if len(records) >= LIMIT:
             st.caption(f"只显示最近 {LIMIT} 条；请用上面的条件缩小范围。")
     _undo_box(records, user)
     _recycle_bin(store, user)
 
 
-__all__ = ["render", "delta_text", "undo_permission", "utc_bounds", "log_table"]
+__all__ = ["render", "delta_text", "summary_text", "target_name", "undo_permission", "utc_bounds", "log_table"]

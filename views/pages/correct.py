@@ -20,7 +20,7 @@ from core import roles
 from core.declarations import BY_ID, PLAN_LAYER_IDS
 from core.errors import ChaohuError
 from core.formats import mime_type
-from core.inputs import check_size, upload_name
+from core.inputs import UPLOAD_MB, check_size, upload_name
 from core.formatting import accuracy_label, esc
 from geo.crs import STORAGE, WEB
 from geo.joins import assign_town
@@ -145,7 +145,7 @@ def _share() -> None:
             count, data = st.session_state.corr_export
             st.download_button(f"下载（{count} 条记录）", data=data, file_name=f"巢湖市位置校正记录_{clock.today():%Y%m%d}.gpkg",
                                mime=mime_type(".gpkg"), key="corr_export_dl")
-        upload = st.file_uploader("导入校正记录（.gpkg）", type=["gpkg"], key="corr_import_file")
+        upload = st.file_uploader("导入校正记录（.gpkg）", type=["gpkg"], key="corr_import_file", max_upload_size=UPLOAD_MB["corrections"])
         if upload is not None and st.button("导入", key="corr_import_go", disabled=not roles.allowed(login.role(), "correct_positions")):
             try:
                 check_size("corrections", upload_name(upload.name), upload.size)
