@@ -194,7 +194,7 @@ def naive_run(root: Path, data: Path, timeout_s: float) -> dict:
 def _tile_key(frame) -> str | None:
     """The tile server key of the tiled layer in the map frame."""
     return frame.evaluate("""() => { const l = Object.values(window.map._layers).find(l => l.options && l.options.chaohuTiles);
-                                     const m = l && l._url.match(/api\\/tiles\\/([0-9a-f]+)\\//); return m ? m[1] : null; }""")
+                                     const m = l && l._url.match(/api\\/tiles\\/([^/]+\\/[^/]+)\\//); return m ? m[1] : null; }""")
 
 
 def _tile_stats(url: str, key: str | None) -> dict:

@@ -1,7 +1,9 @@
 """Large layers (a county's 200,000–1,000,000 三调 parcels, 100,000 points) drawn from tiles the app makes on request.
 
-``large_layer`` registers a loaded GeoDataFrame with the app's tile server (``layers/tileserver.py``) — no
-tile is written ahead — and returns the folium layer drawing it: zoomed out, pictures of the parcels in
+``large_layer`` registers a loaded GeoDataFrame with the app's tile server (``layers/tileserver.py``) under a
+stable key — the store's layer id and a version of its data (``tiles_of``, read from ``gdf.attrs["tiles"]``,
+which ``layers/userlayers.py`` sets) — writes the layer's shared copy once for every process, and returns the
+folium layer drawing it: zoomed out, pictures of the parcels in
 their class colours (a tile is drawn from exactly the parcels in it, in well under a second); zoomed in,
 Mapbox Vector Tiles of every parcel (Leaflet.VectorGrid, canvas), simplified by half a pixel as a coverage
 (shared edges stay shared), every vertex at the deepest zoom. Points are vector tiles at every zoom,
@@ -15,8 +17,10 @@ the panel's rows, looking the full row up on the server.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import re
 import weakref
 
 import folium
@@ -32,8 +36,11 @@ from core.formatting import esc
 from core.templates import static_text, template_source
 from geo.chinacoords import gcj02_to_wgs84
 from geo.measure import M2_PER_MU
-from layers.tileserver import SERVER, url_template
+from layers.tileserver import SERVER, tile_key, url_template
 from layers.tilesources import PointSource, PolygonSource
+from loaders.errors import LoadError
+from store import open_store
+from store.base import LayerInfo
 
 #: 三调 class colours by the first two characters of 地类编码 (GB/T 21010 first-level classes).
 LANDUSE_COLORS = {
@@ -114,27 +121,72 @@ def point_source(gdf: gpd.GeoDataFrame, layer_id: str) -> PointSource:
     return PointSource.from_geometries(layer_id, _geometries(gdf), {})
 
 
+def version_of(info: LayerInfo) -> str:
+    """The version of a stored layer's data: its data table is written once, so a new table is a new version."""
+    return hashlib.sha1(f"{info.table_name}:{info.features}".encode()).hexdigest()[:12]
+
+
+def tiles_attrs(info: LayerInfo) -> dict:
+    """What ``gdf.attrs["tiles"]`` holds for a layer read from the store: its id and version."""
+    return {"layer": str(info.id), "version": version_of(info)}
+
+
+def tiles_of(gdf: gpd.GeoDataFrame, layer_id: str) -> str:
+    """The tile key of a frame: the store's layer id and version when it came from the store (``attrs["tiles"]``),
+    else `layer_id` and a hash of its geometries and classes (a frame made in code, e.g. by tests)."""
+    stored = gdf.attrs.get("tiles")
+    if stored:
+        return tile_key(stored["layer"], stored["version"])
+    digest = hashlib.sha1(b"".join(w or b"" for w in shapely.to_wkb(np.asarray(gdf.geometry.values))))
+    fields = landuse_fields(gdf)
+    if fields:
+        digest.update("\x1f".join(gdf[fields[0]].astype(str)).encode())
+    return tile_key(re.sub(r"[^A-Za-z0-9_]", "_", layer_id)[:40] or "layer", digest.hexdigest()[:12])
+
+
+def _source(gdf: gpd.GeoDataFrame, name: str, color: str = DEFAULT_COLOR):
+    """The tile source of a layer (points or polygons by geometry type), its tiles' layer named `name`."""
+    return point_source(gdf, name) if tiled_kind(gdf) == "point" else polygon_source(gdf, name, color)
+
+
+def store_loader(layer: str, version: str):
+    """For the tile server: a function loading one version of a stored layer as a tile source, or None when the
+    store has no such layer on the map at that version (an old URL after the layer changed)."""
+    if not layer.isdigit():
+        return None
+    try:
+        store = open_store()
+        info = store.layer_by_id(int(layer))
+    except LoadError:
+        return None
+    if info.removed_at is not None or version_of(info) != version:
+        return None
+    return lambda: _source(store.read_layer(info), layer)
+
+
 #: (id of the frame, layer id) → tile server key, for as long as the frame lives.
 _REGISTERED: dict[tuple[int, str], str] = {}
 
 
 def register(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR) -> str:
-    """The tile server key of a layer, registering it the first time (points or polygons by geometry type).
+    """The tile server key of a layer (``tiles_of``), registering it the first time and starting to write its shared
+    copy (points or polygons by geometry type).
 
     The registration ends when the frame is garbage-collected (e.g. the workspace changed and the app
-    reloaded its layers), so the server never holds on to a layer nobody shows.
+    reloaded its layers), so the process never holds on to a layer nobody shows; the shared files stay.
     """
     ident = (id(gdf), layer_id)
     key = _REGISTERED.get(ident)
     if key is not None:
         return key
-    source = point_source(gdf, layer_id) if tiled_kind(gdf) == "point" else polygon_source(gdf, layer_id, color)
-    key = SERVER.register(source)
+    key = tiles_of(gdf, layer_id)
+    source = _source(gdf, key.partition("/")[0], color)
+    SERVER.register(source, key)
     _REGISTERED[ident] = key
 
-    def forget(ident=ident, key=key):
+    def forget(ident=ident, key=key, source=source):
         _REGISTERED.pop(ident, None)
-        SERVER.unregister(key)
+        SERVER.unregister(key, source)
 
     weakref.finalize(gdf, forget)
     return key
@@ -178,14 +230,13 @@ class TiledLayer(JSCSSMixin, folium.map.Layer):
 
     _template = Template(template_source("layers", "tiled_layer.js.j2"))
 
-    def __init__(self, key: str, source, name: str, style_js: str, gcj02: bool = False, max_zoom: int = 18,
+    def __init__(self, key: str, source, layer_id: str, name: str, style_js: str, style: str, max_zoom: int = 18,
                  show: bool = True):
         super().__init__(name=esc(name), overlay=True, show=show)  # a layer control would put it in innerHTML
         self._name = "TiledLayer"
         self.patch = _PATCH
-        style = "gcj02" if gcj02 else "wgs84"
-        self.layer_id = source.layer_id
-        self.crs = style
+        self.layer_id = layer_id  # what a click names (the tiles name their layer by the store's id)
+        self.crs = style.partition("-")[0]
         self.pbf_url = url_template(key, style, "pbf")
         self.png_url = url_template(key, style, "png") if source.kind == "polygon" else ""
         west, south, east, north = source.bounds
@@ -212,10 +263,21 @@ def _point_style(layer_id: str, color: str) -> str:
             f"fillColor: {json.dumps(color)}, fillOpacity: 0.85, color: '#ffffff', weight: 1, opacity: 0.9}}; }}}}")
 
 
+def tile_style(source, color: str, gcj02: bool) -> str:
+    """The style part of a layer's tile URLs: its coordinates, and the fill of a polygon layer drawn in one colour."""
+    crs = "gcj02" if gcj02 else "wgs84"
+    if source.kind == "polygon" and "地类编码" not in source.columns:
+        return f"{crs}-{color.lstrip('#').lower()}"
+    return crs
+
+
 def start(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR, gcj02: bool = False) -> str:
-    """Register a layer (see register) and start making the tiles of the map's first view; its key."""
+    """Register a layer (see register), start making the tiles of the map's first view, then its shared copy;
+    its key."""
     key = register(gdf, layer_id, color)
-    SERVER.prewarm(key, "gcj02" if gcj02 else "wgs84", max(SERVER.sources[key].minzoom, FIRST_VIEW_ZOOM))
+    source = SERVER.sources[key]
+    SERVER.prewarm(key, tile_style(source, color, gcj02), max(source.minzoom, FIRST_VIEW_ZOOM))
+    SERVER.share(key)
     return key
 
 
@@ -225,10 +287,10 @@ def large_layer(gdf: gpd.GeoDataFrame, layer_id: str, name: str, color: str = DE
     key = start(gdf, layer_id, color, gcj02)
     source = SERVER.sources[key]
     if source.kind == "point":
-        style = _point_style(layer_id, color)
+        style = _point_style(source.layer_id, color)
     else:
-        style = _polygon_style(layer_id, color, landuse="地类编码" in source.columns)
-    return TiledLayer(key, source, name, style, gcj02=gcj02, show=show)
+        style = _polygon_style(source.layer_id, color, landuse="地类编码" in source.columns)
+    return TiledLayer(key, source, layer_id, name, style, tile_style(source, color, gcj02), show=show)
 
 
 def _clicked_row(gdf: gpd.GeoDataFrame, layer_id: str, props: dict) -> int | None:
