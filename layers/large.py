@@ -1,7 +1,7 @@
 """Large layers (a county's 200,000–1,000,000 三调 parcels, 100,000 points) drawn from tiles the app makes on request.
 
 ``large_layer`` registers a loaded GeoDataFrame with the app's tile server (``layers/tileserver.py``) under a
-stable key — the store's layer id and a version of its data (``tiles_of``, read from ``gdf.attrs["tiles"]``,
+stable key — the store's layer id and a version of its data (``layers/tilekeys.tiles_of``, from ``gdf.attrs["tiles"]``,
 which ``layers/userlayers.py`` sets) — writes the layer's shared copy once for every process, and returns the
 folium layer drawing it: zoomed out, pictures of the parcels in
 their class colours (a tile is drawn from exactly the parcels in it, in well under a second); zoomed in,
@@ -17,15 +17,12 @@ the panel's rows, looking the full row up on the server.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import re
 import weakref
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 from folium.elements import JSCSSMixin
@@ -36,27 +33,15 @@ from core.formatting import esc
 from core.templates import static_text, template_source
 from geo.chinacoords import gcj02_to_wgs84
 from geo.measure import M2_PER_MU
-from layers.tileserver import SERVER, tile_key, url_template
-from layers.tilesources import PointSource, PolygonSource
-from loaders.errors import LoadError
-from store import open_store
-from store.base import LayerInfo
+from layers.tilekeys import DEFAULT_COLOR, LANDUSE_COLORS, frame_source, landuse_fields, tiles_of
+from layers.tileserver import SERVER, url_template
 
-#: 三调 class colours by the first two characters of 地类编码 (GB/T 21010 first-level classes).
-LANDUSE_COLORS = {
-    "01": "#f3e9a0", "02": "#e8b86a", "03": "#6fb46f", "04": "#b9dd8c", "05": "#e97d7d", "06": "#c9728f",
-    "07": "#f0a0a0", "08": "#e49bd0", "09": "#b5869f", "10": "#b0b0b0", "11": "#86c5e8", "12": "#d8c9a6",
-}
-DEFAULT_COLOR = "#cccccc"
 #: 三调 first-level classes (GB/T 21010-2017).
 LANDUSE_CLASSES = {
     "01": "耕地", "02": "园地", "03": "林地", "04": "草地", "05": "商业服务业用地", "06": "工矿用地",
     "07": "住宅用地", "08": "公共管理与公共服务用地", "09": "特殊用地", "10": "交通运输用地",
     "11": "水域及水利设施用地", "12": "其他土地",
 }
-#: Where a 三调 layer keeps 地类编码 / 地类名称: Chinese field names, or the database standard's (DLBM, DLMC).
-LANDUSE_CODE_FIELDS = ("地类编码", "DLBM")
-LANDUSE_NAME_FIELDS = ("地类名称", "DLMC")
 #: Chinese names of the 国土调查 database's standard parcel fields, for the panel.
 FIELD_LABELS = {
     "BSM": "标识码", "YSDM": "要素代码", "TBYBH": "图斑预编号", "TBBH": "图斑编号", "DLBM": "地类编码",
@@ -75,95 +60,6 @@ PARCEL_FIELDS = ("图斑编号", "TBBH", "地类编码", "DLBM", "地类名称",
 FIRST_VIEW_ZOOM = 10
 
 
-def landuse_fields(gdf: gpd.GeoDataFrame) -> tuple[str, str] | None:
-    """(code field, name field) when the layer holds 三调 parcels, else None."""
-    code = next((f for f in LANDUSE_CODE_FIELDS if f in gdf.columns), None)
-    name = next((f for f in LANDUSE_NAME_FIELDS if f in gdf.columns), None)
-    return (code, name) if code and name else None
-
-
-def tiled_kind(gdf: gpd.GeoDataFrame) -> str | None:
-    """"polygon" or "point" when every (present) geometry is one, else None: the layers tiles can draw."""
-    kinds = gdf.geom_type.dropna()
-    if len(kinds) and kinds.isin(["Polygon", "MultiPolygon"]).all():
-        return "polygon"
-    if len(kinds) and kinds.isin(["Point", "MultiPoint"]).all():
-        return "point"
-    return None
-
-
-def _geometries(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    """The layer's geometries in lon/lat as an array (the frame's own objects when it is already lon/lat)."""
-    if gdf.crs is not None and not gdf.crs.is_geographic:
-        gdf = gdf.to_crs(4490)
-    return np.asarray(gdf.geometry.values)
-
-
-def polygon_source(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR) -> PolygonSource:
-    """Tiles of a polygon layer: 三调 parcels coloured by first-level class, anything else in one colour."""
-    geoms = _geometries(gdf)
-    fields = landuse_fields(gdf)
-    if fields:
-        code, name = fields
-        classes = list(LANDUSE_COLORS)
-        index = gdf[code].astype(str).str[:2].map({c: i + 2 for i, c in enumerate(classes)})
-        colour_index = index.fillna(1).astype(np.uint8).to_numpy()
-        colours = [DEFAULT_COLOR] + [LANDUSE_COLORS[c] for c in classes]
-        columns = {"地类编码": gdf[code], "地类名称": gdf[name]}
-    else:
-        colour_index = np.ones(len(gdf), dtype=np.uint8)
-        colours, columns = [color], {}
-    return PolygonSource.for_layer(layer_id, geoms, columns, colour_index, colours)
-
-
-def point_source(gdf: gpd.GeoDataFrame, layer_id: str) -> PointSource:
-    """Tiles of a point layer."""
-    return PointSource.from_geometries(layer_id, _geometries(gdf), {})
-
-
-def version_of(info: LayerInfo) -> str:
-    """The version of a stored layer's data: its data table is written once, so a new table is a new version."""
-    return hashlib.sha1(f"{info.table_name}:{info.features}".encode()).hexdigest()[:12]
-
-
-def tiles_attrs(info: LayerInfo) -> dict:
-    """What ``gdf.attrs["tiles"]`` holds for a layer read from the store: its id and version."""
-    return {"layer": str(info.id), "version": version_of(info)}
-
-
-def tiles_of(gdf: gpd.GeoDataFrame, layer_id: str) -> str:
-    """The tile key of a frame: the store's layer id and version when it came from the store (``attrs["tiles"]``),
-    else `layer_id` and a hash of its geometries and classes (a frame made in code, e.g. by tests)."""
-    stored = gdf.attrs.get("tiles")
-    if stored:
-        return tile_key(stored["layer"], stored["version"])
-    digest = hashlib.sha1(b"".join(w or b"" for w in shapely.to_wkb(np.asarray(gdf.geometry.values))))
-    fields = landuse_fields(gdf)
-    if fields:
-        digest.update("\x1f".join(gdf[fields[0]].astype(str)).encode())
-    return tile_key(re.sub(r"[^A-Za-z0-9_]", "_", layer_id)[:40] or "layer", digest.hexdigest()[:12])
-
-
-def _source(gdf: gpd.GeoDataFrame, name: str, color: str = DEFAULT_COLOR):
-    """The tile source of a layer (points or polygons by geometry type), its tiles' layer named `name`."""
-    return point_source(gdf, name) if tiled_kind(gdf) == "point" else polygon_source(gdf, name, color)
-
-
-def store_loader(layer: str, version: str):
-    """For the tile server: a function loading one version of a stored layer as a tile source, or None when the
-    store has no such layer on the map at that version (an old URL after the layer changed)."""
-    if not layer.isdigit():
-        return None
-    try:
-        store = open_store()
-        info = store.layer_by_id(int(layer))
-    except LoadError:
-        return None
-    if info.removed_at is not None or version_of(info) != version:
-        return None
-    return lambda: _source(store.read_layer(info), layer)
-
-
 #: (id of the frame, layer id) → tile server key, for as long as the frame lives.
 _REGISTERED: dict[tuple[int, str], str] = {}
 
@@ -180,7 +76,7 @@ def register(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR) -
     if key is not None:
         return key
     key = tiles_of(gdf, layer_id)
-    source = _source(gdf, key.partition("/")[0], color)
+    source = frame_source(gdf, key.partition("/")[0], color)
     SERVER.register(source, key)
     _REGISTERED[ident] = key
 

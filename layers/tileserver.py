@@ -38,6 +38,7 @@ from core import settings
 from core.atomic import write_bytes
 from geo.chinacoords import gcj02_to_wgs84, wgs84_to_gcj02
 from geo.tiling import lonlat_tile_range
+from layers.tilekeys import key_parts, store_loader, tile_key
 from layers.tilesources import CoordShift, SharedSource, Tile, write_shared
 
 ROUTE = "api/tiles"
@@ -47,24 +48,11 @@ COMPONENT_URL = f"../../{ROUTE}"
 STYLES = {"wgs84": None, "gcj02": CoordShift("gcj02", wgs84_to_gcj02, gcj02_to_wgs84)}
 #: A style in a URL: the coordinates, then the fill of a layer drawn in one colour (e.g. ``wgs84-e8590c``).
 STYLE_RE = re.compile(r"^(wgs84|gcj02)(?:-([0-9a-f]{6}))?$")
-#: A layer id and a version in a URL (they name a folder, so nothing else is accepted).
-KEY_PART_RE = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 #: Bytes of made tiles kept in memory per process (the shared files are the real cache).
 CACHE_BYTES = 32 * 1024 * 1024
 MAX_ZOOM = 22
 #: Lock files per layer version: a tile takes the lock its position hashes to.
 LOCK_STRIPES = 64
-
-
-def tile_key(layer: str, version: str) -> str:
-    """The key of one version of a layer: ``layer/version`` as in its URLs."""
-    return f"{layer}/{version}"
-
-
-def _parts(key: str) -> tuple[str, str] | None:
-    """(layer, version) of a key, or None when it could not name a folder safely."""
-    layer, _, version = key.partition("/")
-    return (layer, version) if KEY_PART_RE.match(layer) and KEY_PART_RE.match(version) else None
 
 
 def parse_style(style: str) -> tuple[CoordShift | None, str | None] | None:
@@ -147,12 +135,12 @@ class TileServer:
 
     def folder(self, key: str) -> Path:
         """The folder of one layer version (its shared copy, made tiles and locks)."""
-        layer, version = _parts(key)
+        layer, version = key_parts(key)
         return self.root / f"{layer}-{version}"
 
     def register(self, source, key: str) -> str:
         """Serve a source loaded by this process under `key` (``tile_key(layer, version)``); returns the key."""
-        if _parts(key) is None:
+        if key_parts(key) is None:
             raise ValueError(f"not a tile key: {key!r}")
         with self._lock:
             self.sources[key] = source
@@ -182,14 +170,14 @@ class TileServer:
     def source(self, key: str):
         """The source of a layer version: loaded here, else its shared copy (written from the store when missing,
         by this process or by the one holding the lock); None when the store has no such layer version."""
-        if _parts(key) is None:
+        if key_parts(key) is None:
             return None
         source = self.sources.get(key) or self._shared.get(key)
         if source is not None:
             return source
         features = self.folder(key) / "features"
         if not features.is_dir():
-            loader = self.resolver(*_parts(key)) if self.resolver else None
+            loader = self.resolver(*key_parts(key)) if self.resolver else None
             if loader is None:
                 return None
             with _locked(self.folder(key) / "features.lock"):
@@ -367,8 +355,6 @@ def tile_routes() -> list:
     """The Starlette routes to give ``st.App``: tiles and per-layer stats, under server.baseUrlPath."""
     from starlette.routing import Route
     from streamlit import config
-
-    from layers.large import store_loader
 
     SERVER.resolver = store_loader  # a layer nobody here loaded is found in the store
     base = (config.get_option("server.baseUrlPath") or "").strip("/")

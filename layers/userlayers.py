@@ -9,7 +9,8 @@ import pandas as pd
 
 from core.declarations import USER_GROUP, LayerSpec
 from layers.columns import COMPUTED
-from layers.large import large_layer, parcel_attributes, start, tiled_kind, tiles_attrs
+from layers.large import large_layer, parcel_attributes, start
+from layers.tilekeys import tiled_kind, tiles_attrs
 from loaders.errors import LoadError
 from store import open_store
 

@@ -22,8 +22,10 @@ from geo.chinacoords import gcj02_to_wgs84, wgs84_to_gcj02
 from geo.raster import label_image
 from geo.tiling import lonlat_tile_range, mercator_lonlat, tile_bounds, tile_lonlat_bounds, to_mercator
 from layers import large
-from layers.large import parcel_attributes, polygon_source, register
-from layers.tileserver import SERVER, STYLES, TileServer, tile_key, tile_routes
+from layers.large import parcel_attributes, register
+from layers.tilekeys import landuse_fields, point_source, polygon_source
+from layers.tilekeys import tile_key
+from layers.tileserver import SERVER, STYLES, TileServer, tile_routes
 from layers.tilesources import EXTENT, Tile
 from layers.userlayers import is_large
 
@@ -148,7 +150,7 @@ def test_detail_tiles_have_no_gaps_or_overlaps_and_carry_landuse(small, source):
 
 def test_points_are_thinned_below_the_deepest_zoom_and_all_kept_there():
     pts = points(20000, seed=3)
-    src = large.point_source(pts, "pts")
+    src = point_source(pts, "pts")
     lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
     x, y = _tile_of(np.median(lon), np.median(lat), 10)
     feats = _decode(src.tile(10, x, y).data, "pts")
@@ -267,7 +269,7 @@ def test_tiles_follow_the_gcj02_basemap(small, source):
 
 def test_panel_rows_from_a_click_on_vectors_or_on_the_overview():
     gdf = parcels(2000, seed=7, fields="standard")
-    assert large.landuse_fields(gdf) == ("DLBM", "DLMC")
+    assert landuse_fields(gdf) == ("DLBM", "DLMC")
     attrs = parcel_attributes(gdf, {"fid": 3, "layer": "p"})
     assert attrs["地类名称"] == gdf.iloc[3]["DLMC"] and attrs["图斑编号"] == gdf.iloc[3]["TBBH"]
     assert "亩" in attrs["图斑面积"]

@@ -13,8 +13,9 @@ import shapely
 
 from benchmarks.synthetic import parcels, points
 from geo.tiling import lonlat_tile_range
-from layers.large import point_source, polygon_source, tiles_of, version_of
-from layers.tileserver import STYLES, TileServer, tile_key
+from layers.tilekeys import point_source, polygon_source, tiles_of, version_of
+from layers.tileserver import STYLES, TileServer
+from layers.tilekeys import tile_key
 from layers.tilesources import SharedSource, write_shared
 
 
