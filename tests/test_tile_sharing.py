@@ -3,6 +3,7 @@ layer per version and made tiles as shared files, written whole under a lock eve
 
 from __future__ import annotations
 
+import gzip
 import multiprocessing
 import os
 import urllib.error
@@ -159,3 +160,26 @@ def test_two_app_processes_serve_the_same_tile_urls_from_the_store(start_app, tm
     assert _get(second + picture) == (200, _get(first + picture)[1])  # an old URL keeps its tiles
     store.add_account("admin", "a-long-password-1", "admin", user="test")
     assert _get(first + picture)[0] == 401 and _get(second + vectors)[0] == 401  # the session gate guards tiles
+
+
+def test_a_process_that_never_loaded_a_layer_finds_it_in_the_store(store, monkeypatch, tmp_path):
+    """GeoPackage and PostGIS: the layer a tile URL names is read from the store at that version, else 404."""
+    from layers import tilekeys
+
+    monkeypatch.setattr(tilekeys, "open_store", lambda: store)
+    gdf = parcels(1500, seed=4)
+    info = store.add_layer("图斑", gdf)
+    layer, version = str(info.id), version_of(info)
+    assert tilekeys.store_loader(layer, "0" * 12) is None and tilekeys.store_loader("999", version) is None
+    server = TileServer(workers=1, root=tmp_path)
+    server.resolver = tilekeys.store_loader
+    key = tile_key(layer, version)
+    expected = polygon_source(store.read_layer(info), layer)
+    lon, lat = _inside(gdf, 9)
+    z = expected.detail_zoom
+    x, y = _tile_of(lon, lat, z)
+    tile = server.tile(key, "wgs84", z, x, y)
+    assert tile.data and gzip.decompress(tile.data) == expected.tile(z, x, y).data  # vector tiles are kept gzipped
+    store.remove_layer("图斑")
+    assert tilekeys.store_loader(layer, version) is None  # removed: nobody builds it again
+    assert server.tile(key, "wgs84", z, x, y).data == tile.data  # …but its made tiles still serve
