@@ -11,8 +11,12 @@ clustered points, then measures, on the same data and machine:
 - naive: ``benchmarks/bench_app.py`` — the layer as one ``folium.GeoJson`` in a Streamlit page (parcel counts up
   to ``--naive-max``; beyond that its page would be gigabytes). First picture = opening the page on a fresh app:
   reading the data, building and rendering the map, the browser drawing it.
-- ours: the real app (``streamlit run streamlit_app.py``). First picture = from ``add_layer`` of the layer into the store
-  (what an upload ends with) through starting the app and opening the page until every tile in view is drawn.
+- ours: the real app (``streamlit run streamlit_app.py``). First picture = from the file — ``python -m loaders workspace
+  add FILE`` (the upload's real path: reading, checking, repairing, storing) — through starting the app and opening the
+  page until every tile in view is drawn. Beside it, the old way's ``add_layer`` of the GeoDataFrame in memory.
+- replicas (``--replicas N``, default 3 except ``--quick``): N app processes on the one workspace, as behind HAProxy: the
+  first draws the page, the others serve the same tile URLs and make new tiles from the layer's shared copy; their
+  memory (RSS and PSS) beside the one process's.
 
 It prints one JSON line with every figure, the naive/ours ratios and which targets hold, and writes
 benchmarks/results.json and benchmarks/results.md (unless --quick).
@@ -122,6 +126,12 @@ def rss_of(pid: int) -> tuple[int, int]:
     return get("VmRSS"), get("VmHWM")
 
 
+def pss_of(pid: int) -> int:
+    """Proportional resident bytes of a process (pages shared with other processes counted by share)."""
+    text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return int(text.split("Pss:")[1].split()[0]) * 1024
+
+
 def frame_rss(workspace: Path, name: str) -> int:
     """Bytes of RSS the layer takes as a GeoDataFrame read from the workspace (in a fresh process)."""
     code = (
@@ -194,7 +204,7 @@ def naive_run(root: Path, data: Path, timeout_s: float) -> dict:
 def _tile_key(frame) -> str | None:
     """The tile server key of the tiled layer in the map frame."""
     return frame.evaluate("""() => { const l = Object.values(window.map._layers).find(l => l.options && l.options.chaohuTiles);
-                                     const m = l && l._url.match(/api\\/tiles\\/([0-9a-f]+)\\//); return m ? m[1] : null; }""")
+                                     const m = l && l._url.match(/api\\/tiles\\/([^/]+\\/[^/]+)\\//); return m ? m[1] : null; }""")
 
 
 def _tile_stats(url: str, key: str | None) -> dict:
@@ -218,14 +228,18 @@ def _open_until_drawn(browser, url: str, proxy: ByteProxy, timeout_s: float, dra
     """
     page = bh.new_page(browser)
     if parts is not None:
-        parts.update(websocket=0, tiles=0)
+        parts.update(websocket=0, tiles=0, urls=[])
 
         def on_websocket(ws):
             ws.on("framereceived", lambda payload: parts.__setitem__("websocket", parts["websocket"] + len(payload)))
 
+        def on_response(r):
+            if "/api/tiles/" in r.url:
+                parts["tiles"] += body_bytes(r)
+                parts["urls"].append(r.url)
+
         page.on("websocket", on_websocket)
-        page.on("response", lambda r: parts.__setitem__("tiles", parts["tiles"] + body_bytes(r))
-                if "/api/tiles/" in r.url else None)
+        page.on("response", on_response)
     start_bytes, t = proxy.received, time.perf_counter()
     page.goto(url, timeout=timeout_s * 1000)
     deadline = t + timeout_s
@@ -240,17 +254,80 @@ def _open_until_drawn(browser, url: str, proxy: ByteProxy, timeout_s: float, dra
     return page, frame, round(time.perf_counter() - t, 3), proxy.received - start_bytes
 
 
-def ours_run(root: Path, label: str, gdf, timeout_s: float, playwright, click: dict | None, baseline: dict) -> dict:
-    """The real app: add_layer → app start → page drawn (first picture), a warm page, a click, memory."""
+def add_from_file(ws: Path, path: Path, name: str) -> float:
+    """Seconds of ``python -m loaders workspace add FILE`` (the upload's real path) into workspace ws."""
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "loaders", "workspace", "add", str(path), "--name", name], cwd=REPO,
+                   env={**os.environ, "CHAOHU_WORKSPACE": str(ws)}, check=True, stdout=subprocess.DEVNULL)
+    return round(time.perf_counter() - t, 3)
+
+
+def replicas_run(root: Path, ws: Path, label: str, tile_urls: list[str], first_pid: int, n: int,
+                 timeout_s: float) -> dict:
+    """n - 1 more app processes on the same workspace serving the first's tile URLs (and tiles one zoom deeper,
+    which they make from the layer's shared copy); the memory of all n beside the first's."""
+    stops = []
+    out: dict = {"processes": n}
+    try:
+        for i in range(1, n):
+            url, stop = bh.start_streamlit(REPO / "streamlit_app.py", cwd=REPO, timeout=timeout_s,
+                                           log_path=root / f"streamlit-{label}-replica{i}.log",
+                                           env_extra={"CHAOHU_WORKSPACE": str(ws)})
+            stops.append((url, stop))
+        deeper = []
+        for u in tile_urls:
+            head, z, x, last = u.rsplit("/", 3)
+            y, ext = last.split(".")
+            if ext == "pbf":
+                deeper.append(f"{head}/{int(z) + 1}/{2 * int(x)}/{2 * int(y)}.pbf")
+        same = made = 0
+        t = time.perf_counter()
+        for url, _ in stops:
+            for u in tile_urls + deeper:
+                path = u[u.index("/api/tiles/"):]
+                req = urllib.request.Request(url + path, headers={"Accept-Encoding": "gzip"})
+                with urllib.request.urlopen(req, timeout=timeout_s) as r:
+                    r.read()
+                    same += r.status in (200, 204)
+            key = "/".join(tile_urls[0].split("/api/tiles/")[1].split("/")[:2])
+            with urllib.request.urlopen(f"{url}/api/tiles/{key}/stats.json", timeout=30) as r:
+                made += json.loads(r.read())["made"]
+        out["tiles_served"], out["tiles_made_by_replicas"] = same, made
+        out["serve_s"] = round(time.perf_counter() - t, 3)
+        pids = [first_pid] + [stop.pid for _, stop in stops]
+        out["rss"] = [rss_of(p)[0] for p in pids]
+        out["pss"] = [pss_of(p) for p in pids]
+        out["rss_total_over_one"] = round(sum(out["rss"]) / out["rss"][0], 2)
+        out["pss_total_over_one"] = round(sum(out["pss"]) / out["pss"][0], 2)
+    finally:
+        for _, stop in stops:
+            stop()
+    return out
+
+
+def ours_run(root: Path, label: str, gdf, timeout_s: float, playwright, click: dict | None, baseline: dict,
+             replicas: int = 1) -> dict:
+    """The real app: the file added → app start → page drawn (first picture), a warm page, a click, memory; then
+    (replicas > 1) the same tiles from more processes on the one workspace."""
+    import pyogrio
+
     from store.gpkg import GpkgStore
 
     ws = root / f"ws-{label}"
     shutil.rmtree(ws, ignore_errors=True)
     ws.mkdir()
     out: dict = {}
+    upload = root / f"{label}.gpkg"  # the planner's file
+    pyogrio.write_dataframe(gdf, upload, layer=label)
+    scratch = root / f"ws-{label}-in-memory"
+    scratch.mkdir(exist_ok=True)
+    t = time.perf_counter()
+    GpkgStore(scratch / "workspace.gpkg").add_layer(label, gdf)  # the old way: from a GeoDataFrame in memory
+    out["add_in_memory_s"] = round(time.perf_counter() - t, 3)
+    shutil.rmtree(scratch, ignore_errors=True)
     t0 = time.perf_counter()
-    name = GpkgStore(ws / "workspace.gpkg").add_layer(label, gdf).name
-    out["add_s"] = round(time.perf_counter() - t0, 3)
+    out["add_s"] = add_from_file(ws, upload, label)
+    name = label
     url, stop = bh.start_streamlit(REPO / "streamlit_app.py", cwd=REPO, log_path=root / f"streamlit-{label}.log",
                                    env_extra={"CHAOHU_WORKSPACE": str(ws)}, timeout=timeout_s)
     out["app_started_s"] = round(time.perf_counter() - t0, 3)
@@ -265,7 +342,7 @@ def ours_run(root: Path, label: str, gdf, timeout_s: float, playwright, click: d
         out["tiles_made_at_first_picture"], out["tiles_full_set"] = stats.get("made"), stats.get("full_set")
         out["detail_zoom"], out["maxzoom"] = stats.get("detail_zoom"), stats.get("maxzoom")
         page.context.close()
-        parts: dict = {}
+        parts: dict = {"urls": []}
         page, frame, seconds, received = _open_until_drawn(browser, purl, proxy, timeout_s, TILES_DRAWN_JS, parts)
         out["drawn_warm_s"], out["bytes_warm"] = seconds, received
         page.wait_for_timeout(300)  # let the browser's last events reach us
@@ -289,6 +366,8 @@ def ours_run(root: Path, label: str, gdf, timeout_s: float, playwright, click: d
         if baseline.get("app_peak_rss"):
             out["layer_peak_rss"] = hwm - baseline["app_peak_rss"]
         out["gdf_rss"] = frame_rss(ws, name)
+        if replicas > 1 and parts["urls"]:
+            out["replicas"] = replicas_run(root, ws, label, parts["urls"], stop.pid, replicas, timeout_s)
     finally:
         browser.close()
         proxy.close()
@@ -332,7 +411,8 @@ def _click_target(gdf, expect_field: str) -> dict:
     return {"lat": pt.y, "lng": pt.x, "expect": str(gdf.iloc[i][expect_field]), "kind": kind}
 
 
-def measure(kind: str, gdf, root: Path, timeout_s: float, playwright, naive: bool, baseline: dict) -> dict:
+def measure(kind: str, gdf, root: Path, timeout_s: float, playwright, naive: bool, baseline: dict,
+            replicas: int = 1) -> dict:
     """Every figure for one data set: naive (when asked) and ours, and their ratios."""
     res = {"kind": kind, "count": len(gdf)}
     if kind == "parcels":
@@ -344,7 +424,8 @@ def measure(kind: str, gdf, root: Path, timeout_s: float, playwright, naive: boo
     res["naive"] = naive_run(root, data, timeout_s) if naive else {"skipped": "page too large for a browser"}
     data.unlink()
     target = _click_target(gdf, "DLMC" if kind == "parcels" else "名称")
-    res["ours"] = ours_run(root, f"{kind}{len(gdf)}", gdf, timeout_s, playwright, target, baseline)
+    res["ours"] = ours_run(root, f"{kind}{len(gdf)}", gdf, timeout_s, playwright, target, baseline,
+                           replicas if kind == "parcels" else 1)
     n, o = res["naive"], res["ours"]
     res["ratios"] = {
         "first_picture": ratio(n.get("first_picture_s"), o.get("first_picture_s")),
@@ -392,6 +473,8 @@ def targets(results: list[dict], timeout_s: float) -> dict:
         out["1m_first_picture_le_60s"] = le(o.get("first_picture_s"), 60)
         out["1m_peak_le_3x_gdf"] = le(m["ratios"]["ours_peak_over_gdf"], 3)
         out["1m_click_shows_parcel"] = o.get("panel_shows_clicked_feature")
+        if o.get("replicas"):
+            out["1m_three_processes_le_2x_one"] = le(o["replicas"]["rss_total_over_one"], 2)
     q = near("points", TARGETS["points"])
     if q:
         o = q["ours"]
@@ -425,7 +508,8 @@ def markdown(line: dict) -> str:
                         f"{_mb(n.get('layer_peak_rss'))} / {_mb(n.get('gdf_rss'))} |")
         tiles = (f"{o['tiles_made_at_first_picture']:,} / {o['tiles_full_set']:,}"
                  if o.get("tiles_full_set") else "—")
-        rows.append(f"| {what} | 本应用（按需瓦片） | {_s(o.get('first_picture_s'))}（入库 {o.get('add_s', 0):.1f} s，"
+        rows.append(f"| {what} | 本应用（按需瓦片） | {_s(o.get('first_picture_s'))}（文件入库 {o.get('add_s', 0):.1f} s"
+                    f"〔旧法内存入库 {o.get('add_in_memory_s', 0):.1f} s〕，"
                     f"启动 {o.get('app_started_s', 0) - o.get('add_s', 0):.1f} s） | {_s(o.get('drawn_warm_s'))} | "
                     f"{_mb(o.get('bytes_warm'))}（{_mb(o.get('map_bytes_warm'))}） | {tiles} | {_s(o.get('click_to_panel_s'))} | "
                     f"{_mb(o.get('layer_peak_rss'))} / {_mb(o.get('gdf_rss'))} |")
@@ -437,6 +521,11 @@ def markdown(line: dict) -> str:
                         f"{x(rr['bytes_warm'])} | — | — | ours {rr['ours_peak_over_gdf'] or '—'}× GDF |")
         elif rr["ours_peak_over_gdf"]:
             rows.append(f"| {what} | **ours / GDF** | — | — | — | — | — | {rr['ours_peak_over_gdf']}× |")
+        rep = o.get("replicas")
+        if rep:
+            rows.append(f"| {what} | **{rep['processes']} 个进程（同一工作空间）** | — | — | — | 副本生成 "
+                        f"{rep['tiles_made_by_replicas']} 张 | — | RSS 合计 {rep['rss_total_over_one']}× 单进程"
+                        f"（PSS {rep['pss_total_over_one']}×） |")
     held = [f"{k} {'未测' if v is None else '✔' if v else '✘'}" for k, v in line.get("targets", {}).items()]
     return (f"机器：{line['machine']}\n\n运行于 {line['date']}（{line.get('load', '')}）\n\n" + "\n".join(rows) + "\n\n"
             + ("目标：" + "，".join(held) + "\n" if held else ""))
@@ -449,6 +538,8 @@ def main(argv=None):
     ap.add_argument("--points", type=int, nargs="*", default=[100000], help="point counts")
     ap.add_argument("--naive-max", type=int, default=200000, help="largest count the naive page is tried on")
     ap.add_argument("--quick", action="store_true", help="6,000 parcels and 6,000 points (just above the tiling threshold): a smoke run")
+    ap.add_argument("--replicas", type=int, default=None,
+                    help="app processes serving the parcels' tiles from one workspace (default 3; 1 with --quick)")
     ap.add_argument("--timeout", type=float, default=180.0, help="seconds a page may take to draw")
     ap.add_argument("--out", type=Path, default=HERE / "results.md")
     ap.add_argument("--json", type=Path, default=None, help="write the JSON line here (default results.json)")
@@ -459,6 +550,7 @@ def main(argv=None):
         args.out.write_text(markdown(line), encoding="utf-8")
         return line
     counts, point_counts = ([6000], [6000]) if args.quick else (args.counts, args.points)
+    replicas = args.replicas or (1 if args.quick else 3)
     from playwright.sync_api import sync_playwright
 
     area = land()
@@ -475,8 +567,8 @@ def main(argv=None):
                 t = time.perf_counter()
                 gdf = parcels(c, area=area, fields="standard")
                 gen = round(time.perf_counter() - t, 1)
-                results.append({**measure("parcels", gdf, root, args.timeout, p, c <= args.naive_max, baseline),
-                                "generate_s": gen})
+                results.append({**measure("parcels", gdf, root, args.timeout, p, c <= args.naive_max, baseline,
+                                          replicas), "generate_s": gen})
                 del gdf
             for c in point_counts:
                 results.append(measure("points", points(c, area=area), root, args.timeout, p, True, baseline))

@@ -1,7 +1,9 @@
 """Large layers (a county's 200,000–1,000,000 三调 parcels, 100,000 points) drawn from tiles the app makes on request.
 
-``large_layer`` registers a loaded GeoDataFrame with the app's tile server (``layers/tileserver.py``) — no
-tile is written ahead — and returns the folium layer drawing it: zoomed out, pictures of the parcels in
+``large_layer`` registers a loaded GeoDataFrame with the app's tile server (``layers/tileserver.py``) under a
+stable key — the store's layer id and a version of its data (``layers/tilekeys.tiles_of``, from ``gdf.attrs["tiles"]``,
+which ``layers/userlayers.py`` sets) — writes the layer's shared copy once for every process, and returns the
+folium layer drawing it: zoomed out, pictures of the parcels in
 their class colours (a tile is drawn from exactly the parcels in it, in well under a second); zoomed in,
 Mapbox Vector Tiles of every parcel (Leaflet.VectorGrid, canvas), simplified by half a pixel as a coverage
 (shared edges stay shared), every vertex at the deepest zoom. Points are vector tiles at every zoom,
@@ -21,7 +23,6 @@ import weakref
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 from folium.elements import JSCSSMixin
@@ -32,24 +33,15 @@ from core.formatting import esc
 from core.templates import static_text, template_source
 from geo.chinacoords import gcj02_to_wgs84
 from geo.measure import M2_PER_MU
+from layers.tilekeys import DEFAULT_COLOR, LANDUSE_COLORS, frame_source, landuse_fields, tiles_of
 from layers.tileserver import SERVER, url_template
-from layers.tilesources import PointSource, PolygonSource
 
-#: 三调 class colours by the first two characters of 地类编码 (GB/T 21010 first-level classes).
-LANDUSE_COLORS = {
-    "01": "#f3e9a0", "02": "#e8b86a", "03": "#6fb46f", "04": "#b9dd8c", "05": "#e97d7d", "06": "#c9728f",
-    "07": "#f0a0a0", "08": "#e49bd0", "09": "#b5869f", "10": "#b0b0b0", "11": "#86c5e8", "12": "#d8c9a6",
-}
-DEFAULT_COLOR = "#cccccc"
 #: 三调 first-level classes (GB/T 21010-2017).
 LANDUSE_CLASSES = {
     "01": "耕地", "02": "园地", "03": "林地", "04": "草地", "05": "商业服务业用地", "06": "工矿用地",
     "07": "住宅用地", "08": "公共管理与公共服务用地", "09": "特殊用地", "10": "交通运输用地",
     "11": "水域及水利设施用地", "12": "其他土地",
 }
-#: Where a 三调 layer keeps 地类编码 / 地类名称: Chinese field names, or the database standard's (DLBM, DLMC).
-LANDUSE_CODE_FIELDS = ("地类编码", "DLBM")
-LANDUSE_NAME_FIELDS = ("地类名称", "DLMC")
 #: Chinese names of the 国土调查 database's standard parcel fields, for the panel.
 FIELD_LABELS = {
     "BSM": "标识码", "YSDM": "要素代码", "TBYBH": "图斑预编号", "TBBH": "图斑编号", "DLBM": "地类编码",
@@ -68,73 +60,29 @@ PARCEL_FIELDS = ("图斑编号", "TBBH", "地类编码", "DLBM", "地类名称",
 FIRST_VIEW_ZOOM = 10
 
 
-def landuse_fields(gdf: gpd.GeoDataFrame) -> tuple[str, str] | None:
-    """(code field, name field) when the layer holds 三调 parcels, else None."""
-    code = next((f for f in LANDUSE_CODE_FIELDS if f in gdf.columns), None)
-    name = next((f for f in LANDUSE_NAME_FIELDS if f in gdf.columns), None)
-    return (code, name) if code and name else None
-
-
-def tiled_kind(gdf: gpd.GeoDataFrame) -> str | None:
-    """"polygon" or "point" when every (present) geometry is one, else None: the layers tiles can draw."""
-    kinds = gdf.geom_type.dropna()
-    if len(kinds) and kinds.isin(["Polygon", "MultiPolygon"]).all():
-        return "polygon"
-    if len(kinds) and kinds.isin(["Point", "MultiPoint"]).all():
-        return "point"
-    return None
-
-
-def _geometries(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    """The layer's geometries in lon/lat as an array (the frame's own objects when it is already lon/lat)."""
-    if gdf.crs is not None and not gdf.crs.is_geographic:
-        gdf = gdf.to_crs(4490)
-    return np.asarray(gdf.geometry.values)
-
-
-def polygon_source(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR) -> PolygonSource:
-    """Tiles of a polygon layer: 三调 parcels coloured by first-level class, anything else in one colour."""
-    geoms = _geometries(gdf)
-    fields = landuse_fields(gdf)
-    if fields:
-        code, name = fields
-        classes = list(LANDUSE_COLORS)
-        index = gdf[code].astype(str).str[:2].map({c: i + 2 for i, c in enumerate(classes)})
-        colour_index = index.fillna(1).astype(np.uint8).to_numpy()
-        colours = [DEFAULT_COLOR] + [LANDUSE_COLORS[c] for c in classes]
-        columns = {"地类编码": gdf[code], "地类名称": gdf[name]}
-    else:
-        colour_index = np.ones(len(gdf), dtype=np.uint8)
-        colours, columns = [color], {}
-    return PolygonSource.for_layer(layer_id, geoms, columns, colour_index, colours)
-
-
-def point_source(gdf: gpd.GeoDataFrame, layer_id: str) -> PointSource:
-    """Tiles of a point layer."""
-    return PointSource.from_geometries(layer_id, _geometries(gdf), {})
-
-
 #: (id of the frame, layer id) → tile server key, for as long as the frame lives.
 _REGISTERED: dict[tuple[int, str], str] = {}
 
 
 def register(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR) -> str:
-    """The tile server key of a layer, registering it the first time (points or polygons by geometry type).
+    """The tile server key of a layer (``tiles_of``), registering it the first time and starting to write its shared
+    copy (points or polygons by geometry type).
 
     The registration ends when the frame is garbage-collected (e.g. the workspace changed and the app
-    reloaded its layers), so the server never holds on to a layer nobody shows.
+    reloaded its layers), so the process never holds on to a layer nobody shows; the shared files stay.
     """
     ident = (id(gdf), layer_id)
     key = _REGISTERED.get(ident)
     if key is not None:
         return key
-    source = point_source(gdf, layer_id) if tiled_kind(gdf) == "point" else polygon_source(gdf, layer_id, color)
-    key = SERVER.register(source)
+    key = tiles_of(gdf, layer_id)
+    source = frame_source(gdf, key.partition("/")[0], color)
+    SERVER.register(source, key)
     _REGISTERED[ident] = key
 
-    def forget(ident=ident, key=key):
+    def forget(ident=ident, key=key, source=source):
         _REGISTERED.pop(ident, None)
-        SERVER.unregister(key)
+        SERVER.unregister(key, source)
 
     weakref.finalize(gdf, forget)
     return key
@@ -178,14 +126,13 @@ class TiledLayer(JSCSSMixin, folium.map.Layer):
 
     _template = Template(template_source("layers", "tiled_layer.js.j2"))
 
-    def __init__(self, key: str, source, name: str, style_js: str, gcj02: bool = False, max_zoom: int = 18,
+    def __init__(self, key: str, source, layer_id: str, name: str, style_js: str, style: str, max_zoom: int = 18,
                  show: bool = True):
         super().__init__(name=esc(name), overlay=True, show=show)  # a layer control would put it in innerHTML
         self._name = "TiledLayer"
         self.patch = _PATCH
-        style = "gcj02" if gcj02 else "wgs84"
-        self.layer_id = source.layer_id
-        self.crs = style
+        self.layer_id = layer_id  # what a click names (the tiles name their layer by the store's id)
+        self.crs = style.partition("-")[0]
         self.pbf_url = url_template(key, style, "pbf")
         self.png_url = url_template(key, style, "png") if source.kind == "polygon" else ""
         west, south, east, north = source.bounds
@@ -212,10 +159,21 @@ def _point_style(layer_id: str, color: str) -> str:
             f"fillColor: {json.dumps(color)}, fillOpacity: 0.85, color: '#ffffff', weight: 1, opacity: 0.9}}; }}}}")
 
 
+def tile_style(source, color: str, gcj02: bool) -> str:
+    """The style part of a layer's tile URLs: its coordinates, and the fill of a polygon layer drawn in one colour."""
+    crs = "gcj02" if gcj02 else "wgs84"
+    if source.kind == "polygon" and "地类编码" not in source.columns:
+        return f"{crs}-{color.lstrip('#').lower()}"
+    return crs
+
+
 def start(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR, gcj02: bool = False) -> str:
-    """Register a layer (see register) and start making the tiles of the map's first view; its key."""
+    """Register a layer (see register), start making the tiles of the map's first view, then its shared copy;
+    its key."""
     key = register(gdf, layer_id, color)
-    SERVER.prewarm(key, "gcj02" if gcj02 else "wgs84", max(SERVER.sources[key].minzoom, FIRST_VIEW_ZOOM))
+    source = SERVER.sources[key]
+    SERVER.prewarm(key, tile_style(source, color, gcj02), max(source.minzoom, FIRST_VIEW_ZOOM))
+    SERVER.share(key)
     return key
 
 
@@ -225,10 +183,10 @@ def large_layer(gdf: gpd.GeoDataFrame, layer_id: str, name: str, color: str = DE
     key = start(gdf, layer_id, color, gcj02)
     source = SERVER.sources[key]
     if source.kind == "point":
-        style = _point_style(layer_id, color)
+        style = _point_style(source.layer_id, color)
     else:
-        style = _polygon_style(layer_id, color, landuse="地类编码" in source.columns)
-    return TiledLayer(key, source, name, style, gcj02=gcj02, show=show)
+        style = _polygon_style(source.layer_id, color, landuse="地类编码" in source.columns)
+    return TiledLayer(key, source, layer_id, name, style, tile_style(source, color, gcj02), show=show)
 
 
 def _clicked_row(gdf: gpd.GeoDataFrame, layer_id: str, props: dict) -> int | None:

@@ -3,13 +3,24 @@ Mapbox Vector Tiles of every feature when zoomed in (polygons), thinned vector p
 
 A source keeps no copy of the layer: it holds the layer's own geometry array (lon/lat), a spatial index
 (``shapely.STRtree``) so that a tile reads only its features, and the few columns the tiles carry.
+
+``write_shared`` saves what a source's tiles need as one folder of plain arrays (each feature's WKB, its box,
+class, tile columns as category codes) beside ``meta.json``; ``SharedSource`` opens such a folder memory-mapped,
+so every app process serving the layer shares one copy in the OS page cache instead of loading the layer again,
+and a tile reads (and decodes) only the features whose box touches it.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import json
 import math
+import os
+import shutil
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import mapbox_vector_tile
 import numpy as np
@@ -75,11 +86,15 @@ def _field_values(columns: dict[str, pd.Series], idx: np.ndarray) -> dict[str, l
     return out
 
 
-def encode_mvt(layer_id: str, geoms, idx: np.ndarray, columns: dict[str, pd.Series], extra=None) -> bytes:
-    """One MVT layer of the given tile-unit geometries; each feature carries fid (row), layer and the columns."""
+def encode_mvt(layer_id: str, geoms, idx: np.ndarray, columns: dict[str, pd.Series], extra=None,
+               fids: np.ndarray | None = None) -> bytes:
+    """One MVT layer of the given tile-unit geometries; each feature carries fid (row), layer and the columns.
+
+    idx: the features' positions in `columns`; fids: the layer rows those positions stand for (default idx).
+    """
     values = _field_values(columns, idx)
     features = []
-    for j, (g, fid) in enumerate(zip(geoms, idx)):
+    for j, (g, fid) in enumerate(zip(geoms, idx if fids is None else fids[idx])):
         props = {name: vals[j] for name, vals in values.items() if vals[j] is not None}
         props["fid"] = int(fid)
         props["layer"] = layer_id
@@ -91,6 +106,28 @@ def encode_mvt(layer_id: str, geoms, idx: np.ndarray, columns: dict[str, pd.Seri
     return mapbox_vector_tile.encode({"name": layer_id, "features": features},
                                      default_options={"extents": EXTENT, "y_coord_down": True,
                                                       "check_winding_order": False})
+
+
+@functools.lru_cache(maxsize=64)
+def _palette(colours: tuple[str, ...], fill_opacity: float) -> np.ndarray:
+    """RGBA rows: 0 transparent, 1… the fill colours, then the outline."""
+    palette = [(0, 0, 0, 0)] + [_rgba(c, fill_opacity) for c in colours] + [_rgba("#555555", 0.7)]
+    return np.array(palette, dtype=np.float32)
+
+
+def _png(index: np.ndarray, palette: np.ndarray) -> bytes:
+    """Palette indices (supersampled) → a smooth RGBA PNG of TILE_PX pixels."""
+    rgba = palette[index]
+    alpha = rgba[..., 3:4]
+    premul = np.concatenate([rgba[..., :3] * alpha, alpha], axis=-1)
+    k = SUPERSAMPLE
+    small = premul.reshape(TILE_PX, k, TILE_PX, k, 4).mean(axis=(1, 3))
+    a = small[..., 3:4]
+    rgb = np.where(a > 0, small[..., :3] / np.maximum(a, 1e-6), 0)
+    out = np.concatenate([rgb, a], axis=-1).round().clip(0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(out, "RGBA").save(buf, "PNG", compress_level=6)
+    return buf.getvalue()
 
 
 @dataclass
@@ -116,9 +153,10 @@ class PolygonSource:
     maxzoom: int = MAXZOOM
     detail_zoom: int = 13
     outline_zoom: int = 12
+    #: The layer rows the geometries stand for (a part of a layer read for one tile); None: their positions.
+    fids: np.ndarray | None = None
     tree: shapely.STRtree = field(init=False, repr=False)
     bounds: tuple[float, float, float, float] = field(init=False)
-    _palette: np.ndarray = field(init=False, repr=False)
     _area: np.ndarray = field(init=False, repr=False)
     _simple: np.ndarray = field(init=False, repr=False)
 
@@ -126,8 +164,6 @@ class PolygonSource:
         self.tree = shapely.STRtree(self.geoms)
         self._simple = is_simple(self.geoms)
         self.bounds = tuple(float(v) for v in shapely.total_bounds(self.geoms))
-        palette = [(0, 0, 0, 0)] + [_rgba(c, self.fill_opacity) for c in self.colours] + [_rgba("#555555", 0.7)]
-        self._palette = np.array(palette, dtype=np.float32)
         self._area = shapely.area(self.geoms)
 
     @classmethod
@@ -149,10 +185,13 @@ class PolygonSource:
         """'png' (overview picture) or 'pbf' (vector tiles) at zoom z."""
         return "png" if z < self.detail_zoom else "pbf"
 
-    def tile(self, z: int, x: int, y: int, shift: CoordShift | None = None) -> Tile:
-        """Tile z/x/y: a picture below detail_zoom, vectors from it on."""
+    def tile(self, z: int, x: int, y: int, shift: CoordShift | None = None, colour: str | None = None) -> Tile:
+        """Tile z/x/y: a picture below detail_zoom, vectors from it on.
+
+        colour: the fill of a layer drawn in one colour (the map may give a layer another colour than its source).
+        """
         if z < self.detail_zoom:
-            return self.picture(z, x, y, shift)
+            return self.picture(z, x, y, shift, colour)
         return self.vectors(z, x, y, shift)
 
     def vectors(self, z: int, x: int, y: int, shift: CoordShift | None = None) -> Tile:
@@ -164,10 +203,10 @@ class PolygonSource:
         local, _ = tile_geometries(self.geoms[idx], z, x, y, EXTENT, BUFFER, tolerance,
                                    shift.forward if shift else None)
         keep = ~shapely.is_empty(local)
-        data = encode_mvt(self.layer_id, local[keep], idx[keep], self.columns)
+        data = encode_mvt(self.layer_id, local[keep], idx[keep], self.columns, fids=self.fids)
         return Tile(data, "application/x-protobuf", int(keep.sum()))
 
-    def picture(self, z: int, x: int, y: int, shift: CoordShift | None = None) -> Tile:
+    def picture(self, z: int, x: int, y: int, shift: CoordShift | None = None, colour: str | None = None) -> Tile:
         """Tile z/x/y as a PNG: each polygon filled in its class colour (outlined once polygons are 3 px wide)."""
         idx = self.tree.query(_query_box(z, x, y, 1, shift))
         if not len(idx):
@@ -176,24 +215,11 @@ class PolygonSource:
         size = TILE_PX * SUPERSAMPLE
         label = label_image(self.geoms[idx], z, x, y, size, shift.forward if shift else None,
                             simple=self._simple[idx])
-        colour = np.concatenate([[0], self.colour_index[idx]]).astype(np.int64)[label]
+        colours = [colour] if colour and len(self.colours) == 1 else self.colours
+        index = np.concatenate([[0], self.colour_index[idx]]).astype(np.int64)[label]
         if z >= self.outline_zoom:
-            colour[edges_of(label)] = len(self.colours) + 1
-        return Tile(self._png(colour), "image/png", len(idx))
-
-    def _png(self, index: np.ndarray) -> bytes:
-        """Palette indices (supersampled) → a smooth RGBA PNG of TILE_PX pixels."""
-        rgba = self._palette[index]
-        alpha = rgba[..., 3:4]
-        premul = np.concatenate([rgba[..., :3] * alpha, alpha], axis=-1)
-        k = SUPERSAMPLE
-        small = premul.reshape(TILE_PX, k, TILE_PX, k, 4).mean(axis=(1, 3))
-        a = small[..., 3:4]
-        rgb = np.where(a > 0, small[..., :3] / np.maximum(a, 1e-6), 0)
-        out = np.concatenate([rgb, a], axis=-1).round().clip(0, 255).astype(np.uint8)
-        buf = io.BytesIO()
-        Image.fromarray(out, "RGBA").save(buf, "PNG", compress_level=6)
-        return buf.getvalue()
+            index[edges_of(label)] = len(colours) + 1
+        return Tile(_png(index, _palette(tuple(colours), self.fill_opacity)), "image/png", len(idx))
 
     def first_tiles(self, z: int) -> list[tuple[int, int, int]]:
         """The tiles of zoom z covering the layer (what a map showing all of it at z asks for)."""
@@ -247,8 +273,11 @@ class PointSource:
         """Always 'pbf' (vector tiles)."""
         return "pbf"
 
-    def tile(self, z: int, x: int, y: int, shift: CoordShift | None = None) -> Tile:
-        """The points in tile z/x/y (plus a symbol's radius), one per POINT_CELL_PX cell below maxzoom."""
+    def tile(self, z: int, x: int, y: int, shift: CoordShift | None = None, colour: str | None = None) -> Tile:
+        """The points in tile z/x/y (plus a symbol's radius), one per POINT_CELL_PX cell below maxzoom.
+
+        colour: unused (points are coloured by the map's style).
+        """
         pad = self.radius_px + 2
         west, south, east, north = shapely.bounds(_query_box(z, x, y, pad, shift))
         sel = np.flatnonzero((self.lon >= west) & (self.lon <= east) & (self.lat >= south) & (self.lat <= north))
@@ -272,3 +301,123 @@ class PointSource:
         """The tiles of zoom z covering the layer."""
         x0, y0, x1, y1 = lonlat_tile_range(self.bounds, z)
         return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+# ---------------------------------------------------------------- the shared copy every process reads
+
+#: Arrays of a shared copy, by kind (each an .npy file beside meta.json).
+_POLYGON_ARRAYS = ("wkb", "offsets", "boxes", "colour_index")
+_POINT_ARRAYS = ("lon", "lat")
+
+
+def _codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A tile column as int32 category codes (-1 missing) and its categories as text."""
+    values = series.astype(object).where(series.notna(), None).map(lambda v: None if v is None else str(v))
+    cat = pd.Categorical(values)
+    return cat.codes.astype(np.int32), [str(c) for c in cat.categories]
+
+
+def write_shared(path: Path, source) -> bool:
+    """Save what `source`'s tiles need at `path` (a folder), atomically: built beside it, then renamed in place.
+
+    Returns False when another writer got there first (its folder is kept; both hold the same layer version).
+    """
+    path = Path(path)
+    if path.is_dir():
+        return False
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    tmp.mkdir(parents=True)
+    try:
+        meta = {"kind": source.kind, "layer_id": source.layer_id, "bounds": list(source.bounds),
+                "minzoom": source.minzoom, "maxzoom": source.maxzoom, "columns": {}}
+        arrays: dict[str, np.ndarray] = {}
+        if source.kind == "polygon":
+            wkbs = shapely.to_wkb(source.geoms)
+            lengths = np.array([0 if w is None else len(w) for w in wkbs], dtype=np.int64)
+            arrays["offsets"] = np.concatenate([[0], np.cumsum(lengths)])
+            arrays["wkb"] = np.frombuffer(b"".join(w for w in wkbs if w is not None), dtype=np.uint8)
+            arrays["boxes"] = shapely.bounds(source.geoms)  # NaN for a missing geometry: never in a tile
+            arrays["colour_index"] = np.asarray(source.colour_index, dtype=np.uint8)
+            meta.update(colours=list(source.colours), fill_opacity=source.fill_opacity,
+                        detail_zoom=source.detail_zoom, outline_zoom=source.outline_zoom)
+        else:
+            arrays["lon"], arrays["lat"] = np.asarray(source.lon, dtype=np.float64), np.asarray(source.lat, dtype=np.float64)
+            meta["radius_px"] = source.radius_px
+        for name, series in source.columns.items():
+            codes, categories = _codes(series)
+            key = f"column{len(meta['columns'])}"
+            arrays[key] = codes
+            meta["columns"][name] = {"array": key, "categories": categories}
+        for name, array in arrays.items():
+            np.save(tmp / f"{name}.npy", array, allow_pickle=False)
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        try:
+            os.rename(tmp, path)  # atomic; fails when a racing writer's folder is already there
+        except OSError:
+            if path.is_dir():
+                return False
+            raise
+        return True
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class SharedSource:
+    """A layer's tiles from its shared copy (``write_shared``): the arrays memory-mapped, a tile decoding only the
+    features whose box touches it (a part-layer PolygonSource made per tile, carrying the layer's row numbers)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        meta = json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
+        self.meta = meta
+        self.kind: str = meta["kind"]
+        self.layer_id: str = meta["layer_id"]
+        self.bounds = tuple(meta["bounds"])
+        self.minzoom, self.maxzoom = meta["minzoom"], meta["maxzoom"]
+        names = (_POLYGON_ARRAYS if self.kind == "polygon" else _POINT_ARRAYS) + tuple(
+            c["array"] for c in meta["columns"].values())
+        self._arrays = {n: np.load(self.path / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in names}
+        if self.kind == "polygon":
+            self.detail_zoom, self.outline_zoom = meta["detail_zoom"], meta["outline_zoom"]
+            self.columns = {}
+        else:
+            self.detail_zoom = self.minzoom
+            self._points = PointSource(self.layer_id, self._arrays["lon"], self._arrays["lat"], self._columns(None),
+                                       minzoom=self.minzoom, maxzoom=self.maxzoom, radius_px=meta["radius_px"])
+
+    def format_at(self, z: int) -> str:
+        """'png' below the detail zoom of a polygon layer, else 'pbf'."""
+        return "png" if self.kind == "polygon" and z < self.detail_zoom else "pbf"
+
+    def first_tiles(self, z: int) -> list[tuple[int, int, int]]:
+        """The tiles of zoom z covering the layer."""
+        x0, y0, x1, y1 = lonlat_tile_range(self.bounds, z)
+        return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+    def _columns(self, rows: np.ndarray | None) -> dict[str, pd.Series]:
+        """The tile columns of the given rows (all when None), as categoricals."""
+        out = {}
+        for name, col in self.meta["columns"].items():
+            codes = np.asarray(self._arrays[col["array"]] if rows is None else self._arrays[col["array"]][rows])
+            out[name] = pd.Series(pd.Categorical.from_codes(codes, col["categories"]))
+        return out
+
+    def tile(self, z: int, x: int, y: int, shift: CoordShift | None = None, colour: str | None = None) -> Tile:
+        """Tile z/x/y, made from the features whose box reaches it."""
+        if self.kind == "point":
+            return self._points.tile(z, x, y, shift)
+        pad = 1 if z < self.detail_zoom else BUFFER * TILE_PX / EXTENT
+        west, south, east, north = shapely.bounds(_query_box(z, x, y, pad, shift))
+        boxes = self._arrays["boxes"]
+        rows = np.flatnonzero((boxes[:, 0] <= east) & (boxes[:, 2] >= west) & (boxes[:, 1] <= north)
+                              & (boxes[:, 3] >= south))
+        media = "image/png" if z < self.detail_zoom else "application/x-protobuf"
+        if not len(rows):
+            return Tile(b"", media)
+        wkb, offsets = self._arrays["wkb"], np.asarray(self._arrays["offsets"])
+        geoms = shapely.from_wkb(np.array([wkb[offsets[r]:offsets[r + 1]].tobytes() for r in rows], dtype=object))
+        part = PolygonSource(self.layer_id, geoms, self._columns(rows), np.asarray(self._arrays["colour_index"][rows]),
+                             self.meta["colours"], fill_opacity=self.meta["fill_opacity"], minzoom=self.minzoom,
+                             maxzoom=self.maxzoom, detail_zoom=self.detail_zoom, outline_zoom=self.outline_zoom,
+                             fids=rows)
+        return part.tile(z, x, y, shift, colour)

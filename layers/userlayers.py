@@ -9,7 +9,8 @@ import pandas as pd
 
 from core.declarations import USER_GROUP, LayerSpec
 from layers.columns import COMPUTED
-from layers.large import large_layer, parcel_attributes, start, tiled_kind
+from layers.large import large_layer, parcel_attributes, start
+from layers.tilekeys import tiled_kind, tiles_attrs
 from loaders.errors import LoadError
 from store import open_store
 
@@ -91,12 +92,15 @@ def user_layers(store=None) -> UserLayerSet:
     """
     out = UserLayerSet()
     try:
-        found = (store or open_store()).read_all()
+        store = store or open_store()
+        found = [(info, store.read_layer(info)) for info in store.layers()]
     except LoadError as exc:
         out.problems.append(f"工作空间无法读取，其中的图层暂不显示：{exc.message}")
         return out
-    for i, (stem, gdf) in enumerate(found):
+    for i, (info, gdf) in enumerate(found):
+        stem = info.name
         gdf = gdf.copy()
+        gdf.attrs["tiles"] = tiles_attrs(info)  # its tiles' URL: any app process finds the layer by it
         own_name = "name" in gdf
         if not own_name:
             gdf["name"] = _names(gdf, stem)

@@ -65,10 +65,17 @@ def infer_crs(bounds) -> tuple[str, str, list[str]]:
     raise ValueError(f"坐标范围 {minx:.6g}, {miny:.6g} – {maxx:.6g}, {maxy:.6g} 既不是经纬度也不是本地区的高斯-克吕格坐标")
 
 
+#: Features the GCJ-02 check looks at, evenly spread over a layer: its medians need no more (200,000 parcels
+#: took seconds of an upload to project and join for the same answer).
+GCJ02_SAMPLE = 20_000
+
+
 def suspect_gcj02(points: gpd.GeoSeries, reference: gpd.GeoSeries, near_m: float = 1500.0) -> float | None:
     """Median offset in metres when points sit 300–600 m off reference points the way GCJ-02 shifts them, else None."""
     if reference is None or len(reference) == 0 or len(points) == 0:
         return None
+    if len(points) > GCJ02_SAMPLE:
+        points = points.iloc[np.linspace(0, len(points) - 1, GCJ02_SAMPLE).astype(int)]
     pts = gpd.GeoDataFrame(geometry=points.to_crs(STORAGE).representative_point().reset_index(drop=True))
     pts = pts[~pts.geometry.is_empty]
     ref = gpd.GeoDataFrame(geometry=reference.to_crs(STORAGE).reset_index(drop=True)).to_crs(MEASURE)

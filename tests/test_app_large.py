@@ -23,7 +23,7 @@ from layers.large import TILES_DRAWN_JS  # noqa: E402
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TILE_KEY_JS = """() => { const l = Object.values(window.map._layers).find(l => l.options && l.options.chaohuTiles);
-                         const m = l && l._url.match(/api\\/tiles\\/([0-9a-f]+)\\//); return m ? m[1] : null; }"""
+                         const m = l && l._url.match(/api\\/tiles\\/([^/]+\\/[^/]+)\\//); return m ? m[1] : null; }"""
 
 
 def _app(tmp_path_factory, name: str, layer=None):

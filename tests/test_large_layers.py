@@ -8,6 +8,7 @@ import io
 import json
 import threading
 import time
+import uuid
 
 import geopandas as gpd
 import mapbox_vector_tile
@@ -21,7 +22,9 @@ from geo.chinacoords import gcj02_to_wgs84, wgs84_to_gcj02
 from geo.raster import label_image
 from geo.tiling import lonlat_tile_range, mercator_lonlat, tile_bounds, tile_lonlat_bounds, to_mercator
 from layers import large
-from layers.large import parcel_attributes, polygon_source, register
+from layers.large import parcel_attributes, register
+from layers.tilekeys import landuse_fields, point_source, polygon_source
+from layers.tilekeys import tile_key
 from layers.tileserver import SERVER, STYLES, TileServer, tile_routes
 from layers.tilesources import EXTENT, Tile
 from layers.userlayers import is_large
@@ -147,7 +150,7 @@ def test_detail_tiles_have_no_gaps_or_overlaps_and_carry_landuse(small, source):
 
 def test_points_are_thinned_below_the_deepest_zoom_and_all_kept_there():
     pts = points(20000, seed=3)
-    src = large.point_source(pts, "pts")
+    src = point_source(pts, "pts")
     lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
     x, y = _tile_of(np.median(lon), np.median(lat), 10)
     feats = _decode(src.tile(10, x, y).data, "pts")
@@ -170,30 +173,33 @@ class _Counting:
         self.calls, self.minzoom, self.maxzoom, self.detail_zoom = [], 8, 10, 9
         self.bounds = (117.6, 31.5, 117.9, 31.8)
 
-    def tile(self, z, x, y, shift=None):
+    def tile(self, z, x, y, shift=None, colour=None):
         self.calls.append((z, x, y))
         time.sleep(0.05)
         return Tile(bytes(1000), "image/png", 1)
+
+    def format_at(self, z):
+        return "png"
 
     def first_tiles(self, z):
         return [(z, 0, 0)]
 
 
-def test_tile_server_makes_each_tile_once_caches_and_forgets():
-    server = TileServer(workers=2, cache_bytes=2500)
+def test_tile_server_makes_each_tile_once_caches_and_forgets(tmp_path):
+    server = TileServer(workers=2, cache_bytes=2500, root=tmp_path)
     src = _Counting()
-    key = server.register(src)
+    key = server.register(src, tile_key("counting", "v1"))
     futures = [server.future(key, "wgs84", 8, 1, 1) for _ in range(5)]
     assert all(f.result().data == bytes(1000) for f in futures)
     assert src.calls == [(8, 1, 1)]  # five simultaneous requests, one tile made
     assert server.tile(key, "wgs84", 8, 1, 1) is not None and len(src.calls) == 1  # from the cache
     for i in range(3):
         server.tile(key, "wgs84", 9, i, 0)
-    assert server.cache.bytes <= 2500  # the least recently used were dropped
-    server.tile(key, "wgs84", 8, 1, 1)
-    assert len(src.calls) == 5  # 8/1/1 had been dropped, so it was made again
+    assert server.cache.bytes <= 2500  # the least recently used were dropped from memory
+    assert server.tile(key, "wgs84", 8, 1, 1).data == bytes(1000)
+    assert len(src.calls) == 4  # 8/1/1 had been dropped from memory: read back from its shared file, not made again
     stats = server.stats(key)
-    assert stats["made"] == 5 and stats["full_set"] > stats["made"]
+    assert stats["made"] == 4 and stats["full_set"] > stats["made"]
     assert server.future(key, "mars", 8, 1, 1) is None and server.future(key, "wgs84", 8, 256, 0) is None
     server.unregister(key)
     assert server.future(key, "wgs84", 8, 1, 1) is None and server.cache.bytes == 0
@@ -225,7 +231,7 @@ def test_tile_route_serves_pictures_and_gzipped_vectors(small, source):
     from starlette.applications import Starlette
 
     app = Starlette(routes=tile_routes())
-    key = SERVER.register(source)
+    key = SERVER.register(source, tile_key("parcels", uuid.uuid4().hex[:12]))
     try:
         lon, lat = shapely.get_coordinates(shapely.point_on_surface(small.geometry.values[:1]))[0]
         z = source.detail_zoom - 1
@@ -240,7 +246,7 @@ def test_tile_route_serves_pictures_and_gzipped_vectors(small, source):
         assert _decode(gzip.decompress(body))
         status, _, body = _get(app, f"/api/tiles/{key}/stats.json")
         assert status == 200 and json.loads(body)["made"] >= 2
-        assert _get(app, f"/api/tiles/{'0' * 16}/wgs84/10/{x}/{y}.png")[0] == 404
+        assert _get(app, f"/api/tiles/{'0' * 16}/{'0' * 12}/wgs84/10/{x}/{y}.png")[0] == 404  # no such layer
     finally:
         SERVER.unregister(key)
 
@@ -263,7 +269,7 @@ def test_tiles_follow_the_gcj02_basemap(small, source):
 
 def test_panel_rows_from_a_click_on_vectors_or_on_the_overview():
     gdf = parcels(2000, seed=7, fields="standard")
-    assert large.landuse_fields(gdf) == ("DLBM", "DLMC")
+    assert landuse_fields(gdf) == ("DLBM", "DLMC")
     attrs = parcel_attributes(gdf, {"fid": 3, "layer": "p"})
     assert attrs["地类名称"] == gdf.iloc[3]["DLMC"] and attrs["图斑编号"] == gdf.iloc[3]["TBBH"]
     assert "亩" in attrs["图斑面积"]
