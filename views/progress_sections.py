@@ -13,7 +13,7 @@ from core.progress import YEAR_LABEL
 from tracking.board import Board
 from tracking.bulletin import by_section, by_unit, item_table
 from views import resources
-from views.progress_panel import measure_progress_html, place_progress_html
+from presentation.progress_panel import measure_progress_html, place_progress_html
 
 log = logging.getLogger("chaohu")
 

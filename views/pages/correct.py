@@ -32,8 +32,8 @@ from layers.userlayers import NAME_COLUMNS
 from corrections.checks import CHOICES, DRAWN, EDITED, CorrectionError, check_inside, correct, geometry_from_drawings, \
     pick_feature, plan_place, revert, shaped, size_words
 from views import login, resources
-from views.correction_panel import correction_html
-from views.panel import PANEL_CSS
+from presentation.correction_panel import correction_html
+from presentation.panel import PANEL_CSS
 
 MODES = {"draw": "在地图上画新位置", "edit": "修改现有图形", "adopt": "采用「我的数据」中的要素"}
 MAP_HEIGHT = 600

@@ -22,7 +22,7 @@ from loaders.plan import Plan
 from reports.export import FORMATS, export_bytes
 from views import layout, mapframe, print_view, progress_sections, resources, table, upload
 from views.map_session import current_state
-from views.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
+from presentation.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
 from views.state import FILTER_LABELS, TILE, MapReport, ViewState, fit_view, request, route_click
 
 #: The map frame's height before the page's style sheet stretches it to the window (views/layout.py).
