@@ -23,6 +23,15 @@ def board() -> Board:
     return resources.tracking().board()
 
 
+def board_or_none() -> Board | None:
+    """The board, or None when the store cannot be read (a panel then goes without its 实施进展 section)."""
+    try:
+        return board()
+    except ChaohuError as exc:
+        log.warning("%s (%s)", exc.message, exc.detail)
+        return None
+
+
 def place_section(feature: pd.Series) -> str:
     """The 实施进展 section of a place's panel on the planning map ("" when the store cannot be read)."""
     try:
