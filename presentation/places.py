@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.clock import today
 from core.errors import ChaohuError
@@ -40,6 +40,19 @@ class Snapshot:
     catalog: Catalog
     board: Board | None
     version: tuple
+    #: What was made from it ((kind, place id) → JSON or HTML): a snapshot never changes, so neither do they.
+    made: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def once(self, key: tuple, make):
+        """`make()`, made once per snapshot."""
+        if key not in self.made:
+            self.made[key] = make()
+        return self.made[key]
+
+
+def snapshot_list(snap: Snapshot) -> list[dict]:
+    """`place_list` of a snapshot."""
+    return snap.once(("list",), lambda: place_list(snap.catalog))
 
 
 def place_list(catalog: Catalog) -> list[dict]:
@@ -66,6 +79,10 @@ def place_json(snap: Snapshot, place_id: str) -> dict:
     """The place as `GET /api/places/{id}` answers it; UnknownPlace for an id places.yaml does not have."""
     if snap.catalog.place(place_id) is None:
         raise UnknownPlace(f"没有编号为「{place_id}」的规划地点。")
+    return snap.once(("json", place_id), lambda: _place_json(snap, place_id))
+
+
+def _place_json(snap: Snapshot, place_id: str) -> dict:
     r = place_record(snap.catalog, place_id)
     states = snap.board.of_place(place_id) if snap.board is not None else []
     return {
@@ -95,7 +112,7 @@ def snapshot_panel(snap: Snapshot, place_id: str) -> str:
     """`panel_html` of a snapshot; UnknownPlace for an id the map does not draw."""
     if snap.catalog.feature(place_id) is None or snap.catalog.place(place_id) is None:
         raise UnknownPlace(f"没有编号为「{place_id}」的规划地点。")
-    return panel_html(snap.catalog, snap.plan, snap.board, place_id)
+    return snap.once(("panel", place_id), lambda: panel_html(snap.catalog, snap.plan, snap.board, place_id))
 
 
 class Places:

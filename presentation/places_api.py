@@ -48,11 +48,29 @@ def take_pick(view: str) -> str | None:
 
 def places():
     """The process's Places (presentation/places.py), made on first use."""
-    if "current" not in _PLACES:
-        from presentation.places import default_places
+    with _PICKS_LOCK:
+        if "current" not in _PLACES:
+            from presentation.places import default_places
 
-        _PLACES["current"] = default_places()
-    return _PLACES["current"]
+            _PLACES["current"] = default_places()
+        return _PLACES["current"]
+
+
+def warm() -> None:
+    """Load the places' data in the background once per process (the map page calls this: its first click is then quick)."""
+    if "warming" in _PLACES:
+        return
+    _PLACES["warming"] = threading.Thread(target=_warm, name="chaohu-places-warm", daemon=True)
+    _PLACES["warming"].start()
+
+
+def _warm() -> None:
+    from core.errors import ChaohuError
+
+    try:
+        places().current()
+    except ChaohuError:
+        pass  # said by the first request instead
 
 
 def _message(text: str, status: int):
@@ -83,9 +101,9 @@ async def list_endpoint(request):
     """GET /api/places: every plan place."""
     from starlette.responses import JSONResponse
 
-    from presentation.places import place_list
+    from presentation.places import snapshot_list
 
-    return await _answer(request, lambda snap: JSONResponse(place_list(snap.catalog), headers={"Cache-Control": "no-store"}))
+    return await _answer(request, lambda snap: JSONResponse(snapshot_list(snap), headers={"Cache-Control": "no-store"}))
 
 
 async def place_endpoint(request):

@@ -400,6 +400,7 @@ def render() -> None:
     table.render(catalog, only, on_zoom=_zoom_to)
     print_view.panel(catalog, plan, vs, only)  # 打印当前视图（专题制图）
     _write_url(current_state())
+    places_api.warm()  # the data of a click's panel, loaded once per process after the first page is drawn
 
 
 __all__ = ["render", "TILE"]
