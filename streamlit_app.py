@@ -3,7 +3,8 @@
 Run: streamlit run streamlit_app.py
 
 `streamlit run` first imports this module to find `app` (Starlette, with the large layers' tile route
-/api/tiles/…, layers/tileserver.py; the login API /api/login, /api/logout with the gate that keeps tiles, downloads,
+/api/tiles/…, layers/tileserver.py; a place's data and panel for a map click, /api/places/…,
+presentation/places_api.py; the login API /api/login, /api/logout with the gate that keeps tiles, places, downloads,
 uploads and metrics behind a session, store/webauth.py; and OGC API – Features at /ogc, layers/ogc.py), then runs it as
 __main__ for each session. That first import must run no
 page code and declare no custom component (a component declared outside a script run is never registered and its
@@ -16,10 +17,11 @@ import streamlit as st
 from layers import warmup
 from layers.ogc import ogc_routes
 from layers.tileserver import tile_routes
+from presentation.places_api import place_routes
 from store.webauth import auth_middleware, auth_routes
 
 warmup.start()  # the libraries are imported while the server starts, not in the first planner's page
-app = st.App(__file__, routes=tile_routes() + auth_routes() + ogc_routes(), middleware=auth_middleware())  # /ogc: QGIS/ArcGIS
+app = st.App(__file__, routes=tile_routes() + place_routes() + auth_routes() + ogc_routes(), middleware=auth_middleware())  # /ogc: QGIS/ArcGIS
 
 if __name__ == "__main__":
     st.set_page_config(page_title="巢湖市制造业规划图", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")

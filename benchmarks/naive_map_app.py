@@ -18,7 +18,7 @@ from layers.assets import offline  # noqa: E402
 from layers.catalog import load_catalog  # noqa: E402
 from layers.mapview import build_map  # noqa: E402
 from loaders.plan import load_plan  # noqa: E402
-from views.panel import place_html  # noqa: E402
+from presentation.panel import place_html  # noqa: E402
 from views.state import default_layers  # noqa: E402
 
 

@@ -9,12 +9,9 @@ import sys
 from core.declarations import LAYERS
 from core.cli import Parser, dispatch
 from core.errors import ChaohuError
-from core.formatting import accuracy_label, blank
 from core.settings import REPO
-from layers.catalog import DATA_DIR, Catalog, load_catalog
-from corrections.checks import plan_place
-from core.clock import local_iso
-from store.corrections import entry_geojson
+from layers.catalog import DATA_DIR, load_catalog
+from layers.places import place_record
 
 
 def layer_rows() -> list[dict]:
@@ -31,33 +28,6 @@ def layer_rows() -> list[dict]:
         }
         for spec in LAYERS
     ]
-
-
-def place_record(catalog: Catalog, place_id: str) -> dict:
-    """A plan place as drawn now: geometry (GeoJSON, EPSG:4490), accuracy, source, town, size, and its correction."""
-    place = plan_place(place_id)
-    f = catalog.feature(place.id)
-    current = catalog.corrections.of(place.id)
-    number = lambda key: None if f is None or blank(f.get(key)) else round(float(f[key]), 4)  # noqa: E731
-    return {
-        "id": place.id,
-        "name": place.name,
-        "layer": place.layer,
-        "layer_title": place.spec.title,
-        "town": "" if f is None else f["town"],
-        "accuracy": "" if f is None else f["accuracy"],
-        "accuracy_label": "规划未给位置" if f is None else accuracy_label(f["accuracy"]),
-        "corrected": current is not None,
-        "source": current.source if current else ("" if f is None else f["source"]),
-        "source_date": current.source_date if current else "",
-        "corrected_by": current.made_by if current else None,
-        "corrected_at": local_iso(current.made_at) if current else None,
-        "method": current.method if current else None,
-        "area_km2": number("area_km2"),
-        "length_km": number("length_km"),
-        "history": len(catalog.corrections.history.get(place.id, [])),
-        "geometry": None if f is None else entry_geojson(f["geometry"]),
-    }
 
 
 def _show_text(r: dict) -> str:

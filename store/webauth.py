@@ -6,8 +6,8 @@ cookie (``accounts.COOKIE``: HttpOnly, SameSite=Lax, Secure when the request cam
 ``{"message"}`` in Chinese. The client a login is counted against is the connection's address, or the
 X-Forwarded-For address when the connection comes from a trusted proxy (office setting ``trusted_proxies``).
 
-While the office has accounts, ``SessionGate`` answers 401 to tiles (``/api/tiles/…``), downloads (``/media/…``),
-uploads (``/_stcore/upload_file/…``), ``/_stcore/metrics`` and Streamlit's agent API (``/_stcore/agent/…``) without
+While the office has accounts, ``SessionGate`` answers 401 to tiles (``/api/tiles/…``), places (``/api/places…``),
+downloads (``/media/…``), uploads (``/_stcore/upload_file/…``), ``/_stcore/metrics`` and Streamlit's agent API (``/_stcore/agent/…``) without
 a valid session, checked against the store on every request (a logout or a removed account counts at once).
 """
 
@@ -21,7 +21,7 @@ from store import LoginError, StoreUnavailable, open_store
 from store.accounts import COOKIE
 
 #: What the gate guards: these paths (after an optional base path segment) need a session while accounts exist.
-GUARDED = re.compile(r"^(?:/[^/]+)?/(?:api/tiles|media|_stcore/upload_file|_stcore/metrics|_stcore/agent)(?:/|$)")
+GUARDED = re.compile(r"^(?:/[^/]+)?/(?:api/tiles|api/places|media|_stcore/upload_file|_stcore/metrics|_stcore/agent)(?:/|$)")
 #: The answer without a session.
 RELOGIN = "请重新登录。"
 MAX_BODY = 4096

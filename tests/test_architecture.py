@@ -168,8 +168,9 @@ def test_the_app_script_only_routes():
     defined = [n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
     assert defined == [], f"streamlit_app.py defines {defined}: pages and logic belong in views/ and below"
     imported = {name for _, name in _imported(tree)}
-    # layers: the tile route and the import warm-up; store: the login API and its session gate (store/webauth.py)
-    assert imported <= {"streamlit", "views", "layers", "store"}, imported
+    # layers: the tile route and the import warm-up; store: the login API and its session gate (store/webauth.py);
+    # presentation: the places a map click asks for (presentation/places_api.py)
+    assert imported <= {"streamlit", "views", "layers", "store", "presentation"}, imported
 
 
 def test_the_warm_up_declares_no_component_before_the_server_runs():

@@ -23,7 +23,7 @@ from presentation.tour import load_tour
 from presentation.tour_html import tour_html
 from reports.export import export_town
 from reports.summary import summarize
-from views.panel import place_html
+from presentation.panel import place_html
 
 pytestmark = pytest.mark.slow
 

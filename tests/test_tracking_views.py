@@ -19,7 +19,7 @@ from tracking.records import ProgressRecord
 from presentation.tour import Slide, Tour, TourError, resolve_figure
 from presentation.tour_html import tour_html
 from reports.summary import summarize
-from views.progress_panel import measure_progress_html, place_progress_html
+from presentation.progress_panel import measure_progress_html, place_progress_html
 
 HOSTILE = "<img src=x onerror=alert(1)>已开工"
 
@@ -103,7 +103,7 @@ def test_a_tour_of_many_progress_slides_reads_the_reports_once_per_check_and_per
 
 def test_the_place_panel_is_drawn_from_the_feature_handed_to_it(plan, catalog, monkeypatch):
     from layers.catalog import Catalog
-    from views.panel import place_html
+    from presentation.panel import place_html
 
     feature = catalog.feature("pj_mg50kt")
     lookups = []

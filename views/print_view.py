@@ -18,7 +18,7 @@ from layers.query import Filters
 from loaders.plan import Plan
 from reports.printmap import (FORMATS, ORIENTATIONS, PAPERS, SCALES, PageSetup, PrintView, file_name, format_label,
                               print_bytes)
-from views.panel import measure_label
+from presentation.panel import measure_label
 from views.state import FILTER_LABELS, ViewState
 
 DEFAULT_TITLE = "巢湖市制造业规划图"

@@ -13,7 +13,7 @@ from core.progress import YEAR_LABEL
 from tracking.board import Board
 from tracking.bulletin import by_section, by_unit, item_table
 from views import resources
-from views.progress_panel import measure_progress_html, place_progress_html
+from presentation.progress_panel import measure_progress_html, place_progress_html
 
 log = logging.getLogger("chaohu")
 
@@ -21,6 +21,15 @@ log = logging.getLogger("chaohu")
 def board() -> Board:
     """Every item's state today, read fresh from the store in effect."""
     return resources.tracking().board()
+
+
+def board_or_none() -> Board | None:
+    """The board, or None when the store cannot be read (a panel then goes without its 实施进展 section)."""
+    try:
+        return board()
+    except ChaohuError as exc:
+        log.warning("%s (%s)", exc.message, exc.detail)
+        return None
 
 
 def place_section(feature: pd.Series) -> str:

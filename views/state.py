@@ -167,10 +167,13 @@ class MapReport:
     zoom: int | None = None
     size: tuple[int, int] | None = None
     bounds: tuple[float, float, float, float] | None = None  # lon/lat: west, south, east, north
+    #: A button of a place's panel drawn by the frame: (action, value, press number) — presentation/panel.py LINK_ACTIONS.
+    link: tuple[str, str, int] | None = None
 
     @classmethod
     def parse(cls, value: Mapping | None) -> MapReport:
-        """The report in st_folium's format ({"last_active_drawing": …, "center": {lat, lng}, "zoom", "bounds"})."""
+        """The report in st_folium's format ({"last_active_drawing": …, "center": {lat, lng}, "zoom", "bounds"}), with
+        "link": {action, value, n} when a button of a panel the frame drew was pressed."""
         value = dict(value or {})
         drawing = value.get("last_active_drawing") or {}
         center, zoom, raw = value.get("center"), value.get("zoom"), value.get("bounds")
@@ -187,8 +190,13 @@ class MapReport:
             view = None
         if bounds and view and bounds[2] > bounds[0]:
             size = screen_size(bounds, view[1])
+        link = value.get("link")
+        try:
+            link = (str(link["action"]), str(link["value"]), int(link["n"]))
+        except (KeyError, TypeError, ValueError):
+            link = None
         return cls(props=dict(drawing.get("properties") or {}) or None,
-                   center=view[0] if view else None, zoom=view[1] if view else None, size=size, bounds=bounds)
+                   center=view[0] if view else None, zoom=view[1] if view else None, size=size, bounds=bounds, link=link)
 
 
 def fit_view(bounds: tuple[float, float, float, float], size: tuple[int, int] | None = None) -> tuple[list[float], int]:

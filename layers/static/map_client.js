@@ -7,7 +7,10 @@
  *  - tooltips that move to another side rather than sit under the legend;
  *  - a click on several features at once selects the most specific and lists the others to choose from;
  *  - Chinese titles on the zoom buttons, a Chinese notice when an online basemap fails or is not configured;
- *  - in the app's frame: the first view report waits until the view asked for by the app is applied.
+ *  - in the app's frame: the first view report waits until the view asked for by the app is applied;
+ *  - in the app's frame: a click on a plan place shows the place's panel in the page without a script run (the panel
+ *    as the server renders it, /api/places/{id}/panel), puts the selection in the page's URL, and turns the panel's
+ *    buttons into the page's actions; other features, or a panel that cannot be fetched, take the app's usual path.
  * Values in cfg are plain text (set with textContent) except `legend`, `titles` and feature names, which were
  * HTML-escaped on the server.
  */
@@ -186,18 +189,95 @@ function chaohuClient(map, cfg) {
      report is built as streamlit-folium 0.27.4 builds it (same keys, same order), so its own delayed report
      finds nothing new and sends nothing. */
   function flush() {
+    var G = window.__GLOBAL_DATA__, out = report();
+    if (!out || !G.last_active_drawing) { return; }
+    if (JSON.stringify(out) !== JSON.stringify(G.previous_data)) { G.previous_data = out; window.Streamlit.setComponentValue(out); }
+  }
+  function report() {  // what streamlit-folium would report now, or null outside the app's frame
     var G = window.__GLOBAL_DATA__;
-    if (!G || !window.Streamlit || !G.returned_objects || !G.last_active_drawing) { return; }
+    if (!G || !window.Streamlit || !G.returned_objects) { return null; }
     var all = {last_active_drawing: G.last_active_drawing, bounds: map.getBounds(), zoom: map.getZoom(), center: map.getCenter()};
     var out = {};
     Object.keys(all).forEach(function (k) { if (G.returned_objects.indexOf(k) >= 0) { out[k] = all[k]; } });
-    if (JSON.stringify(out) !== JSON.stringify(G.previous_data)) { G.previous_data = out; window.Streamlit.setComponentValue(out); }
+    return out;
   }
+
+  /* ---- in the app's frame: a plan place's panel drawn here, in the page's panel, without a script run */
+  var host = (function () { try { return window.frameElement && window.Streamlit ? window.parent.document : null; } catch (e) { return null; } })();
+  function slot() { return host && host.querySelector('.st-key-chaohu-panel .chaohu-slot'); }
+  function served(props) {
+    var s = slot();
+    return !!(s && props && props.id && props.layer && s.getAttribute('data-layers').split(',').indexOf(props.layer) >= 0);
+  }
+  function absorb() {  // the click is the frame's: streamlit-folium's delayed report then finds nothing new to send
+    var out = report();
+    if (out) { window.__GLOBAL_DATA__.previous_data = out; }
+  }
+  function dropLive(box) {
+    var el = box.querySelector('.chaohu-live-panel');
+    if (el) { el.parentNode.removeChild(el); }
+    box.classList.remove('chaohu-live');
+    if (box._chaohuWatch) { box._chaohuWatch.disconnect(); box._chaohuWatch = null; }
+  }
+  function livePanel(box) {
+    var el = box.querySelector('.chaohu-live-panel');
+    if (el) { return el; }
+    el = host.createElement('div');
+    el.className = 'chaohu-live-panel';
+    box.insertBefore(el, box.firstChild);
+    box.classList.add('chaohu-live');
+    // the page draws its panel again (a run that changed it): the page's panel is shown, this one goes
+    var watch = new MutationObserver(function (records) {
+      if (records.some(function (r) { return !el.contains(r.target); })) { dropLive(box); }
+    });
+    watch.observe(box, {childList: true, subtree: true, characterData: true});
+    box._chaohuWatch = watch;
+    return el;
+  }
+  function showPanel(id) {
+    var s = slot(), box = host && host.querySelector('.st-key-chaohu-sel');
+    if (!s || !box) { return false; }
+    var url = s.getAttribute('data-route') + '/' + encodeURIComponent(id) + '/panel?view=' + encodeURIComponent(s.getAttribute('data-view'));
+    fetch(url, {credentials: 'same-origin', cache: 'no-store'}).then(function (r) {
+      if (!r.ok) { throw new Error(r.status); }
+      return r.text();
+    }).then(function (html) {
+      var el = livePanel(box);
+      // the server's own panel (presentation/templates/panel.html.j2): every value in it is escaped there
+      el.replaceChildren(host.createRange().createContextualFragment(html));
+      var win = host.defaultView, link = new win.URL(win.location.href);
+      link.searchParams.set('sel', id);
+      win.history.replaceState(win.history.state, '', link.toString());
+    }).catch(function () {  // no panel from the server (a lost session, a network error): the app's usual path
+      window.__GLOBAL_DATA__.previous_data = null;
+      flush();
+    });
+    return true;
+  }
+  function pick(c) {  // a chosen feature: a plan place's panel here, anything else reported to the app
+    if (served(c.props) && showPanel(c.props.id)) { absorb(); } else { flush(); }
+  }
+  function onPanelButton(e) {  // a button of the panel (presentation/panel.py panel_links): the page's action, one run
+    if (!window.frameElement) { host.removeEventListener('click', onPanelButton, true); return; }
+    var b = e.target && e.target.closest && e.target.closest('.st-key-chaohu-sel .cp-link');
+    var out = b && report();
+    if (!out) { return; }
+    e.preventDefault();
+    out.link = {action: b.getAttribute('data-action'), value: b.getAttribute('data-value'), n: ++api.counter};
+    window.__GLOBAL_DATA__.previous_data = out;
+    window.Streamlit.setComponentValue(out);
+  }
+  if (host && !window._chaohuButtons) {
+    window._chaohuButtons = true;
+    host.addEventListener('click', onPanelButton, true);
+  }
+  api.showPanel = showPanel;
+
   function choose(c, latlng, ev) {
     c.props._click = ++api.counter;  // the same feature clicked again is still a new click for the app
     c.layer.fire('click', {latlng: latlng, layerPoint: map.latLngToLayerPoint(latlng),
                            containerPoint: map.latLngToContainerPoint(latlng), originalEvent: ev}, true);
-    flush();
+    pick(c);
   }
   function chooser(list, latlng, ev) {
     var div = L.DomUtil.create('div', 'chaohu-chooser');
@@ -222,7 +302,7 @@ function chaohuClient(map, cfg) {
     if (!(ev.target instanceof SVGElement) || (map.dragging && map.dragging.moved())) { return; }
     var list = candidatesAt(map.mouseEventToLayerPoint(ev));
     if (list.length < 2) {
-      if (list.length) { list[0].props._click = ++api.counter; setTimeout(flush, 0); }
+      if (list.length) { var c = list[0]; c.props._click = ++api.counter; setTimeout(function () { pick(c); }, 0); }
       return;
     }
     ev.stopPropagation();

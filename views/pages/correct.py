@@ -35,8 +35,8 @@ from corrections.checks import CHOICES, DRAWN, EDITED, CorrectionError, check_in
 from views import login, resources
 from views.map_session import tianditu_token
 from views.state import DEFAULT_BASEMAP, MAX_FIT_ZOOM
-from views.correction_panel import correction_html
-from views.panel import PANEL_CSS
+from presentation.correction_panel import correction_html
+from presentation.panel import PANEL_CSS
 
 MODES = {"draw": "在地图上画新位置", "edit": "修改现有图形", "adopt": "采用「我的数据」中的要素"}
 MAP_HEIGHT = 600

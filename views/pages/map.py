@@ -2,16 +2,21 @@
 
 The page keeps its state in widget keys of `st.session_state`; `ViewState` (views/state.py) turns the URL
 into those keys on the first run and the keys back into the URL on every run. The map and its panel are one
-fragment: a pan, a click or a link in the panel reruns only them; the sidebar reruns the whole page, and
-the map keeps its view (it is in the URL too) across every sidebar change.
+fragment: a pan or a link in the panel reruns only them; the sidebar reruns the whole page, and the map keeps
+its view (it is in the URL too) across every sidebar change. A click on a plan place reruns nothing: the map
+frame fetches the place's panel (/api/places/{id}/panel, presentation/places_api.py), shows it in the panel's
+place and puts the selection in the URL; the page takes that selection on its next run (`_take_pick`).
 """
 
 from __future__ import annotations
+
+import secrets
 
 import streamlit as st
 
 from core import settings
 from core.declarations import GROUPS, LAYERS
+from core.templates import render as render_template
 from core.errors import ChaohuError
 from geo.crs import WEB
 from layers.catalog import Catalog
@@ -20,9 +25,11 @@ from layers.query import Filters, deadline_phrases, matching_places, search, sta
 from layers.userlayers import clicked_attributes
 from loaders.plan import Plan
 from reports.export import FORMATS, export_bytes
+from presentation import places_api
+from presentation.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
+from presentation.places import panel_html
 from views import layout, mapframe, print_view, progress_sections, resources, table, upload
 from views.map_session import current_state, tianditu_token
-from views.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
 from views.state import FILTER_LABELS, TILE, MapReport, ViewState, fit_view, request, route_click
 
 #: The map frame's height before the page's style sheet stretches it to the window (views/layout.py).
@@ -44,7 +51,8 @@ def _init_state(catalog: Catalog) -> None:
         ss[f"f_{key}"] = getattr(vs.filters, key)
     for spec in LAYERS:
         ss[f"layer_{spec.id}"] = spec.id in vs.layers
-    ss.last_click = None
+    ss.last_click = ss.last_link = None
+    ss.view_key = secrets.token_urlsafe(16)  # names this page's map to the places route (a click's selection)
     ss.view = ss.view_sent = None
     if vs.center is not None:
         _request_view((list(vs.center), vs.zoom))
@@ -94,18 +102,30 @@ def _zoom_to(features) -> None:
         _request_view(_view_of(features))
 
 
+def _take_pick() -> str | None:
+    """The place the map frame selected by itself since the last run (a click shows its panel without a run), which
+    becomes the page's selection; None when there was none."""
+    picked = places_api.take_pick(st.session_state.get("view_key", ""))
+    if picked:
+        st.session_state.sel = picked
+    return picked
+
+
 def _focus_town(catalog: Catalog) -> None:
+    _take_pick()  # a click before this choice: the choice wins
     town = st.session_state.town
     st.session_state.sel = ""
     _request_view(_view_of(catalog.town_area(town) if town else catalog.city_outline()))
 
 
 def _select_place(catalog: Catalog, place_id: str) -> None:
+    _take_pick()
     st.session_state.sel = current_state().select_place(place_id).sel
     _request_view(_view_of(catalog.features[catalog.features["id"] == place_id]))
 
 
 def _select_measure(catalog: Catalog, measure_id: str) -> None:
+    _take_pick()
     st.session_state.sel = current_state().select_measure(measure_id).sel
     _request_view(_measure_view(catalog, measure_id))
 
@@ -117,9 +137,20 @@ def _choose_unit(unit_id: str, from_panel: bool = False) -> None:
 
 
 def _on_map_report(catalog: Catalog, key: str) -> None:
-    """The frame reported: keep its view and size; a click on a feature selects it."""
+    """The frame reported: keep its view and size; a click on a feature selects it; a button of a place's panel the
+    frame drew (presentation/panel.py `panel_links`) does what it says."""
     ss = st.session_state
+    _take_pick()
     report = MapReport.parse(ss.get(key))
+    if report.link is not None and report.link != ss.get("last_link"):
+        ss.last_link = report.link
+        action, value = report.link[:2]
+        if action == "measure":
+            _select_measure(catalog, value)
+        elif action == "unit":
+            _choose_unit(value, from_panel=True)
+        elif action == "correct":
+            _correct(value)
     if report.center is not None:
         if table.follows_map() and report.bounds != ss.get("map_bounds"):
             ss.full_rerun = True  # the table lists what the map shows: it follows the pan
@@ -127,7 +158,7 @@ def _on_map_report(catalog: Catalog, key: str) -> None:
         ss.map_size = report.size
         ss.map_bounds = report.bounds
     click = route_click(report.props, catalog)
-    if click is None or report.props == ss.get("last_click"):
+    if click is None or report.props == ss.get("last_click") or report.link is not None:
         return
     ss.last_click = report.props
     if click.kind == "tile":
@@ -243,7 +274,12 @@ def _map_and_panel(catalog: Catalog, plan: Plan, token: str, only: set[str] | No
     with col_panel, st.container(key="chaohu-panel"):
         if only is not None:
             st.info(f"筛选结果：{len(only)} 处地点符合条件。")
-        _panel(catalog, plan, current_state())
+        ss = st.session_state
+        ss.map_runs = ss.get("map_runs", 0) + 1
+        st.html(render_template("views", "panel_slot.html.j2", view=ss.view_key, route=places_api.COMPONENT_URL,
+                                layers=",".join(s.id for s in LAYERS if s.plan), runs=ss.map_runs))
+        with st.container(key="chaohu-sel"):
+            _panel(catalog, plan, current_state())
     _write_url(current_state())
 
 
@@ -297,6 +333,8 @@ def _panel(catalog: Catalog, plan: Plan, vs: ViewState) -> None:
                                       for p in sorted(catalog.places_of([ident])) if catalog.feature(p) is not None])
         _link_buttons("只显示牵头单位相关地点：", [(f"unit_{u}", plan.unit(u).name, _choose_unit, (u, True))
                                           for u in plan.measure(ident).lead])
+    elif feature is not None and catalog.spec(feature["layer"]).plan and catalog.place(ident) is not None:
+        st.html(panel_html(catalog, plan, progress_sections.board_or_none(), ident))  # as the frame draws it on a click
     elif feature is not None:
         st.html(place_html(catalog, plan, feature))
         st.html(progress_sections.place_section(feature))
@@ -343,6 +381,7 @@ def render() -> None:
     """The planning map page."""
     catalog, plan = resources.catalog(), resources.plan()
     _init_state(catalog)
+    _take_pick()
     layout.map_page_css()
     with st.sidebar:
         controls = st.container()  # filled after the map: the map's frame reaches the browser first
@@ -355,6 +394,7 @@ def render() -> None:
     table.render(catalog, only, on_zoom=_zoom_to)
     print_view.panel(catalog, plan, vs, only)  # 打印当前视图（专题制图）
     _write_url(current_state())
+    places_api.warm()  # the data of a click's panel, loaded once per process after the first page is drawn
 
 
 __all__ = ["render", "TILE"]

@@ -27,8 +27,8 @@ from tracking.bulletin import by_section, item_table
 from tracking.template import XLSX_MIME
 from tracking.service import REPORT_FORMATS, Tracking
 from views import login, resources
-from views.panel import place_html
-from views.progress_panel import place_progress_html
+from presentation.panel import place_html
+from presentation.progress_panel import place_progress_html
 from views.progress_sections import percent, totals
 
 FILTER_ALL = ""

@@ -1,4 +1,4 @@
-"""The progress panel as HTML (views/templates/progress_panel.html.j2): each item of a place (or a measure) with its
+"""The progress panel as HTML (presentation/templates/progress_panel.html.j2): each item of a place (or a measure) with its
 current state and a small timeline of its reports, every value escaped. Pure (no Streamlit): the 实施进展 page and
 the map's panel show these strings.
 """
@@ -12,7 +12,7 @@ from core.formatting import number
 from core.progress import CATEGORY_COLORS, NOT_REPORTED, OVERDUE
 from tracking.board import Board, place_category
 
-PROGRESS_CSS = style_element("views", "progress_panel.css")
+PROGRESS_CSS = style_element("presentation", "progress_panel.css")
 
 
 def _color(status: str) -> str:
@@ -21,7 +21,7 @@ def _color(status: str) -> str:
 
 
 def _render(**context) -> str:
-    return render("views", "progress_panel.html.j2", css=Markup(PROGRESS_CSS), color=_color, number=number,
+    return render("presentation", "progress_panel.html.j2", css=Markup(PROGRESS_CSS), color=_color, number=number,
                   overdue=OVERDUE, overdue_color=CATEGORY_COLORS[OVERDUE], **context)
 
 

@@ -1,4 +1,4 @@
-"""The attribute panel's content as HTML (views/templates/panel.html.j2): a place, a measure or a town, every
+"""The attribute panel's content as HTML (presentation/templates/panel.html.j2): a place, a measure or a town, every
 value escaped.
 
 The app shows these strings with `st.html`; tests read them too. Nothing here touches Streamlit.
@@ -16,9 +16,9 @@ from layers.catalog import Catalog
 from loaders.enterprises import enterprises_of_measure
 from loaders.places import INFERRED
 from loaders.plan import Measure, Plan, target_phrase
-from views.correction_panel import correction_html
+from presentation.correction_panel import correction_html
 
-PANEL_CSS = style_element("views", "panel.css")
+PANEL_CSS = style_element("presentation", "panel.css")
 
 
 def _text(value) -> str:
@@ -27,7 +27,7 @@ def _text(value) -> str:
 
 
 def _render(kind: str, **context) -> str:
-    return render("views", "panel.html.j2", css=Markup(PANEL_CSS), kind=kind, inferred=INFERRED, **context)
+    return render("presentation", "panel.html.j2", css=Markup(PANEL_CSS), kind=kind, inferred=INFERRED, **context)
 
 
 def measure_words(plan: Plan, m: Measure) -> dict:
@@ -121,6 +121,21 @@ def measure_panel_html(catalog: Catalog, plan: Plan, measure_id: str) -> str:
                        "drawn": "" if catalog.feature(pid) is not None else "（无图形，规划未给出位置）"})
     return _render("measure", m=measure_words(plan, plan.measure(measure_id)), places=places,
                    firms=_enterprises(catalog, [measure_id]))
+
+
+#: What a button of a place's panel does (the map frame turns a press into the page's action, views/pages/map.py).
+LINK_ACTIONS = ("measure", "unit", "correct")
+
+
+def panel_links(catalog: Catalog, plan: Plan, f: pd.Series) -> str:
+    """The buttons under a place's panel: each linked measure with all its places, the lead units' places only, and
+    校正位置 for a plan place."""
+    measures = catalog.measures_of(f["id"])
+    units = sorted({u for mid in measures for u in plan.measure(mid).lead})
+    groups = [("查看措施及其全部地点：", [("measure", m, f"措施 {m}") for m in measures]),
+              ("只显示牵头单位相关地点：", [("unit", u, plan.unit(u).name) for u in units]),
+              ("位置不准？", [("correct", f["id"], "校正此地点的位置")] if catalog.spec(f["layer"]).plan else [])]
+    return _render("links", place_id=f["id"], groups=groups)
 
 
 def attributes_html(layer_title: str, attrs: dict[str, str]) -> str:

@@ -1,4 +1,4 @@
-"""The panel's 已校准 block as HTML (views/templates/correction_panel.html.j2): the correction in effect, the place's
+"""The panel's 已校准 block as HTML (presentation/templates/correction_panel.html.j2): the correction in effect, the place's
 whole correction history, and measured totals beside the plan's figures. Nothing here touches Streamlit; every value
 is escaped."""
 
@@ -18,7 +18,7 @@ from loaders.plan import Plan
 from core.clock import local_text
 from store.corrections import REVERT, CorrectionEntry
 
-CORRECTION_CSS = style_element("views", "correction_panel.css")
+CORRECTION_CSS = style_element("presentation", "correction_panel.css")
 
 
 def moved_km(before, after) -> float | None:
@@ -60,5 +60,5 @@ def correction_html(catalog: Catalog, plan: Plan, place_id: str, feature: pd.Ser
     now = None if current is None else {
         "source": current.source, "source_date": current.source_date, "accuracy": accuracy_label(current.accuracy),
         "made_by": current.made_by, "made_at": local_text(current.made_at)}
-    return render("views", "correction_panel.html.j2", css=Markup(CORRECTION_CSS), measured=measured,
+    return render("presentation", "correction_panel.html.j2", css=Markup(CORRECTION_CSS), measured=measured,
                   entries=[entry_words(e, kind) for e in history] if history else [], current=now)
