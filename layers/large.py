@@ -65,8 +65,8 @@ _REGISTERED: dict[tuple[int, str], str] = {}
 
 
 def register(gdf: gpd.GeoDataFrame, layer_id: str, color: str = DEFAULT_COLOR) -> str:
-    """The tile server key of a layer (``tiles_of``), registering it the first time and starting to write its shared
-    copy (points or polygons by geometry type).
+    """The tile server key of a layer (``tiles_of``), registering its source with this process the first time
+    (points or polygons by geometry type).
 
     The registration ends when the frame is garbage-collected (e.g. the workspace changed and the app
     reloaded its layers), so the process never holds on to a layer nobody shows; the shared files stay.
