@@ -14,7 +14,7 @@ import pytest
 import browser as bh
 
 
-@pytest.mark.slow(seconds=85)
+@pytest.mark.slow(seconds=120)
 @pytest.mark.browser
 def test_benchmark_runs_on_a_small_count(tmp_path):
     out = tmp_path / "line.json"
