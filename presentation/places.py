@@ -110,8 +110,10 @@ def panel_html(catalog: Catalog, plan: Plan, board: Board | None, place_id: str)
 
 def snapshot_panel(snap: Snapshot, place_id: str) -> str:
     """`panel_html` of a snapshot; UnknownPlace for an id the map does not draw."""
-    if snap.catalog.feature(place_id) is None or snap.catalog.place(place_id) is None:
+    if snap.catalog.place(place_id) is None:
         raise UnknownPlace(f"没有编号为「{place_id}」的规划地点。")
+    if snap.catalog.feature(place_id) is None:
+        raise UnknownPlace(f"「{snap.catalog.place_name(place_id)}」在地图上没有位置（规划未给出），没有地图面板。")
     return snap.once(("panel", place_id), lambda: panel_html(snap.catalog, snap.plan, snap.board, place_id))
 
 

@@ -7,7 +7,7 @@ import pytest
 from core.declarations import LAYERS
 from layers.mapview import BASEMAPS
 from layers.query import Filters
-from views.state import Click, ViewState, default_layers, route_click
+from views.state import Click, MapReport, ViewState, default_layers, route_click
 
 LAYER_IDS = [s.id for s in LAYERS]
 
@@ -58,6 +58,14 @@ def test_a_click_on_a_plan_place_selects_it(catalog):
     click = route_click({"id": place["id"], "layer": place["layer"], "name": place["name"]}, catalog)
     assert click == Click("place", place["id"], click.props)
     assert click.selection == place["id"]
+
+
+def test_a_button_of_a_panel_the_frame_drew_is_reported_apart_from_clicks():
+    pressed = MapReport.parse({"last_active_drawing": {"properties": {"id": "ft_zhonghan"}}, "zoom": 12,
+                               "center": {"lat": 31.6, "lng": 117.8}, "link": {"action": "measure", "value": "1.3", "n": 4}})
+    assert pressed.link == ("measure", "1.3", 4) and pressed.props == {"id": "ft_zhonghan"} and pressed.zoom == 12
+    for broken in ({"link": None}, {"link": {"action": "measure"}}, {"link": "measure"}, {"link": {"action": "x", "value": "1", "n": "x"}}):
+        assert MapReport.parse(broken).link is None
 
 
 def test_a_click_on_nothing_known_selects_nothing(catalog):

@@ -254,8 +254,21 @@ function chaohuClient(map, cfg) {
     });
     return true;
   }
+  function unhighlight() {  // the app's highlight of the place selected before (its next run draws the new one)
+    var layers = slot().getAttribute('data-layers').split(',');
+    (window.feature_group || []).forEach(function (group) {
+      var plan = false;
+      (function visit(l) {
+        var p = l.feature && l.feature.properties;
+        plan = plan || !!(p && layers.indexOf(p.layer) >= 0);
+        if (l.eachLayer) { l.eachLayer(visit); }
+      })(group);
+      if (plan) { map.removeLayer(group); }
+    });
+    if (window.__GLOBAL_DATA__) { window.__GLOBAL_DATA__.last_feature_group = null; }  // drawn again on the next run
+  }
   function pick(c) {  // a chosen feature: a plan place's panel here, anything else reported to the app
-    if (served(c.props) && showPanel(c.props.id)) { absorb(); } else { flush(); }
+    if (served(c.props) && showPanel(c.props.id)) { absorb(); unhighlight(); } else { flush(); }
   }
   function onPanelButton(e) {  // a button of the panel (presentation/panel.py panel_links): the page's action, one run
     if (!window.frameElement) { host.removeEventListener('click', onPanelButton, true); return; }
