@@ -1,0 +1,179 @@
+"""Several app processes behind HAProxy on one PostGIS (`python -m server`): a login made through HAProxy is the
+same login on every replica, `status` lists them, `down` leaves nothing running; in Chromium a planner whose replica
+is killed stays logged in on another one with the view of the URL, and the supervisor brings the replica back."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import browser as bh
+from server import config, processes
+from store.accounts import COOKIE
+from store.postgis import PostgisStore
+
+PASSWORD = "巢湖规划2026!"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def server(*args, timeout: float = 400) -> subprocess.CompletedProcess:
+    """`python -m server ARGS` as an operator runs it."""
+    return subprocess.run([sys.executable, "-m", "server", *map(str, args)], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def status(ws: Path) -> dict:
+    return json.loads(server("status", "--json", "--workspace", ws).stdout)
+
+
+def request(url: str, data: dict | None = None, cookie: str | None = None) -> tuple[int, dict, object]:
+    """(status, JSON body, headers) of a GET, or of a POST of `data` as JSON."""
+    body = None if data is None else json.dumps(data).encode()
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"} if body else {})
+    if cookie:
+        req.add_header("Cookie", cookie)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read()), r.headers
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}"), exc.headers
+
+
+def wait_for(predicate, seconds: float, what: str):
+    """Poll `predicate` until it returns something true; that value (AssertionError naming `what` on the deadline)."""
+    deadline = time.monotonic() + seconds
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+    return value
+
+
+@pytest.fixture
+def office(pg_cluster, tmp_path):
+    """A function starting `python -m server up` on a fresh PostGIS database with two accounts: (url, workspace,
+    port); `down` afterwards whatever happened."""
+    started: list[Path] = []
+
+    def start(replicas: int = 2) -> tuple[str, Path, int]:
+        database = pg_cluster.new_database()
+        store = PostgisStore(database)
+        store.add_account("管理员", PASSWORD, "管理", "测试")
+        store.add_account("编辑员", PASSWORD, "编辑", "管理员")
+        store.engine.dispose()
+        ws, port = tmp_path / f"ws{len(started)}", config.free_port()
+        started.append(ws)
+        done = server("up", "--replicas", replicas, "--port", port, "--address", "127.0.0.1", "--database", database,
+                      "--workspace", ws)
+        assert done.returncode == 0, done.stderr + (ws / "run" / "supervisor.log").read_text(errors="replace")[-3000:]
+        url = f"http://127.0.0.1:{port}"
+        assert f"请打开 {url}" in done.stdout and f"已启动 {replicas} 个应用进程" in done.stdout
+        return url, ws, port
+
+    yield start
+    for ws in started:
+        server("down", "--workspace", ws)
+
+
+@pytest.mark.slow
+def test_a_login_through_haproxy_is_the_same_login_on_every_replica_and_down_stops_everything(office):
+    url, ws, port = office(2)
+    code, me, headers = request(f"{url}/api/login", {"name": "编辑员", "password": PASSWORD})
+    assert code == 200 and me["name"] == "编辑员"
+    token = headers["Set-Cookie"].split(";")[0]
+    assert token.startswith(f"{COOKIE}=")
+
+    info = status(ws)
+    assert info["running"] and info["url"] == url and info["haproxy"]["healthy"]
+    replicas = info["replicas"]
+    assert len(replicas) == 2 and all(r["pid"] and r["alive"] and r["restarts"] == 0 for r in replicas)
+    assert len({r["port"] for r in replicas} | {port}) == 3
+    for replica in replicas:  # each process on its own: the session is the store's, not the process's
+        code, me, _ = request(f"http://127.0.0.1:{replica['port']}/api/session", cookie=token)
+        assert code == 200 and (me["name"], me["role_name"], me["open"]) == ("编辑员", "编辑", False), replica
+        code, refused, _ = request(f"http://127.0.0.1:{replica['port']}/api/session")
+        assert code == 401 and refused["message"] == "请重新登录。"
+
+    again = server("up", "--replicas", 2, "--port", config.free_port(), "--database", "postgresql+psycopg://x@127.0.0.1:1/x",
+                   "--workspace", ws)
+    assert again.returncode == 2 and "已有服务在运行" in again.stderr
+
+    pids = [r["pid"] for r in replicas] + [info["haproxy"]["pid"], info["supervisor"]["pid"]]
+    stopped = server("down", "--workspace", ws)
+    assert stopped.returncode == 0 and "已停止" in stopped.stdout
+    assert not [pid for pid in pids if processes.alive(pid)]
+    assert not [p for p in [port, *(r["port"] for r in replicas)] if config.port_open(p)]
+    assert status(ws)["running"] is False
+    assert server("down", "--workspace", ws).stdout.strip() == "没有在运行的服务。"
+
+
+def test_up_refuses_a_busy_port_a_missing_haproxy_and_replicas_without_postgis(tmp_path, monkeypatch, cli):
+    from server.__main__ import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        refused = cli(main, "up", "--port", taken, "--address", "127.0.0.1", "--replicas", 1, "--database", "",
+                      "--workspace", tmp_path)
+    assert refused.returncode == 2 and refused.stderr.strip() == f"错误：端口 {taken} 已被占用：请换一个端口（--port）。"
+    no_db = cli(main, "up", "--port", config.free_port(), "--replicas", 2, "--workspace", tmp_path)
+    assert no_db.returncode == 2 and "须共用一个 PostGIS 数据库" in no_db.stderr
+    monkeypatch.setattr(config, "HAPROXY", tmp_path / "no-haproxy")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    missing = cli(main, "up", "--port", config.free_port(), "--replicas", 1, "--workspace", tmp_path)
+    assert missing.returncode == 2 and "未找到 HAProxy" in missing.stderr and "apt-get install haproxy" in missing.stderr
+    assert not (tmp_path / "run" / "server.json").exists()  # nothing was started
+    assert cli(main, "status", "--workspace", tmp_path).returncode == 3
+
+
+def _signed_in(page, name: str = "编辑员", timeout: float = 180_000):
+    page.get_by_text(f"当前用户：{name}").wait_for(timeout=timeout)
+
+
+def _served_by(page) -> str:
+    return next(c["value"] for c in page.context.cookies() if c["name"] == config.STICKY_COOKIE)
+
+
+@pytest.mark.slow
+def test_a_planner_whose_replica_dies_stays_logged_in_with_the_view_and_the_replica_comes_back(office, page):
+    url, ws, _port = office(2)
+    page.goto(url)
+    page.get_by_label("账号", exact=True).fill("编辑员", timeout=180_000)
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    _signed_in(page)
+
+    view = "/?mode=map&town=黄麓镇"
+    page.goto(url + view)
+    bh.wait_for_app(page, timeout=180_000)
+    page.wait_for_selector('[data-town="黄麓镇"]', timeout=60_000)
+    served = _served_by(page)
+    before = {r["name"]: r for r in status(ws)["replicas"]}
+    victim = before[served]
+    os.kill(victim["pid"], signal.SIGKILL)
+
+    # the open page reconnects (HAProxy sends it to the other replica); the login and the view are still there
+    page.reload()
+    bh.wait_for_app(page, timeout=180_000)
+    _signed_in(page, timeout=60_000)
+    assert "town=" in page.url and page.get_by_label("账号", exact=True).count() == 0
+    page.wait_for_selector('[data-town="黄麓镇"]', timeout=60_000)
+    assert _served_by(page) != served
+    bh.click_feature(page, "黄麓建筑科创小镇")
+    page.wait_for_selector('[data-place]', timeout=60_000)
+    assert "黄麓建筑科创小镇" in page.locator('[data-testid="stHorizontalBlock"]').first.inner_text()
+
+    back = wait_for(lambda: next((r for r in status(ws)["replicas"] if r["name"] == served and r["alive"] and r["healthy"]
+                                  and r["pid"] != victim["pid"]), None), 240, f"replica {served} restarted")
+    assert back["restarts"] == 1 and back["port"] == victim["port"]
