@@ -21,7 +21,9 @@ from server.config import DEFAULT_ADDRESS, DEFAULT_REPLICAS, START_TIMEOUT
 
 def _up(args) -> int:
     ws = control.workspace_of(args.workspace)
-    cfg = control.up(ws, args.replicas, args.port, args.address, args.database, timeout=args.timeout)
+    cfg, notes = control.up(ws, args.replicas, args.port, args.address, args.database, timeout=args.timeout)
+    for note in notes:
+        print(note)
     print(f"已启动 {len(cfg.replicas)} 个应用进程（HAProxy 分发）：请打开 {cfg.url}"
           f"（查看：python -m server status；停止：python -m server down）")
     return 0

@@ -24,11 +24,27 @@ def workspace_of(value: str | None) -> Path:
     return Path(value).resolve() if value else settings.current().workspace_dir.resolve()
 
 
-def _check_database(url: str) -> None:
-    """Open the store once before the replicas do: a wrong URL is said now, and its schema is upgraded once."""
-    from store import open_store
+def _prepare_database(url: str) -> str | None:
+    """Open the store once before the replicas do (a wrong URL is said now, its schema is upgraded once) and make
+    sure HAProxy (this machine) is a trusted proxy, so that login limits count each browser's X-Forwarded-For
+    address rather than the proxy's; what was changed, said in Chinese (None: nothing)."""
+    import ipaddress
 
-    open_store(url=url).accounts_configured()
+    from store import open_store
+    from store.accounts import PROXIES_SETTING
+    from store.cli import default_user
+
+    store = open_store(url=url)
+    trusted = store.trusted_proxies()
+    here = ipaddress.ip_address(REPLICA_HOST)
+    for entry in trusted:
+        try:
+            if here in ipaddress.ip_network(entry, strict=False):
+                return None
+        except ValueError:
+            continue
+    store.put_setting(PROXIES_SETTING, [*trusted, REPLICA_HOST], default_user())
+    return f"已将 {REPLICA_HOST}（HAProxy）加入单位设置 {PROXIES_SETTING}：登录次数限制按各浏览器的地址计算（见变更记录）。"
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -59,8 +75,10 @@ def _ready(run: state.RunState | None) -> bool:
     return processes.healthy(run.config.local_url, timeout=1.0)
 
 
-def up(workspace: Path, replicas: int, port: int, address: str, database: str | None, timeout: float = START_TIMEOUT) -> RunConfig:
-    """Start a run; its configuration once HAProxy and every replica answer (ServerError otherwise, nothing left running)."""
+def up(workspace: Path, replicas: int, port: int, address: str, database: str | None,
+       timeout: float = START_TIMEOUT) -> tuple[RunConfig, list[str]]:
+    """Start a run; its configuration and notes for the operator once HAProxy and every replica answer (ServerError
+    otherwise, nothing left running)."""
     binary = haproxy_binary()
     if binary is None:
         raise ServerError("未找到 HAProxy：请先安装（apt-get install haproxy）。")
@@ -74,8 +92,7 @@ def up(workspace: Path, replicas: int, port: int, address: str, database: str | 
         raise ServerError(f"此工作空间已有服务在运行（{existing.config.url}）：先用 python -m server down 停止。")
     if not port_free(port, address):
         raise ServerError(f"端口 {port} 已被占用：请换一个端口（--port）。")
-    if database:
-        _check_database(database)
+    notes = [note] if database and (note := _prepare_database(database)) else []
     cfg = RunConfig.new(workspace, database, address, port, replicas)
     cfg.run_dir.mkdir(parents=True, exist_ok=True)
     _check_haproxy_config(binary, cfg)
@@ -97,7 +114,7 @@ def up(workspace: Path, replicas: int, port: int, address: str, database: str | 
             supervisor.wait(timeout=0.3)
         except subprocess.TimeoutExpired:
             pass
-    return cfg
+    return cfg, notes
 
 
 def status(workspace: Path) -> dict:

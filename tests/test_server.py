@@ -62,10 +62,10 @@ def wait_for(predicate, seconds: float, what: str):
 @pytest.fixture
 def office(pg_cluster, tmp_path):
     """A function starting `python -m server up` on a fresh PostGIS database with two accounts: (url, workspace,
-    port); `down` afterwards whatever happened."""
+    port, database URL); `down` afterwards whatever happened."""
     started: list[Path] = []
 
-    def start(replicas: int = 2) -> tuple[str, Path, int]:
+    def start(replicas: int = 2) -> tuple[str, Path, int, str]:
         database = pg_cluster.new_database()
         store = PostgisStore(database)
         store.add_account("管理员", PASSWORD, "管理", "测试")
@@ -78,7 +78,8 @@ def office(pg_cluster, tmp_path):
         assert done.returncode == 0, done.stderr + (ws / "run" / "supervisor.log").read_text(errors="replace")[-3000:]
         url = f"http://127.0.0.1:{port}"
         assert f"请打开 {url}" in done.stdout and f"已启动 {replicas} 个应用进程" in done.stdout
-        return url, ws, port
+        assert "已将 127.0.0.1（HAProxy）加入单位设置 trusted_proxies" in done.stdout
+        return url, ws, port, database
 
     yield start
     for ws in started:
@@ -87,7 +88,10 @@ def office(pg_cluster, tmp_path):
 
 @pytest.mark.slow
 def test_a_login_through_haproxy_is_the_same_login_on_every_replica_and_down_stops_everything(office):
-    url, ws, port = office(2)
+    url, ws, port, database = office(2)
+    store = PostgisStore(database)
+    assert store.trusted_proxies() == ["127.0.0.1"]  # each browser behind HAProxy is its own client
+    store.engine.dispose()
     code, me, headers = request(f"{url}/api/login", {"name": "编辑员", "password": PASSWORD})
     assert code == 200 and me["name"] == "编辑员"
     token = headers["Set-Cookie"].split(";")[0]
@@ -145,34 +149,56 @@ def _served_by(page) -> str:
     return next(c["value"] for c in page.context.cookies() if c["name"] == config.STICKY_COOKIE)
 
 
+#: A planner's own parcel, uploaded just before the replica that took the upload is killed.
+PARCEL = "切换前上传的地块"
+PARCEL_GEOJSON = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"名称": PARCEL},
+                  "geometry": {"type": "Polygon", "coordinates": [[[117.70, 31.70], [117.74, 31.70], [117.74, 31.73],
+                                                                   [117.70, 31.73], [117.70, 31.70]]]}}]}
+
+
 @pytest.mark.slow
-def test_a_planner_whose_replica_dies_stays_logged_in_with_the_view_and_the_replica_comes_back(office, page):
-    url, ws, _port = office(2)
+def test_a_planner_whose_replica_dies_stays_logged_in_with_the_view_and_the_upload_and_the_replica_comes_back(
+        office, page, tmp_path):
+    url, ws, _port, _database = office(2)
     page.goto(url)
     page.get_by_label("账号", exact=True).fill("编辑员", timeout=180_000)
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     _signed_in(page)
 
-    view = "/?mode=map&town=黄麓镇"
-    page.goto(url + view)
+    page.goto(url + "/?mode=map&town=黄麓镇")
     bh.wait_for_app(page, timeout=180_000)
     page.wait_for_selector('[data-town="黄麓镇"]', timeout=60_000)
+    upload = tmp_path / "地块.geojson"
+    upload.write_text(json.dumps(PARCEL_GEOJSON, ensure_ascii=False), encoding="utf-8")
+    bh.open_group(page, "我的数据")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
+    page.get_by_role("button", name="添加到地图").click()
+    page.wait_for_selector('.upload-report[data-kind="success"]', timeout=180_000)
+    bh.wait_user_features(page, [PARCEL])
+
     served = _served_by(page)
-    before = {r["name"]: r for r in status(ws)["replicas"]}
-    victim = before[served]
+    victim = next(r for r in status(ws)["replicas"] if r["name"] == served)
     os.kill(victim["pid"], signal.SIGKILL)
 
-    # the open page reconnects (HAProxy sends it to the other replica); the login and the view are still there
-    page.reload()
-    bh.wait_for_app(page, timeout=180_000)
+    # the open page reconnects by itself, HAProxy sending it to the other replica: no new login, the same view, the
+    # upload (it is in PostGIS), and a click opens the panel
+    wait_for(lambda: _served_by(page) != served, 120, "the page to reconnect to another replica")
+    bh._wait_idle(page, timeout=120_000)
     _signed_in(page, timeout=60_000)
-    assert "town=" in page.url and page.get_by_label("账号", exact=True).count() == 0
+    assert page.get_by_label("账号", exact=True).count() == 0
     page.wait_for_selector('[data-town="黄麓镇"]', timeout=60_000)
-    assert _served_by(page) != served
+    bh.wait_user_features(page, [PARCEL])
     bh.click_feature(page, "黄麓建筑科创小镇")
     page.wait_for_selector('[data-place]', timeout=60_000)
     assert "黄麓建筑科创小镇" in page.locator('[data-testid="stHorizontalBlock"]').first.inner_text()
+
+    page.reload()  # a fresh session on the replica that is left: the view comes back from the URL
+    bh.wait_for_app(page, timeout=180_000)
+    _signed_in(page, timeout=60_000)
+    assert "town=" in page.url
+    page.wait_for_selector('[data-town="黄麓镇"]', timeout=60_000)
+    bh.wait_user_features(page, [PARCEL])
 
     back = wait_for(lambda: next((r for r in status(ws)["replicas"] if r["name"] == served and r["alive"] and r["healthy"]
                                   and r["pid"] != victim["pid"]), None), 240, f"replica {served} restarted")
