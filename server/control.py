@@ -28,21 +28,15 @@ def _prepare_database(url: str) -> str | None:
     """Open the store once before the replicas do (a wrong URL is said now, its schema is upgraded once) and make
     sure HAProxy (this machine) is a trusted proxy, so that login limits count each browser's X-Forwarded-For
     address rather than the proxy's; what was changed, said in Chinese (None: nothing)."""
-    import ipaddress
-
     from store import open_store
     from store.accounts import PROXIES_SETTING
     from store.cli import default_user
+    from store.webauth import in_networks
 
     store = open_store(url=url)
     trusted = store.trusted_proxies()
-    here = ipaddress.ip_address(REPLICA_HOST)
-    for entry in trusted:
-        try:
-            if here in ipaddress.ip_network(entry, strict=False):
-                return None
-        except ValueError:
-            continue
+    if in_networks(REPLICA_HOST, trusted):
+        return None
     store.put_setting(PROXIES_SETTING, [*trusted, REPLICA_HOST], default_user())
     return f"已将 {REPLICA_HOST}（HAProxy）加入单位设置 {PROXIES_SETTING}：登录次数限制按各浏览器的地址计算（见变更记录）。"
 

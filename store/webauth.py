@@ -31,7 +31,8 @@ RELOGIN = "请重新登录。"
 MAX_BODY = 4096
 
 
-def _in(address: str, networks: list[str]) -> bool:
+def in_networks(address: str, networks: list[str]) -> bool:
+    """Whether the address lies in one of the addresses or networks (CIDR); anything unparsable counts for nothing."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -48,10 +49,10 @@ def _in(address: str, networks: list[str]) -> bool:
 def client_address(peer: str, forwarded_for: str | None, trusted: list[str]) -> str:
     """Who is asking: the connection's address, or — only when that is a trusted proxy — the nearest address in
     X-Forwarded-For that is not itself a trusted proxy (so each browser behind the proxy is its own client)."""
-    if not forwarded_for or not _in(peer, trusted):
+    if not forwarded_for or not in_networks(peer, trusted):
         return peer
     for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
-        if not _in(hop, trusted):
+        if not in_networks(hop, trusted):
             return hop
     return peer
 
@@ -59,7 +60,7 @@ def client_address(peer: str, forwarded_for: str | None, trusted: list[str]) -> 
 def _origin(request, trusted: list[str]) -> tuple[str, bool]:
     """(client address, whether the browser used HTTPS) of a request."""
     peer = request.client.host if request.client else ""
-    proxied = _in(peer, trusted)
+    proxied = in_networks(peer, trusted)
     https = request.url.scheme == "https" or (proxied and request.headers.get("x-forwarded-proto", "").lower() == "https")
     return client_address(peer, request.headers.get("x-forwarded-for"), trusted), https
 
