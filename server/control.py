@@ -97,17 +97,19 @@ def up(workspace: Path, replicas: int, port: int, address: str, database: str | 
                                       cwd=REPO, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                       start_new_session=True)
     deadline = time.monotonic() + timeout
-    while not _ready(state.load(workspace)):
-        if supervisor.poll() is not None:
-            down(workspace)
-            raise ServerError(f"服务未能启动（见日志 {log}）。", detail=_tail(log))
-        if time.monotonic() > deadline:
-            down(workspace)
-            raise ServerError(f"服务在 {timeout:.0f} 秒内未就绪，已停止（见 {cfg.run_dir} 下的日志）。")
-        try:
-            supervisor.wait(timeout=0.3)
-        except subprocess.TimeoutExpired:
-            pass
+    try:
+        while not _ready(state.load(workspace)):
+            if supervisor.poll() is not None:
+                raise ServerError(f"服务未能启动（见日志 {log}）。", detail=_tail(log))
+            if time.monotonic() > deadline:
+                raise ServerError(f"服务在 {timeout:.0f} 秒内未就绪，已停止（见 {cfg.run_dir} 下的日志）。")
+            try:
+                supervisor.wait(timeout=0.3)
+            except subprocess.TimeoutExpired:
+                pass
+    except BaseException:  # a failure or Ctrl-C while starting: nothing is left running
+        down(workspace)
+        raise
     return cfg, notes
 
 
@@ -121,10 +123,10 @@ def status(workspace: Path) -> dict:
     for replica in cfg.replicas:
         record = run.replicas.get(replica.name, state.ProcessState())
         replicas.append({"name": replica.name, "pid": record.pid, "port": replica.port,
-                         "alive": processes.runs(record.pid, REPLICA_MARK), "healthy": processes.healthy(replica.url, 1.0),
+                         "alive": processes.runs(record.pid, REPLICA_MARK), "healthy": processes.healthy(replica.url),
                          "restarts": record.restarts, "started_at": record.started_at})
     haproxy = {"pid": run.haproxy.pid, "port": cfg.port, "address": cfg.address, "alive": processes.runs(run.haproxy.pid, HAPROXY_MARK),
-               "healthy": processes.healthy(cfg.local_url, 1.0), "restarts": run.haproxy.restarts}
+               "healthy": processes.healthy(cfg.local_url), "restarts": run.haproxy.restarts}
     supervisor = {"pid": run.supervisor_pid, "alive": processes.runs(run.supervisor_pid, SUPERVISOR_MARK),
                   "log": str(cfg.log_path("supervisor"))}
     return {"running": supervisor["alive"], "url": cfg.url, "workspace": cfg.workspace, "supervisor": supervisor,

@@ -149,6 +149,13 @@ def _served_by(page) -> str:
     return next(c["value"] for c in page.context.cookies() if c["name"] == config.STICKY_COOKIE)
 
 
+#: Notes in the page when Streamlit's connection drops (the page itself stays: a reconnect is not a reload) …
+WATCH_CONNECTION_JS = """() => { const app = document.querySelector('[data-testid="stApp"]'); window.__chaohuDropped = false;
+  new MutationObserver(() => { if (app.dataset.testConnectionState !== 'CONNECTED') window.__chaohuDropped = true; })
+    .observe(app, {attributes: true, attributeFilter: ['data-test-connection-state']}); }"""
+#: … and whether it has dropped and is connected again.
+RECONNECTED_JS = """() => window.__chaohuDropped === true
+  && document.querySelector('[data-testid="stApp"]').dataset.testConnectionState === 'CONNECTED'"""
 #: A planner's own parcel, uploaded just before the replica that took the upload is killed.
 PARCEL = "切换前上传的地块"
 PARCEL_GEOJSON = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"名称": PARCEL},
@@ -179,11 +186,13 @@ def test_a_planner_whose_replica_dies_stays_logged_in_with_the_view_and_the_uplo
 
     served = _served_by(page)
     victim = next(r for r in status(ws)["replicas"] if r["name"] == served)
+    page.evaluate(WATCH_CONNECTION_JS)
     os.kill(victim["pid"], signal.SIGKILL)
 
-    # the open page reconnects by itself, HAProxy sending it to the other replica: no new login, the same view, the
-    # upload (it is in PostGIS), and a click opens the panel
-    wait_for(lambda: _served_by(page) != served, 120, "the page to reconnect to another replica")
+    # the open page loses its connection and reconnects by itself — HAProxy sends it to the other replica, or to the
+    # restarted one if that answers first: a new process either way — with no new login, the same view, the upload
+    # (it is in PostGIS), and a click opens the panel
+    page.wait_for_function(RECONNECTED_JS, timeout=120_000, polling=100)
     bh._wait_idle(page, timeout=120_000)
     _signed_in(page, timeout=60_000)
     assert page.get_by_label("账号", exact=True).count() == 0
