@@ -50,15 +50,15 @@ class _Child:
         self.started = time.monotonic()
         return self.proc.pid
 
-    def ended(self) -> bool:
-        """Whether it was started and has exited (reaped here); schedules the next start."""
+    def ended(self) -> int | None:
+        """Its exit code when it was started and has exited (reaped here; the next start is scheduled), else None."""
         if self.proc is None or self.proc.poll() is None:
-            return False
-        now = time.monotonic()
+            return None
+        now, code = time.monotonic(), self.proc.returncode
         self.fast_failures = self.fast_failures + 1 if now - self.started < FAST_FAILURE else 0
         self.not_before = now + (min(MAX_BACKOFF, 2 ** (self.fast_failures - 1)) if self.fast_failures else 0)
         self.proc = None
-        return True
+        return code
 
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -87,6 +87,11 @@ class Supervisor:
     def _save(self) -> None:
         self.run.save()
 
+    @staticmethod
+    def _say(text: str) -> None:
+        """One line in the supervisor's log (<workspace>/run/supervisor.log)."""
+        print(f"{_now()} {text}", flush=True)
+
     def _start_replica(self, replica: Replica) -> None:
         child = self.replicas[replica.name]
         record = self.run.replica(replica.name)
@@ -95,6 +100,8 @@ class Supervisor:
         record.pid = child.start()
         record.started_at = _now()
         self._save()
+        self._say(f"应用进程 {replica.name} 已启动（进程 {record.pid}，端口 {replica.port}，第 {record.restarts} 次重启）"
+                  if record.restarts else f"应用进程 {replica.name} 已启动（进程 {record.pid}，端口 {replica.port}）")
 
     def _ready(self) -> bool:
         return all(child.running() for child in self.replicas.values()) and all(
@@ -120,13 +127,16 @@ class Supervisor:
         now = time.monotonic()
         for replica in self.run.config.replicas:
             child = self.replicas[replica.name]
-            if child.ended():
+            if (code := child.ended()) is not None:
                 record = self.run.replica(replica.name)
+                self._say(f"应用进程 {replica.name}（进程 {record.pid}）已退出（退出码 {code}），"
+                          f"{max(0.0, child.not_before - now):.0f} 秒后在端口 {replica.port} 重启")
                 record.pid = None
                 self._save()
             if child.proc is None and now >= child.not_before:
                 self._start_replica(replica)
-        if self.haproxy.ended():
+        if (code := self.haproxy.ended()) is not None:
+            self._say(f"HAProxy（进程 {self.run.haproxy.pid}）已退出（退出码 {code}），将重启")
             self.run.haproxy.pid = None
             self._save()
         if self.haproxy.proc is None and now >= self.haproxy.not_before and (

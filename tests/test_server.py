@@ -121,6 +121,28 @@ def test_a_login_through_haproxy_is_the_same_login_on_every_replica_and_down_sto
     assert server("down", "--workspace", ws).stdout.strip() == "没有在运行的服务。"
 
 
+@pytest.mark.slow
+def test_down_stops_what_a_killed_supervisor_left_running(tmp_path):
+    """One replica on the workspace GeoPackage; the supervisor dies (kill -9): `status` says so, `down` still ends
+    HAProxy and the replica by the pids in the run state and closes their ports."""
+    ws, port = tmp_path / "ws", config.free_port()
+    try:
+        started = server("up", "--replicas", 1, "--port", port, "--address", "127.0.0.1", "--database", "", "--workspace", ws)
+        assert started.returncode == 0, started.stderr
+        info = status(ws)
+        os.kill(info["supervisor"]["pid"], signal.SIGKILL)
+        wait_for(lambda: not status(ws)["running"], 30, "status to see the supervisor gone")
+        left = status(ws)
+        assert left["replicas"][0]["alive"] and left["haproxy"]["alive"]  # orphans, still serving
+        assert server("status", "--workspace", ws).returncode == 3
+        stopped = server("down", "--workspace", ws)
+        assert stopped.returncode == 0, stopped.stderr
+        assert not processes.alive(info["replicas"][0]["pid"]) and not processes.alive(info["haproxy"]["pid"])
+        assert not config.port_open(port) and not config.port_open(info["replicas"][0]["port"])
+    finally:
+        server("down", "--workspace", ws)
+
+
 def test_up_refuses_a_busy_port_a_missing_haproxy_and_replicas_without_postgis(tmp_path, monkeypatch, cli):
     from server.__main__ import main
 
@@ -199,16 +221,18 @@ def test_a_planner_whose_replica_dies_stays_logged_in_with_the_view_and_the_uplo
     page.wait_for_selector('[data-town="黄麓镇"]', timeout=60_000)
     bh.wait_user_features(page, [PARCEL])
     bh.click_feature(page, "黄麓建筑科创小镇")
-    page.wait_for_selector('[data-place]', timeout=60_000)
+    place = page.wait_for_selector('[data-place]', timeout=60_000).get_attribute("data-place")
     assert "黄麓建筑科创小镇" in page.locator('[data-testid="stHorizontalBlock"]').first.inner_text()
+    page.wait_for_url(lambda u: f"sel={place}" in u and "town=" in u, timeout=60_000)  # the URL follows a moment later
 
-    page.reload()  # a fresh session on the replica that is left: the view comes back from the URL
+    page.reload()  # a fresh session on a live replica: the view (town, selected place) comes back from the URL
     bh.wait_for_app(page, timeout=180_000)
     _signed_in(page, timeout=60_000)
-    assert "town=" in page.url
-    page.wait_for_selector('[data-town="黄麓镇"]', timeout=60_000)
+    page.wait_for_selector(f'[data-place="{place}"]', timeout=60_000)
     bh.wait_user_features(page, [PARCEL])
 
     back = wait_for(lambda: next((r for r in status(ws)["replicas"] if r["name"] == served and r["alive"] and r["healthy"]
                                   and r["pid"] != victim["pid"]), None), 240, f"replica {served} restarted")
     assert back["restarts"] == 1 and back["port"] == victim["port"]
+    log = (ws / "run" / "supervisor.log").read_text(encoding="utf-8")
+    assert f"应用进程 {served}（进程 {victim['pid']}）已退出（退出码 -9）" in log and "第 1 次重启" in log
