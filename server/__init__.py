@@ -4,5 +4,6 @@ store, nothing imports it. Laptop mode (``streamlit run streamlit_app.py`` alone
 
 ``config.py`` is what a run is made of (ports, the shared cookie secret, each replica's command and environment, the
 HAProxy configuration from ``templates/haproxy.cfg.j2``), ``state.py`` the run state file
-(``<workspace>/run/server.json``), ``supervise.py`` the supervisor and ``control.py`` the commands.
+(``<workspace>/run/server.json``), ``processes.py`` how a pid is looked at and stopped, ``supervise.py`` the supervisor
+and ``control.py`` the commands.
 """
