@@ -2,7 +2,8 @@
 clicking places on the map while 5 editors upload files, for 2 minutes.
 
 - The 20 browsing users are websocket clients speaking Streamlit's own protocol (BackMsg/ForwardMsg protobufs), as the
-  browser's JavaScript does: each logs in through the login form, opens the map, clicks a random plan place (the
+  browser's JavaScript does: each logs in as the login form does (POST /api/login, then the page's websocket with
+  the session cookie), opens the map, clicks a random plan place (the
   st_folium component's value, as Leaflet's click handler sets it) and waits for that place's panel, thinks 1–4 s,
   clicks again; every 8 clicks it opens a new session (a reload, a new login). They run the same server path as a
   browser — script reruns, session checks against the store, the catalogue and map caches, the deltas sent — without
@@ -74,10 +75,26 @@ class Figures:
 # ------------------------------------------------------------------ a browser without a browser
 
 
+def http_login(url: str, name: str, client: str = "") -> tuple[int, str | None]:
+    """POST /api/login as the login form does: (HTTP status, the ``name=value`` session cookie or None)."""
+    import urllib.error
+    import urllib.request
+
+    headers = {"Content-Type": "application/json", **({"X-Forwarded-For": client} if client else {})}
+    request = urllib.request.Request(f"{url}/api/login", data=json.dumps({"name": name, "password": PASSWORD}).encode(),
+                                     headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=RENDER_TIMEOUT) as answer:
+            return answer.status, answer.headers["set-cookie"].split(";")[0]
+    except urllib.error.HTTPError as exc:
+        return exc.code, None
+
+
 class StreamlitSession:
     """One Streamlit session over its websocket, as the browser's JavaScript runs it (see the module docstring)."""
 
     def __init__(self, url: str, who: str, figures: Figures):
+        self.url = url
         self.ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
         self.who, self.figures = who, figures
         self.elements: dict[str, object] = {}  # widget label / component name → its proto (ids change with args)
@@ -88,16 +105,21 @@ class StreamlitSession:
         self.reader = None
 
     async def __aenter__(self):
+        return self
+
+    async def connect(self, cookie: str | None = None) -> None:
+        """Open the session's websocket, with the login cookie as the browser sends it."""
         import websockets
 
         self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=120,
-                                           ping_interval=None)
+                                           ping_interval=None, additional_headers={"Cookie": cookie} if cookie else None)
         self.reader = asyncio.create_task(self._read())
-        return self
 
     async def __aexit__(self, *exc):
-        self.reader.cancel()
-        await self.ws.close()
+        if self.reader is not None:
+            self.reader.cancel()
+        if self.ws is not None:
+            await self.ws.close()
 
     async def _read(self) -> None:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -155,22 +177,15 @@ class StreamlitSession:
             await asyncio.sleep(0.02)
         return False
 
-    async def login(self, name: str) -> bool:
-        """Open the app and log in through the form: the two boxes' values and the submit button's trigger."""
-        from streamlit.proto.WidgetStates_pb2 import WidgetState
-
-        await self.rerun()
-        if not await self.wait(lambda: "button:登录" in self.elements, RENDER_TIMEOUT):
-            self.figures.error(self.who, "登录页未出现")
+    async def login(self, name: str, client: str = "") -> bool:
+        """Log in as the page's login form does (POST /api/login → the session cookie), then open the app with the
+        cookie. `client`: the browser's address as a trusted proxy would forward it (X-Forwarded-For)."""
+        status, cookie = await asyncio.to_thread(http_login, self.url, name, client)
+        if cookie is None:
+            self.figures.error(self.who, f"登录失败（HTTP {status}）")
             return False
-        states = []
-        for label, value in (("账号", name), ("密码", PASSWORD)):
-            state = WidgetState(id=self.elements[f"text_input:{label}"].id)
-            state.string_value = value
-            states.append(state)
-        submit = WidgetState(id=self.elements["button:登录"].id)
-        submit.trigger_value = True
-        await self.rerun(states + [submit])
+        await self.connect(cookie)
+        await self.rerun()
         return True
 
     def map_component(self):
@@ -210,12 +225,13 @@ async def browsing_user(index: int, url: str, places: list[str], until: float, f
     """Log in, open the map, click places with 1–4 s between, a new session every CLICKS_PER_SESSION clicks."""
     rng = random.Random(index)
     name = f"浏览{index}"
+    client = f"10.8.{index // 250}.{index % 250 + 1}"  # its own address behind a proxy (login limits are per client)
     await asyncio.sleep(rng.random() * 10)  # people do not all arrive in the same second
     while time.monotonic() < until:
         try:
             async with StreamlitSession(url, name, figures) as session:
                 t0 = time.perf_counter()
-                if not await session.login(name):
+                if not await session.login(name, client):
                     continue
                 if not await session.wait(lambda: session.map_component() is not None and session.finished.is_set(),
                                           RENDER_TIMEOUT):

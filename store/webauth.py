@@ -1,13 +1,18 @@
 """The store's accounts over HTTP, beside Streamlit on its Starlette app: ``POST /api/login`` and ``POST /api/logout``,
 the session cookie, and a gate that refuses the server's other ways in without a session.
 
+``GET /api/session`` says who the cookie's session is: ``{"name", "role", "role_name", "unit", "open"}`` (the
+office running open: 「本机用户」 with the open role), 401 without a valid session; it is guarded by the same gate,
+and any app process answers it alike (the session lives in the store).
+
 ``/api/login`` takes JSON ``{"name", "password"}`` and answers 200 ``{"name", "role", "role_name"}`` with the session
 cookie (``accounts.COOKIE``: HttpOnly, SameSite=Lax, Secure when the request came over HTTPS), or 401
 ``{"message"}`` in Chinese. The client a login is counted against is the connection's address, or the
 X-Forwarded-For address when the connection comes from a trusted proxy (office setting ``trusted_proxies``).
 
 While the office has accounts, ``SessionGate`` answers 401 to tiles (``/api/tiles/…``), places (``/api/places…``),
-downloads (``/media/…``), uploads (``/_stcore/upload_file/…``), ``/_stcore/metrics`` and Streamlit's agent API (``/_stcore/agent/…``) without
+``/api/session``, downloads (``/media/…``), uploads (``/_stcore/upload_file/…``), ``/_stcore/metrics`` and Streamlit's agent
+API (``/_stcore/agent/…``) without
 a valid session, checked against the store on every request (a logout or a removed account counts at once).
 """
 
@@ -21,13 +26,14 @@ from store import LoginError, StoreUnavailable, open_store
 from store.accounts import COOKIE
 
 #: What the gate guards: these paths (after an optional base path segment) need a session while accounts exist.
-GUARDED = re.compile(r"^(?:/[^/]+)?/(?:api/tiles|api/places|media|_stcore/upload_file|_stcore/metrics|_stcore/agent)(?:/|$)")
+GUARDED = re.compile(r"^(?:/[^/]+)?/(?:api/tiles|api/places|api/session|media|_stcore/upload_file|_stcore/metrics|_stcore/agent)(?:/|$)")
 #: The answer without a session.
 RELOGIN = "请重新登录。"
 MAX_BODY = 4096
 
 
-def _in(address: str, networks: list[str]) -> bool:
+def in_networks(address: str, networks: list[str]) -> bool:
+    """Whether the address lies in one of the addresses or networks (CIDR); anything unparsable counts for nothing."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -44,10 +50,10 @@ def _in(address: str, networks: list[str]) -> bool:
 def client_address(peer: str, forwarded_for: str | None, trusted: list[str]) -> str:
     """Who is asking: the connection's address, or — only when that is a trusted proxy — the nearest address in
     X-Forwarded-For that is not itself a trusted proxy (so each browser behind the proxy is its own client)."""
-    if not forwarded_for or not _in(peer, trusted):
+    if not forwarded_for or not in_networks(peer, trusted):
         return peer
     for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
-        if not _in(hop, trusted):
+        if not in_networks(hop, trusted):
             return hop
     return peer
 
@@ -55,7 +61,7 @@ def client_address(peer: str, forwarded_for: str | None, trusted: list[str]) -> 
 def _origin(request, trusted: list[str]) -> tuple[str, bool]:
     """(client address, whether the browser used HTTPS) of a request."""
     peer = request.client.host if request.client else ""
-    proxied = _in(peer, trusted)
+    proxied = in_networks(peer, trusted)
     https = request.url.scheme == "https" or (proxied and request.headers.get("x-forwarded-proto", "").lower() == "https")
     return client_address(peer, request.headers.get("x-forwarded-for"), trusted), https
 
@@ -123,6 +129,33 @@ async def logout_endpoint(request):
     return response
 
 
+def _session_sync(token: str | None) -> tuple[int, dict]:
+    from core import roles
+    from store import LOCAL_USER
+
+    store = open_store()
+    if not store.accounts_configured():
+        return 200, {"name": LOCAL_USER, "role": roles.OPEN_ROLE, "role_name": roles.ROLE_NAMES[roles.OPEN_ROLE],
+                     "unit": None, "open": True}
+    session = store.session(token)
+    if session is None:
+        return 401, {"message": RELOGIN}
+    return 200, {"name": session.account, "role": session.role, "role_name": roles.ROLE_NAMES[session.role],
+                 "unit": session.unit, "open": False}
+
+
+async def session_endpoint(request):
+    """GET /api/session: who the cookie's session is (JSON), or 401 「请重新登录。」."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse
+
+    try:
+        status, payload = await run_in_threadpool(_session_sync, request.cookies.get(COOKIE))
+    except StoreUnavailable as exc:
+        return _message(exc.message, 503)
+    return JSONResponse(payload, status_code=status, headers={"Cache-Control": "no-store"})
+
+
 def _cookie_path(request) -> str:
     """The app's base path (the cookie is the app's, not the whole host's): what precedes /api/…"""
     path = request.url.path
@@ -130,14 +163,15 @@ def _cookie_path(request) -> str:
 
 
 def auth_routes() -> list:
-    """The login and logout routes, for ``st.App(routes=…)``."""
+    """The login, logout and session routes, for ``st.App(routes=…)``."""
     from starlette.routing import Route
     from streamlit import config
 
     base = (config.get_option("server.baseUrlPath") or "").strip("/")
     prefix = f"/{base}/api" if base else "/api"
     return [Route(f"{prefix}/login", login_endpoint, methods=["POST"]),
-            Route(f"{prefix}/logout", logout_endpoint, methods=["POST"])]
+            Route(f"{prefix}/logout", logout_endpoint, methods=["POST"]),
+            Route(f"{prefix}/session", session_endpoint, methods=["GET"])]
 
 
 def has_session(cookie_header: str | None) -> bool:

@@ -16,8 +16,9 @@ from layers import warmup
 
 REPO = Path(__file__).resolve().parent.parent
 #: Each top-level package (and the app script) with its rank: a module may import only ranks at or below its own.
+#: server/ (processes behind HAProxy) is on top: it runs the app as programs and nothing imports it.
 RANKS = {"core": 0, "geo": 1, "loaders": 2, "store": 3, "corrections": 4, "layers": 5, "reports": 6, "tracking": 7,
-         "presentation": 8, "views": 9, "streamlit_app": 10}
+         "presentation": 8, "views": 9, "streamlit_app": 10, "server": 11}
 #: Command lines are entry points: `python -m loaders` also carries the store's and the corrections' commands.
 ENTRY_POINTS = {"loaders/__main__.py": {"store", "corrections"}}
 

@@ -22,6 +22,7 @@ COMMAND_LINES = {
                 ("reports.__main__", "load_catalog")),
     "tracking": ("tracking.__main__", ["year", "--by"], ["status"], ("tracking.service", "load_plan")),
     "store": ("store.__main__", ["upgrade", "--database"], ["upgrade"], ("store.__main__", "upgrade_store")),
+    "server": ("server.__main__", ["up"], ["status"], ("server.control", "status")),
 }
 
 

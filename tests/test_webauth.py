@@ -84,6 +84,23 @@ def test_login_sets_an_httponly_cookie_and_tiles_need_it(client, store, layer_ke
     assert client.get(stats).status_code == 401
 
 
+def test_the_session_route_says_who_the_cookie_is(client, store):
+    """GET /api/session: the open office's 本机用户, then 401 without a session, the account after a login, 401 after
+    the logout."""
+    opened = client.get("/api/session")
+    assert opened.status_code == 200 and opened.json()["open"] is True and opened.json()["name"] == "本机用户"
+    store.add_account("管理员", PASSWORD, "管理", "测试")
+    store.add_account("查看员", PASSWORD, "查看", "测试")
+    refused = client.get("/api/session")
+    assert refused.status_code == 401 and refused.json()["message"] == "请重新登录。"
+    client.post("/api/login", json={"name": "查看员", "password": PASSWORD})
+    me = client.get("/api/session")
+    assert me.status_code == 200 and me.headers["cache-control"] == "no-store"
+    assert me.json() == {"name": "查看员", "role": "viewer", "role_name": "查看", "unit": None, "open": False}
+    client.post("/api/logout")
+    assert client.get("/api/session").status_code == 401
+
+
 def test_bad_requests_get_chinese_answers(client, store):
     store.add_account("管理员", PASSWORD, "管理", "测试")
     bad = client.post("/api/login", content=b"not json", headers={"content-type": "application/json"})
