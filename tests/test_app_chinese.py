@@ -121,15 +121,27 @@ def test_every_page_is_in_chinese_on_a_laptop(office, laptop):
     assert "起始年份：2018" in seen["accounts"] and "登录闲置时限（小时）：4" in seen["accounts"]
 
 
-def test_the_uploaders_say_their_own_limit_in_chinese_once(office, laptop):
+def test_the_uploaders_say_their_own_limit_in_chinese_once(office, laptop, tmp_path):
     page = laptop
     bh.log_in(page, office, "管理员", PASSWORD, "/?mode=correct")
     page.get_by_text("当前用户：管理员").wait_for(timeout=180_000)
+    page.get_by_text("共享校正记录").first.wait_for(timeout=120_000)
+    bh._wait_idle(page)
     page.get_by_text("共享校正记录").first.click()
     zone = page.locator('[data-testid="stFileUploaderDropzone"]')
     expect(zone.locator('[data-testid="stMarkdownContainer"]')).to_have_text("选择文件", timeout=60_000)
-    expect(page.locator('[data-testid="stFileUploaderDropzoneInstructions"]')).to_have_text(
-        f"单个文件不超过 {UPLOAD_MB['corrections']} MB")
+    limit = UPLOAD_MB["corrections"]
+    expect(page.locator('[data-testid="stFileUploaderDropzoneInstructions"]')).to_have_text(f"单个文件不超过 {limit} MB")
+    big = tmp_path / "校正.gpkg"
+    with big.open("wb") as f:
+        f.truncate(limit * 1024**2 + 1)  # one byte over the limit (sparse: nothing written)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(big)
+    refusal = page.locator('[data-testid="stFileUploader"]').get_by_text("文件过大")
+    refusal.wait_for(timeout=60_000)  # refused in the browser, in Chinese, before anything is sent
+    page.locator('[data-testid="stFileChip"]').hover()
+    expect(page.locator('[data-testid="stTooltipErrorContent"]')).to_have_text(
+        f"文件过大：单个文件不超过 {limit}.0 MB，未上传。", timeout=30_000)  # what a sighted planner reads
+    assert not latin_words(screen_text(page))
     page.goto(f"{office}/?mode=map")
     bh.wait_for_app(page, timeout=180_000)
     bh.open_group(page, "我的数据")

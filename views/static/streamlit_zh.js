@@ -7,31 +7,42 @@
   if (window.chaohuChinese) return;
   window.chaohuChinese = true;
   const size = (n, unit) => `${n} ${unit}`;
+  // Where Streamlit writes these texts (nothing of the office's data is looked at: a file's name is never changed).
+  const UPLOADER = '[data-testid="stFileUploader"]';
+  const DROPZONE = '[data-testid="stFileUploaderDropzone"]';
+  const BUTTON = `${DROPZONE} button`;
+  const HINT = '[data-testid="stFileUploaderDropzoneInstructions"]';
+  // A refused file's message: read out beside its chip, shown in a tooltip over it (drawn apart, at the page's end).
+  const REFUSED = `${UPLOADER}, [data-testid="stTooltipErrorContent"]`;
+  const DATE = '[data-testid="stDateInputField"] [data-placeholder="true"]';
+  const SKIP = '[data-testid="stSkipToContent"]';
+  const STATUS = '[data-testid="stStatusWidget"]';
   const TEXTS = [
-    [/^(Upload|Browse files)$/, () => "选择文件"],
-    [/^Drag and drop (files|a file|directories)? ?here$/, () => "拖放文件到此处"],
-    [/^([\d.]+)\s*([KMGT]?B) per file\b.*$/, (m) => `单个文件不超过 ${size(m[1], m[2])}`],
-    [/^File must be ([\d.]+)\s*([KMGT]?B) or smaller\.?$/, (m) => `文件过大：单个文件不超过 ${size(m[1], m[2])}，未上传。`],
-    [/^(.+) files are not allowed\.?$/, (m) => `不接受 ${m[1]} 格式的文件。`],
-    [/^File type not allowed\.?$/, () => "不接受此类文件。"],
-    [/^•\s*[A-Z0-9, ]+$/, () => ""], // the accepted types: the uploader's label and help say them in words
-    [/^yyyy$/, () => "年"], // an empty date's placeholders
-    [/^mm$/, () => "月"],
-    [/^dd$/, () => "日"],
-    [/^Skip to main content$/, () => "跳到主要内容"],
-    [/^Running\.*$/, () => "正在运行…"],
-    [/^Stop$/, () => "停止"],
+    [BUTTON, /^(Upload|Browse files)$/, () => "选择文件"],
+    [HINT, /^Drag and drop (files|a file|directories)? ?here$/, () => "拖放文件到此处"],
+    [HINT, /^([\d.]+)\s*([KMGT]?B) per file\b.*$/, (m) => `单个文件不超过 ${size(m[1], m[2])}`],
+    [HINT, /^•\s*[A-Z0-9, ]+$/, () => ""], // the accepted types: the uploader's label and help say them in words
+    [REFUSED, /^File must be ([\d.]+)\s*([KMGT]?B) or smaller\.?$/, (m) => `文件过大：单个文件不超过 ${size(m[1], m[2])}，未上传。`],
+    [REFUSED, /^(.+) files are not allowed\.?$/, (m) => `不接受 ${m[1]} 格式的文件。`],
+    [REFUSED, /^File type not allowed\.?$/, () => "不接受此类文件。"],
+    [UPLOADER, /^Error:$/, () => "错误："],
+    [UPLOADER, /^add icon$/, () => "添加文件"],
+    [DATE, /^yyyy$/, () => "年"], // an empty date's placeholders
+    [DATE, /^mm$/, () => "月"],
+    [DATE, /^dd$/, () => "日"],
+    [SKIP, /^Skip to main content$/, () => "跳到主要内容"],
+    [STATUS, /^Running\.*$/, () => "正在运行…"],
+    [STATUS, /^Stop$/, () => "停止"],
   ];
-  // Where Streamlit writes these texts (nothing of the office's data is ever looked at).
-  const PLACES = '[data-testid="stFileUploader"], [data-testid="stStatusWidget"], [data-testid="stSkipToContent"], ' +
-    '[data-testid="stDateInputField"] [data-placeholder="true"]';
+  const PLACES = [REFUSED, DATE, SKIP, STATUS].join(", ");
   const ICON = '[data-testid="stIconMaterial"]'; // a glyph drawn from its name: left alone
 
   function translate(node) {
     const text = node.nodeValue.trim();
-    if (!text || node.parentElement?.closest(ICON)) return;
-    for (const [pattern, say] of TEXTS) {
-      const m = text.match(pattern);
+    const element = node.parentElement;
+    if (!text || !element || element.closest(ICON)) return;
+    for (const [where, pattern, say] of TEXTS) {
+      const m = element.closest(where) && text.match(pattern);
       if (m) {
         node.nodeValue = say(m);
         return;
