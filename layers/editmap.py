@@ -3,7 +3,7 @@
 The surroundings are the township areas, the lake, the city outline and every other plan place (roads, parks,
 towns …), drawn faintly and not clickable, with the towns' and places' names, over the online basemap the map page
 uses when one is chosen; the map opens on the place (its parent, or the city, when it has no position yet), a point
-at a street-block scale with its neighbourhood. Over a GCJ-02 basemap (高德) everything is drawn shifted to GCJ-02 and
+with a few kilometres of its neighbourhood. Over a GCJ-02 basemap (高德) everything is drawn shifted to GCJ-02 and
 what is drawn comes back shifted to CGCS2000 (`unshifted`).
 
 Leaflet.draw (vendored by folium-offline, served locally) is the one drawing tool whose events streamlit-folium
@@ -14,6 +14,8 @@ vendored too, but its pm:* events never reach Python.
 """
 
 from __future__ import annotations
+
+import math
 
 import folium
 import geopandas as gpd
@@ -27,7 +29,7 @@ from core.templates import static_text
 from geo.chinacoords import from_gcj02, to_gcj02
 from geo.crs import STORAGE, WEB
 from layers.catalog import Catalog
-from layers.mapview import BASEMAPS, MetricScale, add_basemap, feature_collection
+from layers.mapview import BASEMAPS, CLIENT_CSS, MetricScale, add_basemap, feature_collection
 
 #: Every text Leaflet.draw shows, in Chinese (its own strings are English); replaces L.drawLocal before the control is made.
 DRAW_LOCALE = {
@@ -71,6 +73,8 @@ CONTEXT_ROLES = ("town_areas", "water", "city")
 CONTEXT_OPACITY = 0.55
 #: From this zoom on the plan places' names are shown (the towns' names always).
 PLACE_LABEL_ZOOM = 12
+#: The least the map shows around a place when it opens (km across): a point or a small park with its neighbourhood.
+MIN_VIEW_KM = 3.0
 
 
 class DrawLocale(MacroElement):
@@ -121,22 +125,23 @@ def draw_options(spec: LayerSpec) -> dict:
     }
 
 
-class ContextLabels(MacroElement):
-    """The towns' and the plan places' names on the drawing map, not clickable (layers/static/edit_labels.js: names
-    are set as text, never as HTML)."""
+class EditMapClient(MacroElement):
+    """The drawing map's behaviour in the browser (layers/static/edit_map.js): the towns' and plan places' names (set
+    as text, never as HTML, not clickable) and the opening view, fitted again when the frame gets its size; on the map
+    page's paper-coloured background (its style sheet)."""
 
     _template = Template("""
         {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
         {% macro script(this, kwargs) %}
         {{ this.js }}
-        chaohuEditLabels({{ this._parent.get_name() }}, {{ this.items|tojson }}, {{ this.minzoom|tojson }});
+        chaohuEditMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
         {% endmacro %}
     """)
 
-    def __init__(self, items: list[dict], minzoom: int):
+    def __init__(self, config: dict):
         super().__init__()
-        self.items, self.minzoom = items, minzoom
-        self.js, self.css = static_text("layers", "edit_labels.js"), static_text("layers", "edit_labels.css")
+        self.config = config
+        self.js, self.css = static_text("layers", "edit_map.js"), CLIENT_CSS + static_text("layers", "edit_map.css")
 
 
 def _shift(gdf: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
@@ -183,8 +188,8 @@ def context_layers(catalog: Catalog, gcj02: bool = False, base: dict | None = No
     return {"layers": base["layers"] + places["layers"], "labels": base["labels"] + places["labels"]}
 
 
-def _context(m: folium.Map, context: dict, place_id: str) -> None:
-    """The surroundings drawn faintly and not clickable; the place itself is left out (it is drawn as 现位置)."""
+def _context(m: folium.Map, context: dict, place_id: str) -> list[dict]:
+    """The surroundings drawn faintly and not clickable; the names to show. The place itself is left out (it is drawn as 现位置)."""
     for layer_id, fc in context["layers"]:
         spec = BY_ID[layer_id]
         if spec.plan:
@@ -197,7 +202,7 @@ def _context(m: folium.Map, context: dict, place_id: str) -> None:
                                          "fillColor": s.fill_color or s.color, "fillOpacity": 0.35, "opacity": 0.8})
         folium.GeoJson(fc, name=spec.title, control=False, interactive=False, style_function=style,
                        marker=folium.CircleMarker(radius=4) if spec.geometry == "Point" else None).add_to(m)
-    ContextLabels([x for x in context["labels"] if x["id"] != place_id], PLACE_LABEL_ZOOM).add_to(m)
+    return [x for x in context["labels"] if x["id"] != place_id]
 
 
 def edit_map(catalog: Catalog, place_id: str, mode: str, candidate=None, height: int = 600, basemap: str = "none",
@@ -216,7 +221,7 @@ def edit_map(catalog: Catalog, place_id: str, mode: str, candidate=None, height:
     m = folium.Map(location=(31.60, 117.75), zoom_start=10, tiles=None, control_scale=False, height=height)
     add_basemap(m, basemap, token)
     MetricScale().add_to(m)
-    _context(m, context if context is not None else context_layers(catalog, gcj02), place_id)
+    labels = _context(m, context if context is not None else context_layers(catalog, gcj02), place_id)
     shift = lambda g: None if g is None else _shift(gpd.GeoDataFrame(geometry=[g], crs=STORAGE), gcj02).geometry.iloc[0]  # noqa: E731
     current, candidate = shift(current), shift(candidate)
     shown = [g for g in (current, candidate) if g is not None]
@@ -243,6 +248,16 @@ def edit_map(catalog: Catalog, place_id: str, mode: str, candidate=None, height:
         focus = [shift(parent["geometry"])]
     if not focus:
         focus = list(_shift(catalog.city_outline(), gcj02).geometry)
-    minx, miny, maxx, maxy = gpd.GeoSeries(focus, crs=WEB).total_bounds
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(40, 40), max_zoom=max_zoom)
+    fit_options = {"padding": [40, 40], **({"maxZoom": max_zoom} if max_zoom is not None else {})}
+    EditMapClient({"labels": labels, "minzoom": PLACE_LABEL_ZOOM, "fit": _opening_bounds(gpd.GeoSeries(focus, crs=WEB).total_bounds),
+                   "fitOptions": fit_options}).add_to(m)
     return m
+
+
+def _opening_bounds(bounds) -> list[list[float]]:
+    """[[south, west], [north, east]] of lon/lat `bounds` widened to at least MIN_VIEW_KM each way around their centre."""
+    minx, miny, maxx, maxy = bounds
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    half_x = max((maxx - minx) / 2, MIN_VIEW_KM / 2 / (111.32 * math.cos(math.radians(cy))))
+    half_y = max((maxy - miny) / 2, MIN_VIEW_KM / 2 / 110.57)
+    return [[cy - half_y, cx - half_x], [cy + half_y, cx + half_x]]
