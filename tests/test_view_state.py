@@ -148,6 +148,9 @@ def test_a_new_filter_drops_a_measures_highlight_and_fits_every_place_it_leaves(
     assert state.selection == ("none", "") and state.filters == filters
     places = catalog.features[catalog.features["id"].isin(only)].to_crs(WEB)
     assert len(only) == 7 and places.within(box(*bounds).buffer(1e-9)).all()
+    assert state.refiltered(filters, only, catalog, shown=bounds)[1] is None  # all in view already: the map stays
+    half = (bounds[0], bounds[1], (bounds[0] + bounds[2]) / 2, bounds[3])
+    assert state.refiltered(filters, only, catalog, shown=half)[1] == bounds  # some out of view: it fits them all
 
 
 def test_a_new_filter_keeps_a_selected_place_it_leaves_and_drops_one_it_hides(catalog, plan):

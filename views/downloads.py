@@ -1,8 +1,9 @@
 """A file made on request and then offered for download (the map page's 导出, the print panel): its 下载 button only
 ever gives the file of the choices shown now.
 
-The button's slot is drawn before the file is made, so a 下载 left from the last run is gone the moment 生成 is
-clicked (Streamlit keeps an element of the last run on screen, and clickable, until this run reaches its place).
+Streamlit keeps an element of the last run on screen, and clickable, until the new run reaches its place: the 下载
+button's place says 正在生成 while the file is made, and views/static/map_page.css hides a 下载 button of the last
+run while a run that may change it is under way.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ def made_file(key: str, wanted: Hashable, make: Callable[[], tuple[str, bytes, s
     slot = file_col.empty()
     if go_col.button(go, key=f"{key}_go"):
         ss[key] = None
-        with st.spinner(busy):
-            try:
-                ss[key] = (wanted, *make())
-            except ChaohuError as exc:  # an unknown choice, no CJK font for a PDF …
-                st.error(exc.message)
+        slot.caption(busy)  # in the 下载 button's place while the file is made
+        try:
+            ss[key] = (wanted, *make())
+        except ChaohuError as exc:  # an unknown choice, no CJK font for a PDF …
+            st.error(exc.message)
     made = ss.get(key)
     if made and made[0] == wanted:
         _, name, data, mime = made

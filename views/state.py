@@ -111,13 +111,14 @@ class ViewState:
         """The state with a measure selected (its places are listed in the panel)."""
         return replace(self, sel=f"{MEASURE_PREFIX}{measure_id}")
 
-    def refiltered(self, filters: Filters, only: set[str] | None, catalog: Catalog
+    def refiltered(self, filters: Filters, only: set[str] | None, catalog: Catalog,
+                   shown: tuple[float, float, float, float] | None = None
                    ) -> tuple[ViewState, tuple[float, float, float, float] | None]:
         """The state after the planner chose new filters, and the lon/lat bounds the map then fits (None: it stays).
 
         A measure's highlight is dropped (the filter's places are what the map now shows, not the old measure's),
-        and so is a selected plan place the filter hides. The map fits every place the filter leaves; with no
-        filter, or none left, it stays where it is.
+        and so is a selected plan place the filter hides. The map fits every place the filter leaves unless they are
+        all in the lon/lat bounds `shown` already; with no filter, or none left, it stays where it is.
         """
         kind, ident = self.selection
         feature = catalog.feature(ident) if kind == "place" else None
@@ -127,7 +128,10 @@ class ViewState:
         rows = catalog.features[catalog.features["id"].isin(only or ())]
         if rows.empty:
             return state, None
-        return state, tuple(float(v) for v in rows.to_crs(WEB).total_bounds)
+        west, south, east, north = (float(v) for v in rows.to_crs(WEB).total_bounds)
+        if shown is not None and shown[0] <= west and shown[1] <= south and east <= shown[2] and north <= shown[3]:
+            return state, None
+        return state, (west, south, east, north)
 
     def slide_places(self, catalog: Catalog) -> list[str]:
         """The places a slide added from this view shows: the selected place, else the focused town's area, else none."""

@@ -110,9 +110,11 @@ def _select_measure(catalog: Catalog, measure_id: str) -> None:
 
 
 def _refilter(catalog: Catalog, plan: Plan) -> None:
-    """The filters changed: an old measure's highlight goes, and the map fits the places the filter leaves."""
+    """The filters changed: an old measure's highlight goes, and the map fits the places the filter leaves (unless
+    they are all in view)."""
     vs = current_state()
-    state, bounds = vs.refiltered(vs.filters, matching_places(catalog, plan, vs.filters), catalog)
+    state, bounds = vs.refiltered(vs.filters, matching_places(catalog, plan, vs.filters), catalog,
+                                  st.session_state.get("map_bounds"))
     st.session_state.sel = state.sel
     if bounds is not None:
         _request_view(fit_view(bounds, st.session_state.get("map_size")))
