@@ -188,3 +188,70 @@ def test_a_resized_window_keeps_the_presenters_zoom_and_refits_an_untouched_slid
     page.wait_for_function("() => window.tour.index === 3")
     # framed once the flight and any resize the new slide's panel causes are over
     page.wait_for_function("() => !window.tour.moving && window.tour.placesInView()", timeout=15_000)
+
+
+#: The smallest text the presenter shows, in CSS pixels, and where: every visible text node's font size, and every
+#: chart's smallest text (its SVG's data-min-text, in viewBox units) times the scale the chart is drawn at.
+SMALLEST_TEXT_JS = """
+() => { let least = Infinity, where = '';
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const node = walk.currentNode, el = node.parentElement;
+    if (!node.textContent.trim() || !el || !el.getClientRects().length || el.closest('svg')) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    const size = parseFloat(style.fontSize);
+    if (size < least) { least = size; where = node.textContent.trim().slice(0, 30); }
+  }
+  document.querySelectorAll('.slide.active .chart svg').forEach(svg => {
+    const box = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+    const size = parseFloat(svg.dataset.minText) * Math.min(box.width / vb.width, box.height / vb.height);
+    if (size < least) { least = size; where = 'chart ' + svg.closest('figure').className; }
+  });
+  return {least, where};
+}
+"""
+
+
+def smallest_text_on_every_slide(page, count: int) -> list[tuple[int, dict]]:
+    """(slide number, {least, where}) of every slide, stepped through with the keyboard."""
+    out = []
+    for i in range(count):
+        if i:
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function("n => window.tour.index === n", arg=i)
+        _settled(page)
+        out.append((i + 1, page.evaluate(SMALLEST_TEXT_JS)))
+    return out
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_no_text_of_the_exported_tour_is_smaller_than_12_px(browser, exported, tour, screen):
+    context = browser.new_context(viewport=screen, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(exported.as_uri())
+        small = [(n, s) for n, s in smallest_text_on_every_slide(page, len(tour.slides)) if s["least"] < 12 - 1e-6]
+        assert small == [], small
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_every_place_slide_8_highlights_is_named(browser, exported, tour, catalog, screen):
+    """Slide 8 (战略性新兴产业) highlights parks and a project, layers that carry no names of their own."""
+    context = browser.new_context(viewport=screen, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(exported.as_uri() + "#8")
+        _settled(page)
+        slide = tour.slides[7]
+        assert page.evaluate("window.tour.index") == 7 and page.inner_text(".slide.active .slide-title") == slide.title
+        f = catalog.features
+        names = set(f.loc[f["id"].isin(slide.places), "name"])
+        assert len(names) == len(slide.places) and {"锦江产业园", "镁基轻合金新材料产业园"} <= names
+        state = page.evaluate(bh.TOUR_SLIDE_STATE_JS)
+        assert names <= set(state["shown"]), (names - set(state["shown"]), state["shown"])
+        assert state["pairs"] == []
+    finally:
+        context.close()

@@ -259,7 +259,8 @@ function chaohuClient(map, cfg) {
  *
  * chaohuLabels(map, obstacles) returns a placer; placer.set(items) shows a new set of labels. An item is
  * {t: text, l: layer id, s: extra CSS, k: 'point' | 'area' | 'line', a: [[lat, lng], …] candidate anchors,
- *  r: a point's radius, line: [[lat, lng], …], z: first zoom shown, p: priority (higher first), size: an area's size}.
+ *  r: a point's radius, line: [[lat, lng], …], z: first zoom shown, p: priority (higher first), size: an area's size,
+ *  around: an area's name may also sit beside its middle when no place inside it is free}.
  * Labels are placed by priority, each at the first of its candidate positions that is inside the map, clear of the
  * labels placed before, of the rectangles `obstacles()` gives (container pixels {x0, y0, x1, y1}) and of the place
  * markers, and hidden otherwise; again after every zoom and move (more appear as one zooms in). The text is set
@@ -347,6 +348,12 @@ function chaohuLabels(map, obstacles) {
         out.push({x: p.x, y: p.y, angle: 0, q: quad(p.x, p.y, w, h, 0)});
       }
     });
+    if (it.k === 'area' && it.around && it.a.length) {  // then beside its middle: above, below, right, left, corners
+      var m = map.latLngToContainerPoint(it.a[0]), dx = w / 2 + 8, dy = h + 4;
+      [[0, -dy], [0, dy], [dx, 0], [-dx, 0], [-dx, -dy], [-dx, dy], [dx, -dy], [dx, dy]].forEach(function (d) {
+        out.push({x: m.x + d[0], y: m.y + d[1], angle: 0, q: quad(m.x + d[0], m.y + d[1], w, h, 0)});
+      });
+    }
     return out;
   }
   function markers() {  // point features' circles: a label never hides a place

@@ -85,7 +85,9 @@
       return shown && (!spec.plan || keep === null || keep.has(it.i));
     }).map(function (it) {
       const own = places.has(it.i);
-      return Object.assign({}, it, {p: it.p + (own ? 1000 : 0), r: own && it.r ? it.r * EMPHASIS : it.r});
+      // the slide's own places first, the points among them before the areas (an area's name has more places to go)
+      const first = own ? 1000 + (it.k === 'point' ? 1 : 0) : 0;
+      return Object.assign({}, it, {p: it.p + first, r: own && it.r ? it.r * EMPHASIS : it.r, around: own});
     });
   }
   tour.declutter = function () { placer.layout(); return tour.labels; };
