@@ -196,7 +196,7 @@ def test_the_view_survives_a_layer_switch_and_a_filter_change_and_is_in_the_url(
             bh.wait_for_app(other)
             bh.wait_map_settled(other)
             reopened = _view(other)
-            assert reopened[2] == 12 and abs(reopened[0] - before[0]) < 1e-4 and abs(reopened[1] - before[1]) < 1e-4
+            assert reopened[2] == before[2] and abs(reopened[0] - before[0]) < 1e-4 and abs(reopened[1] - before[1]) < 1e-4
             assert "筛选结果" in other.inner_text("body")
         finally:
             other.context.close()
