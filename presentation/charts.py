@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 from core.formatting import number, value_text, wrap_lines  # noqa: E402
 from loaders.plan import Plan, target_phrase  # noqa: E402
@@ -24,6 +25,9 @@ INK, MUTED, ACCENT, RANGE = "#1f2933", "#66788a", "#c92a2a", "#ffc9c9"
 RECURRING = "#1971c2"
 #: Where the timeline draws deadlines without a month (如期).
 ON_TIME_X = 13.6
+#: The smallest text of a chart (points = units of its SVG): 汇报模式 never shows a chart smaller than this many
+#: pixels to the point of 12 px (presentation/static/tour.js reads it from the SVG's data-min-text).
+MIN_TEXT = 12
 
 
 def setup_fonts() -> None:
@@ -45,7 +49,7 @@ def draw_goals(ax: Axes, plan: Plan) -> None:
     for goal in overall[:1]:
         top = goal.value_max or goal.value
         horizon = f"（{goal.horizon}）" if goal.horizon else ""
-        ax.text(0.0, 0.95, f"{goal.what}{horizon}", fontsize=13, color=MUTED, va="top")
+        ax.text(0.0, 0.95, f"{goal.what}{horizon}", fontsize=14, color=MUTED, va="top")
         ax.text(0.0, 0.86, f"{value_text(goal.value, goal.value_max)} {goal.unit}", fontsize=30, color=ACCENT,
                 va="top", weight="bold")
         x0, width = 0.42, 0.56
@@ -53,16 +57,17 @@ def draw_goals(ax: Axes, plan: Plan) -> None:
         ax.add_patch(plt.Rectangle((x0 + width * goal.value / top, 0.76), width * (top - goal.value) / top, 0.06,
                                    color=ACCENT, lw=0))
         for v in (0, goal.value, top):
-            ax.text(x0 + width * v / top, 0.74, number(v), fontsize=10, color=MUTED, ha="center", va="top")
+            ax.text(x0 + width * v / top, 0.74, number(v), fontsize=MIN_TEXT, color=MUTED, ha="center", va="top")
     groups = plan.goal_groups
     for k, group in enumerate(groups):
         x = k / len(groups)
-        ax.text(x, 0.6, group.title, fontsize=13, color=INK, va="top", weight="bold")
+        ax.text(x, 0.6, group.title, fontsize=14, color=INK, va="top", weight="bold")
         for n, goal in enumerate(plan.goals_in_group(group.id)):
-            y = 0.5 - n * 0.13
+            y = 0.52 - n * 0.14
             ax.text(x, y, target_phrase(goal), fontsize=18,
                     color=ACCENT, va="top", weight="bold")
-            ax.text(x, y - 0.06, "\n".join(wrap_lines(goal.what, 16)), fontsize=9, color=MUTED, va="top")
+            ax.text(x, y - 0.055, "\n".join(wrap_lines(goal.what, 15)), fontsize=MIN_TEXT, color=MUTED, va="top",
+                    linespacing=1.1)
 
 
 def lead_counts(plan: Plan) -> list[tuple[str, int]]:
@@ -79,9 +84,9 @@ def draw_leads(ax: Axes, plan: Plan) -> None:
     names = [name for name, _ in rows][::-1]
     values = [n for _, n in rows][::-1]
     bars = ax.barh(names, values, color="#1971c2")
-    ax.bar_label(bars, padding=3, fontsize=10, color=INK)
-    ax.set_xlabel("牵头措施（条）", color=MUTED)
-    ax.tick_params(axis="y", labelsize=10)
+    ax.bar_label(bars, padding=3, fontsize=MIN_TEXT, color=INK)
+    ax.set_xlabel("牵头措施（条）", color=MUTED, fontsize=MIN_TEXT)
+    ax.tick_params(labelsize=MIN_TEXT)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_xlim(0, max(values) * 1.15)
 
@@ -95,27 +100,28 @@ def draw_deadlines(ax: Axes, plan: Plan) -> None:
         label = f"{row.text}（{d.by}）"
         if d.recurring:
             ax.add_patch(Rectangle((0.55, y - 0.28), 11.9, 0.56, color=RECURRING, alpha=0.18, lw=0, zorder=2))
-            ax.text(0.8, y, f"{d.by} · {row.text}", ha="left", va="center", fontsize=9, color=INK, zorder=3)
+            ax.text(0.8, y, f"{d.by} · {row.text}", ha="left", va="center", fontsize=MIN_TEXT, color=INK, zorder=3)
             continue
         x = d.month or ON_TIME_X
         ax.scatter([x], [y], s=60, color=ACCENT, zorder=3)
         if x >= 12:
-            ax.text(x - 0.35, y, label, ha="right", va="center", fontsize=9, color=INK)
+            ax.text(x - 0.35, y, label, ha="right", va="center", fontsize=MIN_TEXT, color=INK)
         else:
-            ax.text(x + 0.35, y, label, ha="left", va="center", fontsize=9, color=INK)
-    ax.set_yticks(range(len(rows)), ["、".join(r.leads) for r in rows], fontsize=10)
+            ax.text(x + 0.35, y, label, ha="left", va="center", fontsize=MIN_TEXT, color=INK)
+    ax.set_yticks(range(len(rows)), ["、".join(r.leads) for r in rows], fontsize=MIN_TEXT)
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xticks([*range(1, 13), ON_TIME_X], [*(f"{m}月" for m in range(1, 13)), "如期"], fontsize=9)
+    ax.set_xticks([*range(1, 13), ON_TIME_X], [*(f"{m}月" for m in range(1, 13)), "如期"], fontsize=MIN_TEXT)
     ax.set_xlim(0.5, ON_TIME_X + 0.6)
     ax.grid(axis="x", color="#e9ecef")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title("时间节点（方案未写年份；每月、每半年为周期要求，方案未定具体月份）", fontsize=11, color=MUTED, loc="left")
+    ax.set_title("时间节点（方案未写年份；每月、每半年为周期要求，方案未定具体月份）", fontsize=MIN_TEXT, color=MUTED,
+                 loc="left")
 
 
 CHARTS = {"goals": draw_goals, "leads": draw_leads, "deadlines": draw_deadlines}
 #: Chinese captions of the charts, for the overview page and slides.
 CHART_TITLES = {"goals": "方案目标", "leads": "各牵头单位的措施数", "deadlines": "全部时间节点"}
-SIZES = {"goals": (10, 5.2), "leads": (8, 6), "deadlines": (10, 4.2)}
+SIZES = {"goals": (10, 5.6), "leads": (8, 6), "deadlines": (10, 4.8)}
 
 
 def chart_figure(name: str, plan: Plan) -> Figure:
@@ -126,12 +132,19 @@ def chart_figure(name: str, plan: Plan) -> Figure:
     return fig
 
 
+def smallest_text(fig: Figure) -> float:
+    """The size (points) of the smallest text drawn on a figure that has been drawn."""
+    return min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip())
+
+
 def chart_svg(name: str, plan: Plan) -> str:
-    """One chart as a standalone SVG string (text drawn as paths, needs no font)."""
+    """One chart as a standalone SVG string (text drawn as paths, needs no font); its root carries the size of its
+    smallest text in SVG units (data-min-text), so that the page can keep it readable."""
     buf = io.StringIO()
-    chart_figure(name, plan).savefig(buf, format="svg")
+    fig = chart_figure(name, plan)
+    fig.savefig(buf, format="svg")
     svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+    return svg[svg.index("<svg"):].replace("<svg", f'<svg data-min-text="{smallest_text(fig):g}"', 1)
 
 
 def chart_png(name: str, plan: Plan, dpi: int = 150) -> bytes:

@@ -13,6 +13,7 @@ import base64
 import functools
 import io
 import json
+import math
 import re
 
 import folium.folium
@@ -32,6 +33,8 @@ from presentation.tour import (Slide, Tour, check_tour, deadlines_by_lead, slide
 from reports.fonts import NOTO_CJK, NOTO_CJK_SC_INDEX
 
 KEYS_HINT = "← → / PageUp PageDown / 空格 翻页 · F 全屏"
+#: The smallest text the presentation shows, in CSS pixels (--least of presentation/static/tour.css).
+LEAST_TEXT_PX = 12
 
 
 def _leaflet() -> tuple[str, str]:
@@ -66,8 +69,12 @@ def _bounds(extent: tuple[float, float, float, float]) -> list[list[float]]:
 
 
 def _responsive(svg: str) -> str:
-    """An SVG that scales to its box (width/height removed, viewBox kept)."""
-    return re.sub(r'\s(width|height)="[^"]*pt"', "", svg, count=2)
+    """An SVG that scales to its box (width/height removed, viewBox kept), never lower than its smallest text at
+    LEAST_TEXT_PX (the data-min-text presentation/charts.py writes, in the units of its viewBox)."""
+    height = float(re.search(r'viewBox="[-0-9.]+ [-0-9.]+ [0-9.]+ ([0-9.]+)"', svg).group(1))
+    least = float(re.search(r'data-min-text="([0-9.]+)"', svg).group(1))
+    svg = re.sub(r'\s(width|height)="[^"]*pt"', "", svg, count=2)
+    return svg.replace("<svg", f'<svg style="min-height:{math.ceil(height * LEAST_TEXT_PX / least)}px"', 1)
 
 
 def _figures(plan: Plan, slide: Slide, catalog=None, board=None) -> list[dict]:
@@ -95,10 +102,20 @@ def _layer_data(catalog, layer_ids: list[str]) -> list[dict]:
             for spec in LAYERS if spec.id in layer_ids]
 
 
-def _label_data(catalog, layer_ids: list[str]) -> list[dict]:
-    """The names of the shown layers that carry labels, as the map's placer takes them (layers.mapview.label_items)."""
-    return [item for spec in LAYERS if spec.id in layer_ids and spec.labels
-            for item in label_items(catalog.layers[spec.id], spec)]
+def _label_data(catalog, layer_ids: list[str], highlighted: set[str]) -> list[dict]:
+    """The names of the shown layers that carry labels, as the map's placer takes them (layers.mapview.label_items),
+    and of the places a slide highlights in the other layers (`h`: named only on the slides that highlight them,
+    at every zoom)."""
+    items = []
+    for spec in LAYERS:
+        if spec.id not in layer_ids:
+            continue
+        layer = catalog.layers[spec.id]
+        if spec.labels:
+            items += label_items(layer, spec)
+        else:
+            items += [dict(item, h=True, z=0) for item in label_items(layer[layer["id"].isin(highlighted)], spec)]
+    return items
 
 
 def tour_data(tour: Tour, plan: Plan, catalog, board=None) -> dict:
@@ -113,8 +130,9 @@ def tour_data(tour: Tour, plan: Plan, catalog, board=None) -> dict:
         slides.append({"title": slide.title, "layers": list(slide.layers), "places": list(places["id"]),
                        "only": sorted(only) if only is not None else None,
                        "bounds": _bounds(slide_extent(catalog, slide, plan))})
+    highlighted = {place for slide in slides for place in slide["places"]}
     return {"title": tour.title, "slides": slides, "layers": _layer_data(catalog, sorted(needed)),
-            "labels": _label_data(catalog, sorted(needed)), "note": map_note()}
+            "labels": _label_data(catalog, sorted(needed), highlighted), "note": map_note()}
 
 
 def tour_html(tour: Tour, plan: Plan, catalog, start: int = 0, board=None) -> str:
@@ -129,7 +147,7 @@ def tour_html(tour: Tour, plan: Plan, catalog, start: int = 0, board=None) -> st
         "slides": [_slide(plan, s, charts, catalog, board) for s in tour.slides],
         "deadlines": deadlines_by_lead(plan) if any(s.list == "deadlines" for s in tour.slides) else {},
         "data": {**data, "start": max(0, min(start, len(tour.slides) - 1))},
-        "leaflet_js": trusted(leaflet_js), "leaflet_css": trusted(leaflet_css),
+        "leaflet_js": trusted(leaflet_js), "leaflet_css": trusted(leaflet_css), "least_px": LEAST_TEXT_PX,
     }
     page = render("presentation", "tour.html.j2", font_data="", **context)
     # the embedded font holds every character the page shows: its text (charts are drawn already) and its data

@@ -156,6 +156,17 @@ def extent(view: PrintView, setup: PageSetup, catalog: Catalog) -> tuple[tuple[f
     return (cx - half_w, cy - half_h, cx + half_w, cy + half_h), scale
 
 
+def plan_places_in(catalog: Catalog, view: PrintView, setup: PageSetup) -> list[str]:
+    """Ids of the plan places the print would show: in a shown plan layer and left by the filter, or highlighted,
+    and within the printed extent (none: only water or bare land is printed, the print panel warns)."""
+    frame, _scale = extent(view, setup, catalog)
+    area = gpd.GeoSeries([box(*frame)], crs=MEASURE).to_crs(STORAGE).iloc[0]
+    rows = catalog.plan_features()
+    shown = rows["layer"].isin(view.layers) & (rows["id"].isin(view.only) if view.only is not None else True)
+    rows = rows[shown | rows["id"].isin(view.highlight)]
+    return sorted(set(rows.loc[rows.intersects(area), "id"]))
+
+
 # ---------------------------------------------------------------- drawing the map
 
 
@@ -449,4 +460,4 @@ def file_name(view: PrintView, setup: PageSetup, fmt: str) -> str:
 
 
 __all__ = ["PrintView", "PageSetup", "PrintError", "PAPERS", "ORIENTATIONS", "SCALES", "FORMATS", "format_label", "PNG_DPI",
-           "print_figure", "print_bytes", "extent", "layout", "nice_scale", "bar_length_km", "file_name", "true_north"]
+           "print_figure", "print_bytes", "extent", "plan_places_in", "layout", "nice_scale", "bar_length_km", "file_name", "true_north"]

@@ -152,3 +152,19 @@ def test_a_print_the_office_does_not_offer_is_refused_in_chinese(setup, words, c
     with pytest.raises(PrintError) as exc:
         print_bytes(catalog, PrintView("", SHOWN), setup)
     assert words in exc.value.message
+
+
+def test_a_print_of_only_water_is_told_apart_from_one_showing_plan_places(catalog):
+    from reports.printmap import plan_places_in
+
+    lake = PrintView("湖面", SHOWN, center=(31.56, 117.55))  # the middle of 巢湖: at 1:10,000 only water is printed
+    assert plan_places_in(catalog, lake, PageSetup("A4", "landscape", 10_000)) == []
+    assert plan_places_in(catalog, lake, PageSetup("A4", "landscape", 200_000))  # farther out the towns show
+    science_city = PrintView("半岛", SHOWN, center=PSC_CENTRE)
+    assert PSC in plan_places_in(catalog, science_city, PageSetup("A4", "landscape", 25_000))
+    plan_layers_off = PrintView("半岛", tuple(s.id for s in LAYERS if s.visible and not s.plan), center=PSC_CENTRE)
+    assert plan_places_in(catalog, plan_layers_off, PageSetup("A4", "landscape", 25_000)) == []
+    lit = PrintView("半岛", plan_layers_off.layers, center=PSC_CENTRE, highlight=(PSC,))  # drawn over any layer
+    assert plan_places_in(catalog, lit, PageSetup("A4", "landscape", 25_000)) == [PSC]
+    nothing_left = PrintView("半岛", SHOWN, center=PSC_CENTRE, only=frozenset())  # a filter that leaves no place
+    assert plan_places_in(catalog, nothing_left, PageSetup("A4", "landscape", 25_000)) == []

@@ -188,3 +188,104 @@ def test_a_resized_window_keeps_the_presenters_zoom_and_refits_an_untouched_slid
     page.wait_for_function("() => window.tour.index === 3")
     # framed once the flight and any resize the new slide's panel causes are over
     page.wait_for_function("() => !window.tour.moving && window.tour.placesInView()", timeout=15_000)
+
+
+#: The smallest text the presenter shows, in CSS pixels, and where: every visible text node's font size, and every
+#: chart's smallest text (its SVG's data-min-text, in viewBox units) times the scale the chart is drawn at.
+SMALLEST_TEXT_JS = """
+() => { let least = Infinity, where = '';
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const node = walk.currentNode, el = node.parentElement;
+    if (!node.textContent.trim() || !el || !el.getClientRects().length || el.closest('svg')) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    const size = parseFloat(style.fontSize);
+    if (size < least) { least = size; where = node.textContent.trim().slice(0, 30); }
+  }
+  document.querySelectorAll('.slide.active .chart svg').forEach(svg => {
+    const box = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+    const size = parseFloat(svg.dataset.minText) * Math.min(box.width / vb.width, box.height / vb.height);
+    if (size < least) { least = size; where = 'chart ' + svg.closest('figure').className; }
+  });
+  return {least, where};
+}
+"""
+
+
+def smallest_text_on_every_slide(page, count: int, frame=None) -> list[tuple[int, dict]]:
+    """(slide number, {least, where}) of every slide, stepped through with the page's keyboard (`frame`: the
+    presentation's frame, when it is not the page itself)."""
+    frame, out = frame or page, []
+    for i in range(count):
+        if i:
+            page.keyboard.press("ArrowRight")
+            frame.wait_for_function("n => window.tour.index === n", arg=i)
+        _settled(frame)
+        out.append((i + 1, frame.evaluate(SMALLEST_TEXT_JS)))
+    return out
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_no_text_of_the_exported_tour_is_smaller_than_12_px(browser, exported, tour, screen):
+    context = browser.new_context(viewport=screen, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(exported.as_uri())
+        small = [(n, s) for n, s in smallest_text_on_every_slide(page, len(tour.slides)) if s["least"] < 12 - 1e-6]
+        assert small == [], small
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_every_place_slide_8_highlights_is_named(browser, exported, tour, catalog, screen):
+    """Slide 8 (战略性新兴产业) highlights parks and a project, layers that carry no names of their own."""
+    context = browser.new_context(viewport=screen, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(exported.as_uri() + "#8")
+        _settled(page)
+        slide = tour.slides[7]
+        assert page.evaluate("window.tour.index") == 7 and page.inner_text(".slide.active .slide-title") == slide.title
+        f = catalog.features
+        names = set(f.loc[f["id"].isin(slide.places), "name"])
+        assert len(names) == len(slide.places) and {"锦江产业园", "镁基轻合金新材料产业园"} <= names
+        state = page.evaluate(bh.TOUR_SLIDE_STATE_JS)
+        assert names <= set(state["shown"]), (names - set(state["shown"]), state["shown"])
+        assert state["pairs"] == []
+    finally:
+        context.close()
+
+
+#: The line above the presentation in 汇报模式 and the page around it: boxes, whether its text is cut short, whether the
+#: page scrolls (the line could be scrolled away), and the presentation frame's box.
+PRESENT_BAR_JS = """
+() => { const bar = document.querySelector('.chaohu-present-bar'), main = document.querySelector('[data-testid="stMain"]');
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  return {bar: box(bar), parts: [...bar.children].map(box), cut: bar.scrollWidth - bar.clientWidth,
+          scrolls: main.scrollHeight - main.clientHeight, frame: box(document.querySelector('iframe')),
+          width: innerWidth, height: innerHeight}; }
+"""
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_present_mode_shows_its_top_bar_whole_and_no_text_under_12_px(app_url, browser, tour, screen):
+    context = browser.new_context(viewport=screen, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(app_url + "/?mode=present")
+        handle = page.wait_for_selector('iframe[title="st.iframe"], iframe[srcdoc]', state="attached", timeout=60_000)
+        frame = handle.content_frame()
+        frame.wait_for_function("window.tour && window.tour.ready", timeout=60_000)
+        got = page.evaluate(PRESENT_BAR_JS)
+        inside = lambda b: b[0] >= 0 and b[1] >= 0 and b[2] <= got["width"] and b[3] <= got["height"]  # noqa: E731
+        assert all(inside(b) for b in [got["bar"], *got["parts"], got["frame"]]), got
+        assert got["cut"] <= 0 and got["scrolls"] <= 0, got  # the whole line shown, nothing to scroll it away
+        assert got["frame"][1] >= got["bar"][3] - 0.5 and got["frame"][3] >= got["height"] - 1, got  # the frame fills the rest
+        page.mouse.click(got["frame"][0] + 40, got["frame"][1] + 40)  # focus the presentation, as a presenter would
+        small = [(n, s) for n, s in smallest_text_on_every_slide(page, len(tour.slides), frame) if s["least"] < 12 - 1e-6]
+        assert small == [], small
+        assert page.evaluate(PRESENT_BAR_JS)["bar"] == got["bar"]  # stepping through the slides scrolled nothing
+    finally:
+        context.close()

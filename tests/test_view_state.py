@@ -142,3 +142,37 @@ def test_a_slide_can_show_the_city_every_town_and_every_plan_place(catalog):
     assert set(catalog.plan_features()["id"]) <= set(options)
     assert set(catalog.town_areas["id"]) <= set(options)
     assert options["ft_huanglu"] == "黄麓建筑科创小镇（特色小镇）"
+
+
+def test_a_new_filter_drops_a_measures_highlight_and_fits_every_place_it_leaves(catalog, plan):
+    from shapely.geometry import box
+
+    from geo.crs import WEB
+    from layers.query import matching_places
+
+    filters = Filters(unit="jxw")  # 市经信委: seven places, most of them outside measure 4.2's 半岛
+    only = matching_places(catalog, plan, filters)
+    state, bounds = ViewState().select_measure("4.2").refiltered(filters, only, catalog)
+    assert state.selection == ("none", "") and state.filters == filters
+    places = catalog.features[catalog.features["id"].isin(only)].to_crs(WEB)
+    assert len(only) == 7 and places.within(box(*bounds).buffer(1e-9)).all()
+    assert state.refiltered(filters, only, catalog, shown=bounds)[1] is None  # all in view already: the map stays
+    half = (bounds[0], bounds[1], (bounds[0] + bounds[2]) / 2, bounds[3])
+    assert state.refiltered(filters, only, catalog, shown=half)[1] == bounds  # some out of view: it fits them all
+
+
+def test_a_new_filter_keeps_a_selected_place_it_leaves_and_drops_one_it_hides(catalog, plan):
+    from layers.query import matching_places
+
+    filters = Filters(unit="jxw")
+    only = matching_places(catalog, plan, filters)
+    kept, hidden = sorted(only)[0], next(i for i in catalog.plan_features()["id"] if i not in only)
+    assert ViewState(sel=kept).refiltered(filters, only, catalog)[0].sel == kept
+    assert ViewState(sel=hidden).refiltered(filters, only, catalog)[0].sel == ""
+    town_area = catalog.town_area(catalog.town_names()[0])["id"].iloc[0]  # not a plan place: no filter hides it
+    assert ViewState(sel=town_area).refiltered(filters, only, catalog)[0].sel == town_area
+
+
+def test_clearing_the_filters_leaves_the_map_where_it_is(catalog, plan):
+    state, bounds = ViewState(filters=Filters(unit="jxw")).select_measure("3.2").refiltered(Filters(), None, catalog)
+    assert bounds is None and state.selection == ("none", "")

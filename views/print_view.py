@@ -10,15 +10,15 @@ from dataclasses import asdict
 import streamlit as st
 
 from core.declarations import BY_ID
-from core.errors import ChaohuError
 from geo.crs import WEB
 from geo.view import view_bounds
 from layers.catalog import Catalog
 from layers.query import Filters
 from loaders.plan import Plan
 from reports.printmap import (FORMATS, ORIENTATIONS, PAPERS, SCALES, PageSetup, PrintView, file_name, format_label,
-                              print_bytes)
+                              plan_places_in, print_bytes)
 from presentation.panel import measure_label
+from views import downloads
 from views.state import FILTER_LABELS, ViewState
 
 DEFAULT_TITLE = "巢湖市制造业规划图"
@@ -83,20 +83,11 @@ def panel(catalog: Catalog, plan: Plan, vs: ViewState, only: set[str] | None) ->
         st.caption(f"按地图当前所见打印：图层 {shown}" + (f"；{view.note}" if view.note else "")
                    + (f"；突出 {len(view.highlight)} 处地点" if view.highlight else "") + "。不需要在线底图。")
         setup = PageSetup(paper, orientation, scale or None)
-        wanted = (view, setup, fmt)
-        if st.button("生成打印文件", key="print_go"):
-            st.session_state.print_file = None
-            with st.spinner("正在制图…"):
-                try:
-                    st.session_state.print_file = (wanted, file_name(view, setup, fmt), print_bytes(catalog, view, setup, fmt))
-                except ChaohuError as exc:
-                    st.error(exc.message)
-        done = st.session_state.get("print_file")
-        if done and done[0] == wanted:  # a file of other settings is never offered
-            st.download_button(f"下载 {done[1]}", data=done[2], file_name=done[1], mime=FORMATS[fmt].mime,
-                               key="print_download")
-        elif done:
-            st.caption("设置已更改，请重新生成。")
+        if not plan_places_in(catalog, view, setup):
+            st.warning("当前打印范围内没有规划要素（只有水域、底图或筛选后为空）。请移动地图、换比例尺或开启规划图层后再打印。")
+        downloads.made_file("print_file", (view, setup, fmt),
+                            lambda: (file_name(view, setup, fmt), print_bytes(catalog, view, setup, fmt), FORMATS[fmt].mime),
+                            go="生成打印文件", busy="正在制图…")
 
 
 __all__ = ["panel", "print_view", "filter_words", "highlighted", "default_title"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from core.declarations import LAYERS
+from geo.crs import WEB
 from geo.view import screen_size, view_for
 from layers.catalog import Catalog
 from layers.query import Filters
@@ -109,6 +110,28 @@ class ViewState:
     def select_measure(self, measure_id: str) -> ViewState:
         """The state with a measure selected (its places are listed in the panel)."""
         return replace(self, sel=f"{MEASURE_PREFIX}{measure_id}")
+
+    def refiltered(self, filters: Filters, only: set[str] | None, catalog: Catalog,
+                   shown: tuple[float, float, float, float] | None = None
+                   ) -> tuple[ViewState, tuple[float, float, float, float] | None]:
+        """The state after the planner chose new filters, and the lon/lat bounds the map then fits (None: it stays).
+
+        A measure's highlight is dropped (the filter's places are what the map now shows, not the old measure's),
+        and so is a selected plan place the filter hides. The map fits every place the filter leaves unless they are
+        all in the lon/lat bounds `shown` already; with no filter, or none left, it stays where it is.
+        """
+        kind, ident = self.selection
+        feature = catalog.feature(ident) if kind == "place" else None
+        hidden = (feature is not None and only is not None and catalog.spec(feature["layer"]).plan
+                  and ident not in only)
+        state = replace(self, filters=filters, sel="" if kind == "measure" or hidden else self.sel)
+        rows = catalog.features[catalog.features["id"].isin(only or ())]
+        if rows.empty:
+            return state, None
+        west, south, east, north = (float(v) for v in rows.to_crs(WEB).total_bounds)
+        if shown is not None and shown[0] <= west and shown[1] <= south and east <= shown[2] and north <= shown[3]:
+            return state, None
+        return state, (west, south, east, north)
 
     def slide_places(self, catalog: Catalog) -> list[str]:
         """The places a slide added from this view shows: the selected place, else the focused town's area, else none."""

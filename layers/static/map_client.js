@@ -4,7 +4,8 @@
  *  - a legend that folds (folded by default when it would take much of a small map; the choice is remembered);
  *  - labels placed by priority, each tried at a few positions, hidden when they would collide with a label
  *    placed before or with a control; more appear as the user zooms in; road names along the roads;
- *  - tooltips that move to another side rather than sit under the legend;
+ *  - tooltips that move to another side rather than sit under the legend, and none while the list below is open;
+ *  - the open legend ends above the mini-map (its rows scroll);
  *  - a click on several features at once selects the most specific and lists the others to choose from;
  *  - Chinese titles on the zoom buttons, a Chinese notice when an online basemap fails or is not configured;
  *  - in the app's frame: the first view report waits until the view asked for by the app is applied;
@@ -92,8 +93,17 @@ function chaohuClient(map, cfg) {
     toggle.title = folded ? '展开图例' : '收起图例';
     toggle.setAttribute('aria-expanded', folded ? 'false' : 'true');
     if (remember && store) { store.setItem('chaohu-legend', folded ? 'folded' : 'open'); }
+    fitLegend();
     if (labels) { labels.schedule(); }
   }
+  /* the open legend ends above the bottom-right controls (mini-map, coordinates): its rows scroll instead */
+  function fitLegend() {
+    var body = legendDiv.querySelector('.chaohu-legend-body'), corner = container.querySelector('.leaflet-bottom.leaflet-right');
+    var bottom = corner && corner.offsetHeight ? corner.getBoundingClientRect().top : container.getBoundingClientRect().bottom;
+    body.style.maxHeight = Math.max(48, bottom - body.getBoundingClientRect().top - 12) + 'px';
+  }
+  map.on('resize', fitLegend);
+  container.addEventListener('transitionend', fitLegend);  // the mini-map folds and unfolds with a transition
   api.fold = fold;
   toggle.addEventListener('click', function () { fold(!legendDiv.classList.contains('folded'), true); });
   function autoFold() {
@@ -309,7 +319,11 @@ function chaohuClient(map, cfg) {
       });
     });
     L.DomEvent.disableClickPropagation(div);
-    L.popup({className: 'chaohu-chooser-popup', maxWidth: 320, autoPan: false, offset: [0, -14]}).setLatLng(latlng).setContent(div).openOn(map);
+    var popup = L.popup({className: 'chaohu-chooser-popup', maxWidth: 320, autoPan: false, offset: [0, -14]});
+    /* no hover tooltip over the list while it is open */
+    popup.on('add', function () { container.classList.add('chaohu-choosing'); });
+    popup.on('remove', function () { container.classList.remove('chaohu-choosing'); });
+    popup.setLatLng(latlng).setContent(div).openOn(map);
   }
   container.addEventListener('click', function (ev) {
     if (!(ev.target instanceof SVGElement) || (map.dragging && map.dragging.moved())) { return; }
@@ -338,7 +352,8 @@ function chaohuClient(map, cfg) {
  *
  * chaohuLabels(map, obstacles) returns a placer; placer.set(items) shows a new set of labels. An item is
  * {t: text, l: layer id, s: extra CSS, k: 'point' | 'area' | 'line', a: [[lat, lng], …] candidate anchors,
- *  r: a point's radius, line: [[lat, lng], …], z: first zoom shown, p: priority (higher first), size: an area's size}.
+ *  r: a point's radius, line: [[lat, lng], …], z: first zoom shown, p: priority (higher first), size: an area's size,
+ *  around: an area's name may also sit beside its middle when no place inside it is free}.
  * Labels are placed by priority, each at the first of its candidate positions that is inside the map, clear of the
  * labels placed before, of the rectangles `obstacles()` gives (container pixels {x0, y0, x1, y1}) and of the place
  * markers, and hidden otherwise; again after every zoom and move (more appear as one zooms in). The text is set
@@ -426,6 +441,12 @@ function chaohuLabels(map, obstacles) {
         out.push({x: p.x, y: p.y, angle: 0, q: quad(p.x, p.y, w, h, 0)});
       }
     });
+    if (it.k === 'area' && it.around && it.a.length) {  // then beside its middle: above, below, right, left, corners
+      var m = map.latLngToContainerPoint(it.a[0]), dx = w / 2 + 8, dy = h + 4;
+      [[0, -dy], [0, dy], [dx, 0], [-dx, 0], [-dx, -dy], [-dx, dy], [dx, -dy], [dx, dy]].forEach(function (d) {
+        out.push({x: m.x + d[0], y: m.y + d[1], angle: 0, q: quad(m.x + d[0], m.y + d[1], w, h, 0)});
+      });
+    }
     return out;
   }
   function markers() {  // point features' circles: a label never hides a place

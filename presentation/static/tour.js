@@ -79,12 +79,15 @@
   };
   function labelsFor(i) {
     const slide = DATA.slides[i], places = new Set(slide.places), keep = slide.only === null ? null : new Set(slide.only);
-    return DATA.labels.filter(function (it) {
+    return DATA.labels.filter(function (it) {  // the slide's layers' names, and every place it highlights named
       const spec = DATA.layers.find(function (s) { return s.id === it.l; });
-      return slide.layers.indexOf(it.l) >= 0 && (!spec.plan || keep === null || keep.has(it.i));
+      const shown = places.has(it.i) || (!it.h && slide.layers.indexOf(it.l) >= 0);
+      return shown && (!spec.plan || keep === null || keep.has(it.i));
     }).map(function (it) {
       const own = places.has(it.i);
-      return Object.assign({}, it, {p: it.p + (own ? 1000 : 0), r: own && it.r ? it.r * EMPHASIS : it.r});
+      // the slide's own places first, the points among them before the areas (an area's name has more places to go)
+      const first = own ? 1000 + (it.k === 'point' ? 1 : 0) : 0;
+      return Object.assign({}, it, {p: it.p + first, r: own && it.r ? it.r * EMPHASIS : it.r, around: own});
     });
   }
   tour.declutter = function () { placer.layout(); return tour.labels; };

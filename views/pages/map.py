@@ -17,7 +17,6 @@ import streamlit as st
 from core import settings
 from core.declarations import GROUPS, LAYERS
 from core.templates import render as render_template
-from core.errors import ChaohuError
 from geo.crs import WEB
 from layers.catalog import Catalog
 from layers.mapview import BASEMAPS, emphasis_group
@@ -28,7 +27,7 @@ from reports.export import FORMATS, export_bytes
 from presentation import places_api
 from presentation.panel import attributes_html, measure_label, measure_panel_html, place_html, town_html
 from presentation.places import panel_html
-from views import layout, mapframe, print_view, progress_sections, resources, table, upload
+from views import downloads, layout, mapframe, print_view, progress_sections, resources, table, upload
 from views.map_session import current_state, tianditu_token
 from views.state import FILTER_LABELS, TILE, MapReport, ViewState, fit_view, request, route_click
 
@@ -130,8 +129,20 @@ def _select_measure(catalog: Catalog, measure_id: str) -> None:
     _request_view(_measure_view(catalog, measure_id))
 
 
+def _refilter(catalog: Catalog, plan: Plan) -> None:
+    """The filters changed: an old measure's highlight goes, and the map fits the places the filter leaves (unless
+    they are all in view)."""
+    vs = current_state()
+    state, bounds = vs.refiltered(vs.filters, matching_places(catalog, plan, vs.filters), catalog,
+                                  st.session_state.get("map_bounds"))
+    st.session_state.sel = state.sel
+    if bounds is not None:
+        _request_view(fit_view(bounds, st.session_state.get("map_size")))
+
+
 def _choose_unit(unit_id: str, from_panel: bool = False) -> None:
     st.session_state.f_unit = unit_id
+    _refilter(resources.catalog(), resources.plan())
     if from_panel:
         st.session_state.full_rerun = True  # a filter is the sidebar's: the whole page follows, not only the fragment
 
@@ -239,7 +250,7 @@ def _filters(catalog: Catalog, plan: Plan) -> None:
     for key in Filters.keys():
         values, label = options[key]
         st.selectbox(FILTER_LABELS[key], [""] + values, format_func=lambda v, label=label: label(v) if v else "全部",
-                     key=f"f_{key}", placeholder="请选择")
+                     key=f"f_{key}", placeholder="请选择", on_change=_refilter, args=(catalog, plan))
 
 
 def _basemap() -> None:
@@ -363,18 +374,9 @@ def _downloads(catalog: Catalog, plan: Plan, town: str, only: set[str] | None) -
         fmt = st.selectbox("格式", list(FORMATS), format_func=lambda f: FORMATS[f].label, key="export_fmt", placeholder="请选择")
         encoding = "gbk" if fmt == "shp" and st.checkbox("Shapefile 用 GBK 编码（旧版 ArcGIS）", key="export_gbk") else "utf-8"
         wanted = (town, fmt, encoding, tuple(sorted(only)) if only is not None else None)
-        if st.button("生成文件", key="export_go"):
-            source = catalog.subset(only) if only is not None else catalog
-            st.session_state.export = None
-            with st.spinner("正在生成…"):
-                try:
-                    st.session_state.export = (wanted, export_bytes(town or None, fmt, source, plan, encoding))
-                except ChaohuError as exc:  # unknown choice, or no CJK font for a PDF
-                    st.error(exc.message)
-        made = st.session_state.get("export")
-        if made and made[0] == wanted:  # a file made for other choices is not offered
-            name, data, mime = made[1]
-            st.download_button(f"下载 {name}", data=data, file_name=name, mime=mime, key="export_dl")
+        downloads.made_file("export", wanted, lambda: export_bytes(town or None, fmt, catalog.subset(only) if only is not None
+                                                                   else catalog, plan, encoding),
+                            go="生成文件", busy="正在生成…")
 
 
 def render() -> None:
