@@ -36,8 +36,9 @@ def app(tmp_path_factory):
     """The app on a workspace whose store already holds two reports on 3.2-d1 (the magnesium project's start)."""
     folder = tmp_path_factory.mktemp("progress-ws")
     store = GpkgStore(folder / "workspace.gpkg")
-    store.add_progress([ProgressInput("3.2-d1", "推进中", None, "完成环评", date(2026, 9, 30))], "市经信委", "王五")
-    store.add_progress([ProgressInput("3.2-d1", DONE, None, "已开工", date(2026, 10, 28))], "市经信委", "赵六")
+    for reports, by in (([ProgressInput("3.2-d1", "推进中", None, "完成环评", date(2026, 9, 30))], "王五"),
+                        ([ProgressInput("3.2-d1", DONE, None, "已开工", date(2026, 10, 28))], "赵六")):
+        store.review_progress(store.add_progress(reports, "市经信委", by).batch, "办公室", accept=True)
     store.engine.dispose()
     url, stop = bh.start_streamlit(bh.REPO / "streamlit_app.py", cwd=bh.REPO, timeout=180,
                                    log_path=bh.ARTIFACTS / "streamlit-progress.log", env_extra={"CHAOHU_WORKSPACE": str(folder)})

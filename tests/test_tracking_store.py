@@ -19,6 +19,13 @@ def report(item_id: str = "4.2-t3", status: str = "推进中", value=12.3, on=da
     return ProgressInput(item_id=item_id, status=status, value=value, note=note, reported_on=on)
 
 
+def accepted(store, reports, unit="市半岛建设办", user="张三", **kw):
+    """A batch stored and accepted by the office (only accepted reports count on the board)."""
+    batch = store.add_progress(reports, unit, user, **kw)
+    store.review_progress(batch.batch, "办公室", accept=True)
+    return batch
+
+
 def test_reports_are_appended_with_who_and_when_and_one_log_row(store):
     batch = store.add_progress([report(), report("4.2", "推进中", None)], "市半岛建设办", "张三", "半岛.xlsx")
     store.add_progress([report(value=20.1, on=date(2026, 11, 25))], "市半岛建设办", "李四")
@@ -42,8 +49,8 @@ def test_nothing_implausible_is_stored_and_a_refused_batch_writes_nothing(store)
 
 
 def test_a_withdrawn_import_stays_in_the_history_and_undo_brings_it_back(store, plan):
-    store.add_progress([report(value=5.0, on=date(2026, 10, 1))], "市半岛建设办", "张三")
-    wrong = store.add_progress([report(status="已完成", value=25.85, on=date(2026, 11, 2))], "市半岛建设办", "王五")
+    accepted(store, [report(value=5.0, on=date(2026, 10, 1))])
+    wrong = accepted(store, [report(status="已完成", value=25.85, on=date(2026, 11, 2))], user="王五")
     assert load_board(plan, store, date(2026, 11, 26)).state("4.2-t3").status == "已完成"
     assert store.withdraw_progress(wrong.batch, "赵六", "误填") == 1
     board = load_board(plan, store, date(2026, 11, 26))
@@ -57,7 +64,7 @@ def test_a_withdrawn_import_stays_in_the_history_and_undo_brings_it_back(store, 
     assert load_board(plan, store, date(2026, 11, 26)).state("4.2-t3").status == "已完成"
     report_change = store.changes(action="progress.report")[0]
     assert "已撤回" in store.undo(report_change.id, "赵六")
-    assert [b.withdrawn for b in store.progress_batches()] == [True, False]
+    assert [b.state for b in store.progress_batches()] == ["withdrawn", "accepted"]
     assert len(store.progress_records()) == 2  # nothing was ever deleted
 
 
