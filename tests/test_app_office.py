@@ -39,16 +39,8 @@ def office(tmp_path_factory):
 
 
 def login(page, url: str, name: str, password: str = PASSWORD, wait_map: bool = True, query: str = ""):
-    """Open the app and log in through its login page, as a planner would (the login form posts to /api/login)."""
-    page.goto(url + query)
-    page.get_by_label("账号", exact=True).wait_for(timeout=120_000)
-    page.get_by_label("账号", exact=True).fill(name)
-    page.get_by_label("密码", exact=True).fill(password)
-    page.get_by_role("button", name="登录").click()
-    if password == PASSWORD:
-        page.get_by_text(f"当前用户：{name}").wait_for(timeout=180_000)
-    if wait_map:
-        bh.wait_for_app(page, timeout=180_000)
+    """Log in through the app's login page (bh.login); a wrong password is not waited on as signed in."""
+    bh.login(page, url, name, password, wait_map, query, signed_in=password == PASSWORD)
 
 
 def sidebar(page) -> str:

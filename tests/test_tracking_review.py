@@ -22,6 +22,7 @@ from tracking.evidence import check_evidence, photo_position
 from tracking.load import load_board, plan_items
 from tracking.records import ProgressInput
 from tracking.service import OnlineRow, Tracking
+from filebuild import photo_jpeg as jpeg
 
 FUND = "6.3-t1"  # 风险补偿基金 由5亿元增加到10亿元, led by 市金融办
 UNIT = "市金融办"
@@ -31,22 +32,6 @@ NEAR = (31.575, 117.83)
 
 def fund(value: float, on: date = date(2026, 11, 20)) -> ProgressInput:
     return ProgressInput(item_id=FUND, status="推进中", value=value, note="", reported_on=on)
-
-
-def jpeg(gps: tuple[float, float] | None = None, taken: str = "2026:11:18 10:30:00", size=(40, 30)) -> bytes:
-    """A small JPEG, with EXIF GPS (degrees, minutes, seconds) and a date when `gps` is given."""
-    img = Image.new("RGB", size, (90, 140, 200))
-    exif = Image.Exif()
-    if gps is not None:
-        def dms(x: float):
-            d = int(abs(x))
-            m = int((abs(x) - d) * 60)
-            return (float(d), float(m), round(((abs(x) - d) * 60 - m) * 60, 4))
-        exif[0x8825] = {1: "N" if gps[0] >= 0 else "S", 2: dms(gps[0]), 3: "E" if gps[1] >= 0 else "W", 4: dms(gps[1])}
-        exif[0x8769] = {36867: taken}
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", exif=exif)
-    return buf.getvalue()
 
 
 def test_a_report_counts_only_after_the_office_accepts_it(store, plan):

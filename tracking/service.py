@@ -15,7 +15,7 @@ from core.formats import choose
 from loaders.plan import Plan, load_plan
 from tracking.board import Board
 from core.clock import local_text, today
-from core.progress import RETURNED, WITHDRAWN
+from core.progress import ACCEPTED, RETURNED, WITHDRAWN
 from tracking.evidence import check_evidence
 from tracking.records import ProgressInput, cell_date, cell_number, problems_of
 from tracking.errors import ProgressError
@@ -24,7 +24,7 @@ from tracking.load import load_board, plan_items, set_plan_year
 from tracking.workbook import FilledWorkbook, read_workbook
 from store import open_store
 from store.base import Store
-from store.progress import ProgressBatch
+from store.progress import Evidence, ProgressBatch
 from tracking import bulletin_xlsx, template
 from tracking.bulletin import Bulletin, make_bulletin
 
@@ -224,6 +224,14 @@ class Tracking:
         """The office withdraws an import as a whole (kept in the history, marked 已撤回); how many records."""
         roles.require(role, "review_progress")
         return self.store.withdraw_progress(batch, by, reason)
+
+    def evidence(self, item_ids=None, in_force: bool = True) -> list[Evidence]:
+        """Evidence files (without bytes) of the reports in force — accepted, not withdrawn — (or of every report),
+        of some items or all."""
+        counted = {b.batch for b in self.batches() if b.state == ACCEPTED}
+        ids = None if item_ids is None else set(item_ids)
+        return [e for e in self.store.progress_evidence() if (not in_force or e.batch in counted)
+                and (ids is None or e.item_id in ids)]
 
     def batches(self, unit: str | None = None) -> list[ProgressBatch]:
         """Every batch (or one unit's, by its name as the records keep it), newest first, with its review state."""
