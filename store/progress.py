@@ -170,6 +170,11 @@ def _check(report: ProgressInput) -> None:
         raise StoreError(f"{where}：进展说明超过 {MAX_NOTE} 个字。")
 
 
+def unknown_batch(batch: str) -> str:
+    """The message for a batch id the store does not hold."""
+    return f"没有编号为 {batch} 的进展填报（用 python -m tracking batches 查看编号）。"
+
+
 class ProgressMixin:
     """The store's progress records (see the module docstring)."""
 
@@ -251,7 +256,7 @@ class ProgressMixin:
         """One batch with its review (StoreError naming an unknown one)."""
         found = [b for b in self.progress_batches() if b.batch == batch]
         if not found:
-            raise StoreError(f"没有编号为 {batch} 的进展填报（用 python -m tracking batches 查看编号）。")
+            raise StoreError(unknown_batch(batch))
         return found[0]
 
     def review_progress(self, batch: str, user: str, accept: bool, reason: str = "") -> ProgressBatch:
@@ -263,12 +268,7 @@ class ProgressMixin:
             raise StoreError("退回须写明原因（填报单位会看到），没有作任何改动。")
         action = "progress.accept" if accept else "progress.return"
         with self.transaction(user, "progress", action, batch) as change:
-            row = self._batch(change.conn, batch)
-            if row is None:
-                raise StoreError(f"没有编号为 {batch} 的进展填报（用 python -m tracking batches 查看编号）。")
-            if change.conn.execute(select(t.progress_withdrawals.c.batch)
-                                   .where(t.progress_withdrawals.c.batch == batch)).first() is not None:
-                raise StoreError(f"进展填报 {batch} 已经撤回，不能再审核。")
+            row = self._known(change, batch, f"进展填报 {batch} 已经撤回，不能再审核。")
             done = change.conn.execute(select(t.progress_reviews).where(t.progress_reviews.c.batch == batch)).first()
             if done is not None:
                 raise StoreError(f"进展填报 {batch} 已经审核（{REVIEW_STATES[done.state]}，{done.reviewed_by}），"
@@ -276,7 +276,6 @@ class ProgressMixin:
             change.conn.execute(insert(t.progress_reviews).values(
                 batch=batch, state=ACCEPTED if accept else RETURNED, reason="" if accept else reason,
                 reviewed_by=change.user, reviewed_at=self.clock()))
-            change.target = row.unit
             change.summary = (f"采纳「{row.unit}」的进展填报 {row[1]} 条（{batch}）" if accept
                               else f"退回「{row.unit}」的进展填报 {row[1]} 条（{batch}）：{reason}")
             change.before = {"batch": batch, "review": PENDING}
@@ -286,11 +285,7 @@ class ProgressMixin:
     def reopen_progress(self, batch: str, user: str) -> None:
         """Undo a review: the batch is 待审核 again (and no longer counts until reviewed anew)."""
         with self.transaction(user, "progress", "progress.reopen", batch) as change:
-            row = self._batch(change.conn, batch)
-            gone = change.conn.execute(delete(t.progress_reviews).where(t.progress_reviews.c.batch == batch))
-            if row is None or gone.rowcount != 1:
-                raise StoreError(f"进展填报 {batch} 尚未审核，无需撤销审核。")
-            change.target = row.unit
+            row = self._unmark(change, t.progress_reviews, batch, f"进展填报 {batch} 尚未审核，无需撤销审核。")
             change.summary = f"撤销对「{row.unit}」进展填报（{batch}）的审核，恢复为待审核"
             change.after = {"batch": batch, "review": PENDING}
 
@@ -336,18 +331,34 @@ class ProgressMixin:
         return conn.execute(select(t.progress.c.unit, func.count()).where(t.progress.c.batch == batch)
                             .group_by(t.progress.c.unit)).first()
 
+    def _known(self, change, batch: str, refuse_withdrawn: str = ""):
+        """The batch's (unit, count) in the change's transaction, its unit the change's target; StoreError for an
+        unknown batch, and (`refuse_withdrawn`: the message) for a withdrawn one."""
+        row = self._batch(change.conn, batch)
+        if row is None:
+            raise StoreError(unknown_batch(batch))
+        if refuse_withdrawn and change.conn.execute(select(t.progress_withdrawals.c.batch)
+                                                    .where(t.progress_withdrawals.c.batch == batch)).first():
+            raise StoreError(refuse_withdrawn)
+        change.target = row.unit
+        return row
+
+    def _unmark(self, change, table, batch: str, refused: str):
+        """Delete a batch's mark (its withdrawal or its review) in the change's transaction, its unit the change's
+        target; the batch's (unit, count), or StoreError(refused) when it has no such mark."""
+        row = self._batch(change.conn, batch)
+        gone = change.conn.execute(delete(table).where(table.c.batch == batch))
+        if row is None or gone.rowcount != 1:
+            raise StoreError(refused)
+        change.target = row.unit
+        return row
+
     def withdraw_progress(self, batch: str, user: str, reason: str = "") -> int:
         """Withdraw one import: its records stay in the history (已撤回) but no longer count; how many records."""
         with self.transaction(user, "progress", "progress.withdraw", batch) as change:
-            row = self._batch(change.conn, batch)
-            if row is None:
-                raise StoreError(f"没有编号为 {batch} 的进展填报。")
-            if change.conn.execute(select(t.progress_withdrawals.c.batch)
-                                   .where(t.progress_withdrawals.c.batch == batch)).first() is not None:
-                raise StoreError(f"进展填报 {batch} 已经撤回。")
+            row = self._known(change, batch, f"进展填报 {batch} 已经撤回。")
             change.conn.execute(insert(t.progress_withdrawals).values(
                 batch=batch, reason=str(reason or ""), withdrawn_by=change.user, withdrawn_at=self.clock()))
-            change.target = row.unit
             change.summary = f"撤回「{row.unit}」的进展填报 {row[1]} 条{f'（{reason}）' if reason else ''}"
             change.before, change.after = {"batch": batch, "withdrawn": False}, {"batch": batch, "withdrawn": True}
         return int(row[1])
@@ -355,11 +366,7 @@ class ProgressMixin:
     def reinstate_progress(self, batch: str, user: str) -> int:
         """Undo a withdrawal: the import's records count again; how many records."""
         with self.transaction(user, "progress", "progress.reinstate", batch) as change:
-            row = self._batch(change.conn, batch)
-            gone = change.conn.execute(delete(t.progress_withdrawals).where(t.progress_withdrawals.c.batch == batch))
-            if row is None or gone.rowcount != 1:
-                raise StoreError(f"进展填报 {batch} 没有被撤回，无需恢复。")
-            change.target = row.unit
+            row = self._unmark(change, t.progress_withdrawals, batch, f"进展填报 {batch} 没有被撤回，无需恢复。")
             change.summary = f"恢复「{row.unit}」的进展填报 {row[1]} 条"
             change.before, change.after = {"batch": batch, "withdrawn": True}, {"batch": batch, "withdrawn": False}
         return int(row[1])

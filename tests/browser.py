@@ -188,6 +188,14 @@ def _wait_idle(page, timeout: float = 60_000, quiet: float = 300):
     page.wait_for_function(_IDLE_JS, arg=quiet, timeout=timeout, polling=50)
 
 
+#: The fill colour of the plan place with this id on the map (null when it is not drawn): a JS function of the id.
+PLACE_FILL_JS = """(id) => { let found = null;
+  const visit = (l) => { if (found) return;
+    if (l.feature && l.feature.properties && l.feature.properties.id === id) { found = l.options.fillColor; return; }
+    if (l.eachLayer) l.eachLayer(visit); };
+  window.map.eachLayer(visit); return found; }"""
+
+
 def login(page, url: str, name: str, password: str, wait_map: bool = True, query: str = "", signed_in: bool = True):
     """Open the app and log in through its login page, as a planner would (the login form posts to /api/login);
     waits until the page names the account (unless `signed_in` is False: a wrong password) and the map is drawn."""

@@ -20,11 +20,6 @@ PLACE = "hc_hechao"  # 合巢产业新城, an item 市规划局 leads
 NEAR = (31.712, 117.731)  # where the photo was taken, inside the new town
 REASON = "照片看不清现场，请补充说明施工进度"
 
-_FILL_JS = """(id) => { let found = null;
-  const visit = (l) => { if (found) return;
-    if (l.feature && l.feature.properties && l.feature.properties.id === id) { found = l.options.fillColor; return; }
-    if (l.eachLayer) l.eachLayer(visit); };
-  window.map.eachLayer(visit); return found; }"""
 #: The tooltips of the photo markers drawn on the map (a layer of a group is on the map itself too: each once).
 _PHOTOS_JS = """() => { const found = new Set();
   const visit = (l) => { if (l.options && l.options.className === 'evidence-photo' && l.getTooltip()) found.add(l);
@@ -89,7 +84,7 @@ def test_a_unit_reports_online_the_office_returns_then_accepts_and_the_map_follo
         _review(office, url)
         pending = office.locator('[data-state="pending"]')
         assert "合巢现场.jpg（有拍摄位置）" in pending.inner_text() and "土地平整中" in pending.inner_text()
-        assert bh.map_eval(office, _FILL_JS, PLACE) == CATEGORY_COLORS[NOT_REPORTED]  # not before it is accepted
+        assert bh.map_eval(office, bh.PLACE_FILL_JS, PLACE) == CATEGORY_COLORS[NOT_REPORTED]  # not before it is accepted
         assert bh.map_eval(office, _PHOTOS_JS) == []
         office.get_by_label("退回原因").fill(REASON)
         office.get_by_role("button", name="退回", exact=True).click()
@@ -104,7 +99,7 @@ def test_a_unit_reports_online_the_office_returns_then_accepts_and_the_map_follo
         _review(office, url)
         office.get_by_role("button", name="采纳", exact=True).click()
         _success(office, "已采纳「市规划局」的填报 1 条")
-        bh.wait_map_until(office, f"(want) => ({_FILL_JS})('{PLACE}') === want", CATEGORY_COLORS["推进中"],
+        bh.wait_map_until(office, f"(want) => ({bh.PLACE_FILL_JS})('{PLACE}') === want", CATEGORY_COLORS["推进中"],
                           timeout=TIMEOUT, what="合巢产业新城 in the colour of 推进中")
         tips = bh.wait_map_until(office, f"() => {{ const t = ({_PHOTOS_JS})(); return t.length ? t : false; }}",
                                  timeout=TIMEOUT, what="the photo's marker")

@@ -17,6 +17,7 @@ from core.clock import today
 from core.inputs import MAX_EVIDENCE_FILES, limit_bytes
 from store import StoreError, forget_stores
 from tracking.__main__ import main
+from tracking.bulletin import EVIDENCE_COLUMN, by_unit, item_table, make_bulletin
 from tracking.errors import ProgressError
 from tracking.evidence import check_evidence, photo_position
 from tracking.load import load_board, plan_items
@@ -78,16 +79,6 @@ def test_only_the_office_reviews(store, plan):
     with pytest.raises(roles.PermissionDenied, match="「填报」角色无权审核和撤回进展填报"):
         t.review(batch.batch, "金融办", roles.REPORTER, True)
     assert t.review(batch.batch, "王工", roles.EDITOR, True).state == "accepted"
-
-
-@pytest.fixture
-def workspace(tmp_path, monkeypatch, plan):
-    monkeypatch.setattr("tracking.service.load_plan", lambda: plan)
-    monkeypatch.setenv("CHAOHU_WORKSPACE", str(tmp_path / "ws"))
-    monkeypatch.delenv("CHAOHU_DATABASE_URL", raising=False)
-    monkeypatch.delenv("CHAOHU_WORKSPACE_GPKG", raising=False)
-    yield tmp_path
-    forget_stores()
 
 
 def _fund_status(capsys) -> dict:
@@ -176,8 +167,13 @@ def test_an_online_report_is_checked_as_a_workbook_row_and_stored_with_its_photo
     assert store.evidence_file(stored.id)[1] == photo
     assert load_board(plan, store).state(FUND).evidence == 0  # evidence counts with its accepted report
     t.review(batch.batch, "王工", roles.EDITOR, True)
-    assert load_board(plan, store).state(FUND).evidence == 1
-    assert load_board(plan, store).unit("jrb").evidence == 1
+    board = load_board(plan, store)
+    assert (board.state(FUND).evidence, board.unit("jrb").evidence) == (1, 1)
+    bulletin = make_bulletin(board, plan, f"{today():%Y-%m}")  # the 通报 counts it per unit and per item
+    units = by_unit(bulletin.board).set_index("牵头单位")
+    assert units.loc[UNIT, EVIDENCE_COLUMN] == 1 and units.loc["合计（按事项）", EVIDENCE_COLUMN] == 1
+    items = item_table(bulletin.board.states).set_index("编号")
+    assert items.loc[FUND, EVIDENCE_COLUMN] == 1 and items.loc["6.3", EVIDENCE_COLUMN] == 0
 
 
 def _refusal(files) -> str:
