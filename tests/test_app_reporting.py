@@ -1,8 +1,12 @@
 """Reporting online in the real app, with the office's review: a 填报 account of 市规划局 reports 合巢产业新城 with a
 photo carrying a GPS position; the office returns it with a reason, the unit sees the reason and reports again; the
-office accepts it, and only then the place takes the colour of 推进中 on the 实施进展 map with the photo beside it."""
+office accepts it, and only then the place takes the colour of 推进中 on the 实施进展 map with the photo beside it; the
+place's panel offers the photo for download."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -107,6 +111,13 @@ def test_a_unit_reports_online_the_office_returns_then_accepts_and_the_map_follo
         unit.goto(url + "/?mode=progress")
         unit.locator('[data-state="accepted"]').wait_for(timeout=TIMEOUT)
         assert unit.locator('[data-state="returned"]').count() == 1  # the returned report stays listed with its reason
+        unit.goto(url + f"/?mode=progress&sel={PLACE}")  # the place's panel lists the photo with its download
+        button = unit.get_by_role("button", name=re.compile(r"^下载 合巢现场\.jpg（.*拍摄于 2026-11-18）$"))
+        button.wait_for(timeout=TIMEOUT)
+        with unit.expect_download(timeout=TIMEOUT) as download:
+            button.click()
+        assert download.value.suggested_filename == photo.name
+        assert Path(download.value.path()).read_bytes() == photo.read_bytes()
         bh.screenshot(office, "reporting_accepted")
     finally:
         unit.context.close()
