@@ -13,6 +13,7 @@ from tracking.errors import ProgressError
 from tracking.load import load_board, plan_year, set_plan_year
 from tracking.records import ProgressInput
 from store import StoreError
+from store.progress import EvidenceInput
 
 
 def report(item_id: str = "4.2-t3", status: str = "推进中", value=12.3, on=date(2026, 11, 20), note="") -> ProgressInput:
@@ -88,12 +89,16 @@ def test_migrating_the_workspace_to_postgis_keeps_progress_and_withdrawals(tmp_p
     from store.postgis import PostgisStore
 
     source = GpkgStore(tmp_path / "ws.gpkg")
-    kept = source.add_progress([report()], "市半岛建设办", "张三")
+    photo = EvidenceInput("4.2-t3", "现场.png", "image/png", b"\x89PNG\r\n\x1a\n-bytes", 31.6, 117.86, "2026-11-18")
+    kept = accepted(source, [report()], evidence=[photo])
     gone = source.add_progress([report("4.2", "滞后", None)], "市半岛建设办", "李四")
     source.withdraw_progress(gone.batch, "王五")
     target = PostgisStore(pg_cluster.new_database())
     counts = migrate(source, target, "管理员")
     assert counts["progress"] == 2 and counts["progress_withdrawals"] == 1
+    assert counts["progress_reviews"] == 1 and counts["progress_evidence"] == 1
+    [moved] = target.progress_evidence(kept.batch)
+    assert target.evidence_file(moved.id)[1] == photo.data and target.progress_batch(kept.batch).state == "accepted"
     assert [(r.item_id, r.withdrawn) for r in target.progress_records()] == [("4.2-t3", False), ("4.2", True)]
     target.add_progress([report(value=13.0)], "市半岛建设办", "张三")  # ids continue after the copied ones
     assert [r.id for r in target.progress_records()] == [1, 2, 3]

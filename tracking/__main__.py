@@ -74,7 +74,7 @@ def _status_text(tracking: Tracking) -> None:
     year = f"{YEAR_LABEL} {board.year}" if board.year else f"{YEAR_LABEL}未设置"
     print(f"截至 {board.on.isoformat()}（{year}）")
     for s in board.states:
-        flags = "（逾期）" if s.overdue else "（临近）" if s.due_soon else ""
+        flags = ("（逾期）" if s.overdue else "（临近）" if s.due_soon else "") + (f"（待审核 {s.pending} 次）" if s.pending else "")
         due = f"\t{s.due_label}" if s.due_label else ""
         print(f"{s.item.id}\t{s.item.title}\t{s.item.lead_text}{due}\t{s.summary()}{flags}")
     t = board.total()
