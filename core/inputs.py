@@ -14,8 +14,13 @@ import re
 from core.errors import ChaohuError
 
 #: Upload limit in MB per kind of file, and how the message names the kind.
-UPLOAD_MB = {"layer": 200, "corrections": 50, "workbook": 5}
-KIND_NAMES = {"layer": "图层文件", "corrections": "校正记录文件", "workbook": "进展填报工作簿"}
+UPLOAD_MB = {"layer": 200, "corrections": 50, "workbook": 5, "evidence": 10}
+KIND_NAMES = {"layer": "图层文件", "corrections": "校正记录文件", "workbook": "进展填报工作簿", "evidence": "佐证材料"}
+#: How many evidence files (photos, PDFs) one report may carry.
+MAX_EVIDENCE_FILES = 5
+#: Evidence types by their first bytes (a file's name or the browser's claim is never trusted), with their Chinese names.
+EVIDENCE_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
+EVIDENCE_KINDS = "JPEG/PNG 照片或 PDF 文件"
 #: Characters that reorder or hide text (bidirectional controls): a note could read differently than it is stored.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 #: Streamlit refuses anything above this (the server's own limit behind every uploader's).
@@ -47,6 +52,12 @@ def check_size(kind: str, name: str, size_bytes: int) -> None:
     """Refuse a file over its kind's limit (TooLarge, Chinese) — call it where the upload is received."""
     if size_bytes > limit_bytes(kind):
         raise TooLarge(too_large(name, size_bytes, kind))
+
+
+def sniff_type(data: bytes) -> str | None:
+    """The evidence type the bytes begin with (image/jpeg, image/png, application/pdf), or None."""
+    head = bytes(data[:16])
+    return next((mime for magic, mime in EVIDENCE_MAGIC.items() if head.startswith(magic)), None)
 
 
 def upload_name(name: str) -> str:

@@ -50,3 +50,7 @@ CATEGORY_NOTES = {
     NOT_REPORTED: "关联事项尚无填报",
     NO_ITEMS: "规划对该地点未提出要求，也没有时间要求或量化目标点名它",
 }
+
+#: A report (one import or one online form) is reviewed by the office before it counts: its states, in Chinese.
+PENDING, ACCEPTED, RETURNED, WITHDRAWN = "pending", "accepted", "returned", "withdrawn"
+REVIEW_STATES = {PENDING: "待审核", ACCEPTED: "已采纳", RETURNED: "已退回", WITHDRAWN: "已撤回"}

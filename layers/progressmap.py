@@ -79,3 +79,18 @@ def progress_map(layers: dict[str, gpd.GeoDataFrame], colors: dict[str, tuple[st
         if isinstance(child, MapClient):
             child.config["legend"] = legend_rows(shown or None) + child.config["legend"]
     return m
+
+
+#: The colour and class of a photo's marker (its EXIF position) on the 实施进展 map.
+PHOTO_COLOR, PHOTO_CLASS = "#e8590c", "evidence-photo"
+
+
+def photo_markers(photos: list[tuple[float, float, str]]) -> folium.FeatureGroup:
+    """Photos with a position (lat, lon, text: the photo's name, date and place) as markers drawn over the map; the
+    text is a file's name from outside, escaped before it reaches the tooltip's HTML."""
+    group = folium.FeatureGroup(name="现场照片", control=False)
+    for lat, lon, text in photos:
+        folium.CircleMarker([lat, lon], radius=7, color="#fff", weight=2, fill=True, fill_color=PHOTO_COLOR,
+                            fill_opacity=0.95, class_name=PHOTO_CLASS,
+                            tooltip=folium.Tooltip(esc(text), sticky=True)).add_to(group)
+    return group

@@ -53,6 +53,9 @@ ACTIONS = {a.id: a for a in (
     Action("progress.report", "填报进展", "_undo_progress_report", "report_progress"),
     Action("progress.withdraw", "撤回进展填报", "_undo_progress_withdraw", "report_progress"),
     Action("progress.reinstate", "恢复进展填报", "_undo_progress_reinstate", "report_progress"),
+    Action("progress.accept", "采纳进展填报", "_undo_progress_review", "review_progress"),
+    Action("progress.return", "退回进展填报", "_undo_progress_review", "review_progress"),
+    Action("progress.reopen", "撤销审核（恢复为待审核）"),
 )}
 #: Chinese label of the kinds of things the log records (filters on the 变更记录 page).
 KINDS = {"layer": "图层", "document": "文档", "setting": "设置", "account": "账号", "store": "数据库",

@@ -7,8 +7,8 @@ and write them through ``Store.transaction`` so every change lands in ``chaohu_c
 
 from __future__ import annotations
 
-from sqlalchemy import (Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint,
-                        func)
+from sqlalchemy import (Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Table, Text,
+                        UniqueConstraint, func)
 
 METADATA = MetaData()
 #: Prefix of every table the store owns besides the per-layer data tables.
@@ -140,6 +140,37 @@ progress_withdrawals = Table(
     Column("reason", Text, nullable=False, default=""),
     Column("withdrawn_by", Text, nullable=False),
     Column("withdrawn_at", DateTime, nullable=False),
+)
+
+progress_reviews = Table(
+    "chaohu_progress_reviews", METADATA,
+    #: A batch without a row here is 待审核 and does not count; 已采纳 (accepted) counts, 已退回 (returned) never does.
+    Column("batch", Text, primary_key=True),
+    #: "accepted" or "returned" (store.progress.REVIEW_STATES).
+    Column("state", Text, nullable=False),
+    #: Why the office returned it (shown to the unit); "" for an acceptance.
+    Column("reason", Text, nullable=False, default=""),
+    Column("reviewed_by", Text, nullable=False),
+    Column("reviewed_at", DateTime, nullable=False),
+)
+
+progress_evidence = Table(
+    "chaohu_progress_evidence", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    #: The report (batch) it came with and the item it shows.
+    Column("batch", Text, nullable=False, index=True),
+    Column("item_id", Text, nullable=False, index=True),
+    #: The uploaded file's name as text (never a path), its checked type (image/jpeg, image/png, application/pdf).
+    Column("name", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    #: A photo's EXIF position (WGS84) and date when it has one inside 巢湖市, else null.
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("taken", Text),
+    Column("added_by", Text, nullable=False),
+    Column("added_at", DateTime, nullable=False),
 )
 
 corrections = Table(

@@ -188,6 +188,28 @@ def _wait_idle(page, timeout: float = 60_000, quiet: float = 300):
     page.wait_for_function(_IDLE_JS, arg=quiet, timeout=timeout, polling=50)
 
 
+#: The fill colour of the plan place with this id on the map (null when it is not drawn): a JS function of the id.
+PLACE_FILL_JS = """(id) => { let found = null;
+  const visit = (l) => { if (found) return;
+    if (l.feature && l.feature.properties && l.feature.properties.id === id) { found = l.options.fillColor; return; }
+    if (l.eachLayer) l.eachLayer(visit); };
+  window.map.eachLayer(visit); return found; }"""
+
+
+def login(page, url: str, name: str, password: str, wait_map: bool = True, query: str = "", signed_in: bool = True):
+    """Open the app and log in through its login page, as a planner would (the login form posts to /api/login);
+    waits until the page names the account (unless `signed_in` is False: a wrong password) and the map is drawn."""
+    page.goto(url + query)
+    page.get_by_label("账号", exact=True).wait_for(timeout=120_000)
+    page.get_by_label("账号", exact=True).fill(name)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+    if signed_in:
+        page.get_by_text(f"当前用户：{name}").wait_for(timeout=180_000)
+    if wait_map:
+        wait_for_app(page, timeout=180_000)
+
+
 def open_group(page, title: str = "我的数据"):
     """Unfold a sidebar group of the map page (图层, 筛选, 底图, 我的数据) unless it is open already."""
     details = page.locator('[data-testid="stSidebar"] details', has=page.locator("summary", has_text=title)).first
@@ -357,13 +379,3 @@ TOUR_SLIDE_STATE_JS = """
           mapRight: mapBox.right, panelLeft: panel.getBoundingClientRect().left};
 }
 """
-
-
-def log_in(page, url: str, name: str, password: str, query: str = ""):
-    """Open the app and log in through its login page, as a planner would (the login form posts to /api/login); returns
-    once the sidebar names the account."""
-    page.goto(url + query)
-    page.get_by_label("账号", exact=True).wait_for(timeout=120_000)
-    page.get_by_label("账号", exact=True).fill(name)
-    page.get_by_label("密码", exact=True).fill(password)
-    page.get_by_role("button", name="登录").click()

@@ -166,6 +166,20 @@ def store(request, tmp_path):
         st.engine.dispose()
 
 
+@pytest.fixture
+def workspace(tmp_path, monkeypatch, plan):
+    """An empty workspace store for the tracking command line and service run in this process (the plan read once
+    per session): tmp_path, with the workspace in tmp_path / "ws"."""
+    from store import forget_stores
+
+    monkeypatch.setattr("tracking.service.load_plan", lambda: plan)
+    monkeypatch.setenv("CHAOHU_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("CHAOHU_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CHAOHU_WORKSPACE_GPKG", raising=False)
+    yield tmp_path
+    forget_stores()
+
+
 #: The store settings a command line reads; each ``cli`` call starts from the test run's own (neither set).
 STORE_VARIABLES = ("CHAOHU_DATABASE_URL", "CHAOHU_WORKSPACE_GPKG")
 

@@ -1,4 +1,5 @@
-"""Planners' files built from scratch for the loader tests: true positions, DBFs written byte by byte, zipped geodatabases."""
+"""Planners' files built from scratch for the loader tests: true positions, DBFs written byte by byte, zipped geodatabases;
+and a photo with an EXIF GPS position (a unit's evidence)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+from PIL import Image
 from pyproj import Geod
 from shapely.geometry import Point, Polygon
 
@@ -149,3 +151,19 @@ def rezipped(data: bytes, sheet_xml) -> bytes:
 def whole_sheet(xml: str) -> str:
     """A sheet's used range declared as every cell Excel has (A1:XFD1048576)."""
     return re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', xml)
+
+
+def photo_jpeg(gps: tuple[float, float] | None = None, taken: str = "2026:11:18 10:30:00", size=(40, 30)) -> bytes:
+    """A small JPEG photo, with EXIF GPS (degrees, minutes, seconds) and a date when `gps` is given."""
+    img = Image.new("RGB", size, (90, 140, 200))
+    exif = Image.Exif()
+    if gps is not None:
+        def dms(x: float):
+            d = int(abs(x))
+            m = int((abs(x) - d) * 60)
+            return (float(d), float(m), round(((abs(x) - d) * 60 - m) * 60, 4))
+        exif[0x8825] = {1: "N" if gps[0] >= 0 else "S", 2: dms(gps[0]), 3: "E" if gps[1] >= 0 else "W", 4: dms(gps[1])}
+        exif[0x8769] = {36867: taken}
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    return buf.getvalue()

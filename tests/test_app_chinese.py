@@ -98,7 +98,7 @@ def latin_words(text: str) -> set[str]:
 
 def test_every_page_is_in_chinese_on_a_laptop(office, laptop):
     page = laptop
-    bh.log_in(page, office, "管理员", PASSWORD)
+    bh.login(page, office, "管理员", PASSWORD, wait_map=False, signed_in=False)
     page.get_by_text("当前用户：管理员").wait_for(timeout=180_000)
     bh.wait_for_app(page, timeout=180_000)
     seen = {}
@@ -123,7 +123,7 @@ def test_every_page_is_in_chinese_on_a_laptop(office, laptop):
 
 def test_the_uploaders_say_their_own_limit_in_chinese_once(office, laptop, tmp_path):
     page = laptop
-    bh.log_in(page, office, "管理员", PASSWORD, "/?mode=correct")
+    bh.login(page, office, "管理员", PASSWORD, wait_map=False, query="/?mode=correct", signed_in=False)
     page.get_by_text("当前用户：管理员").wait_for(timeout=180_000)
     page.get_by_text("共享校正记录").first.wait_for(timeout=120_000)
     bh._wait_idle(page)
@@ -156,7 +156,7 @@ def test_the_uploaders_say_their_own_limit_in_chinese_once(office, laptop, tmp_p
 
 def test_a_viewer_asking_for_the_account_page_is_told_who_may_open_it(office, laptop):
     page = laptop
-    bh.log_in(page, office, "查看员", PASSWORD, "/?mode=admin")
+    bh.login(page, office, "查看员", PASSWORD, wait_map=False, query="/?mode=admin", signed_in=False)
     page.get_by_role("heading", name="无权访问").wait_for(timeout=180_000)
     said = page.locator('[data-testid="stAlert"]').inner_text()
     assert "「账号管理」页面仅限「管理」角色打开" in said and "您当前的角色为「查看」" in said
@@ -175,7 +175,7 @@ def choose(page, label: str, option: str) -> None:
 
 def test_an_administrator_adds_a_reporting_account_bound_to_its_unit(office, laptop):
     page = laptop
-    bh.log_in(page, office, "管理员", PASSWORD, "/?mode=accounts")
+    bh.login(page, office, "管理员", PASSWORD, wait_map=False, query="/?mode=accounts", signed_in=False)
     page.locator("table.accounts").wait_for(timeout=180_000)
     page.get_by_label("账号名称").fill("经信填报员")
     choose(page, "角色", "填报")

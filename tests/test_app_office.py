@@ -39,12 +39,8 @@ def office(tmp_path_factory):
 
 
 def login(page, url: str, name: str, password: str = PASSWORD, wait_map: bool = True, query: str = ""):
-    """Open the app and log in through its login page, as a planner would (the login form posts to /api/login)."""
-    bh.log_in(page, url, name, password, query)
-    if password == PASSWORD:
-        page.get_by_text(f"当前用户：{name}").wait_for(timeout=180_000)
-    if wait_map:
-        bh.wait_for_app(page, timeout=180_000)
+    """Log in through the app's login page (bh.login); a wrong password is not waited on as signed in."""
+    bh.login(page, url, name, password, wait_map, query, signed_in=password == PASSWORD)
 
 
 def sidebar(page) -> str:

@@ -108,8 +108,9 @@ def test_a_units_notes_stay_text_in_the_bulletin_and_the_template_has_no_formula
     try:
         t = Tracking.open(store=store, plan=plan)
         items = [i.id for i in t.items.of_unit("bdjsb")][: len(PAYLOADS)]
-        store.add_progress([ProgressInput(item, "推进中", None, note, date(2026, 11, 3)) for item, note in zip(items, PAYLOADS)],
-                           "市半岛建设办", "张三")
+        batch = store.add_progress([ProgressInput(item, "推进中", None, note, date(2026, 11, 3))
+                                    for item, note in zip(items, PAYLOADS)], "市半岛建设办", "张三")
+        store.review_progress(batch.batch, "办公室", accept=True)
         bulletin = _reread(bulletin_workbook(make_bulletin(t.board(), plan, "2026-11", now=date(2026, 11, 26))))
         _no_formula(bulletin)
         for payload in PAYLOADS:

@@ -1,4 +1,4 @@
-"""实施进展 in the real app: a workbook imported in the browser colours its place on the map, a place's panel shows
+"""实施进展 in the real app: a workbook imported in the browser and accepted colours its place on the map, a place's panel shows
 each item's state and its history, and the month's 通报 downloads with the counts of the stored records."""
 
 from __future__ import annotations
@@ -24,11 +24,6 @@ TIMEOUT = 180_000
 HEATING = "南区集中供热（华能巢湖电厂）"
 MAGNESIUM = "五万吨镁基轻合金新材料项目"
 
-_FILL_JS = """(id) => { let found = null;
-  const visit = (l) => { if (found) return;
-    if (l.feature && l.feature.properties && l.feature.properties.id === id) { found = l.options.fillColor; return; }
-    if (l.eachLayer) l.eachLayer(visit); };
-  window.map.eachLayer(visit); return found; }"""
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +31,9 @@ def app(tmp_path_factory):
     """The app on a workspace whose store already holds two reports on 3.2-d1 (the magnesium project's start)."""
     folder = tmp_path_factory.mktemp("progress-ws")
     store = GpkgStore(folder / "workspace.gpkg")
-    store.add_progress([ProgressInput("3.2-d1", "推进中", None, "完成环评", date(2026, 9, 30))], "市经信委", "王五")
-    store.add_progress([ProgressInput("3.2-d1", DONE, None, "已开工", date(2026, 10, 28))], "市经信委", "赵六")
+    for reports, by in (([ProgressInput("3.2-d1", "推进中", None, "完成环评", date(2026, 9, 30))], "王五"),
+                        ([ProgressInput("3.2-d1", DONE, None, "已开工", date(2026, 10, 28))], "赵六")):
+        store.review_progress(store.add_progress(reports, "市经信委", by).batch, "办公室", accept=True)
     store.engine.dispose()
     url, stop = bh.start_streamlit(bh.REPO / "streamlit_app.py", cwd=bh.REPO, timeout=180,
                                    log_path=bh.ARTIFACTS / "streamlit-progress.log", env_extra={"CHAOHU_WORKSPACE": str(folder)})
@@ -53,7 +49,7 @@ def _open(page, url: str):
 
 
 def _fill(page, place_id: str):
-    return bh.map_frame(page, TIMEOUT).evaluate(_FILL_JS, place_id)
+    return bh.map_frame(page, TIMEOUT).evaluate(bh.PLACE_FILL_JS, place_id)
 
 
 def _filled_workbook(tmp_path) -> bytes:
@@ -86,9 +82,13 @@ def test_an_import_in_the_app_colours_its_place(app, page, tmp_path):
     reporter.press("Enter")
     page.get_by_role("button", name="导入", exact=True).click()
     page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=TIMEOUT)
-    assert "已导入「市发改委」的进展 2 条" in page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
+    said = page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
+    assert "已导入「市发改委」的进展 2 条" in said and "待审核" in said
+    assert _fill(page, "ft_huanglu") == CATEGORY_COLORS[NOT_REPORTED]  # it counts once the office accepts it
+    page.get_by_role("button", name="采纳", exact=True).click()  # the app runs open: everyone is the office
+    page.locator('[data-testid="stAlertContentSuccess"]', has_text="已采纳「市发改委」的填报 2 条").wait_for(timeout=TIMEOUT)
     try:  # the map is redrawn with the new colours
-        bh.wait_map_until(page, f"([id, want]) => ({_FILL_JS})(id) === want", ["ft_huanglu", CATEGORY_COLORS[DONE]],
+        bh.wait_map_until(page, f"([id, want]) => ({bh.PLACE_FILL_JS})(id) === want", ["ft_huanglu", CATEGORY_COLORS[DONE]],
                           timeout=120_000, what="黄麓建筑科创小镇 in the colour of 已完成")
     except AssertionError:
         pass  # the assertion below says which colour it has

@@ -5,6 +5,7 @@ in, every item's status, and the 通报 whose counts are checked against the sto
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections import Counter
 from datetime import date
@@ -87,6 +88,9 @@ def test_template_fill_import_status_report_round_trip(tmp_path, tracking):
         result = tracking("import", str(path), "--by", f"{unit}联络员", env=env)
         assert result.returncode == 0, result.stderr
         assert f"已导入「{unit}」的进展 3 条" in result.stdout
+        batch = re.search(r"导入编号 ([0-9a-f]+)", result.stdout).group(1)
+        accepted = tracking("review", batch, "--accept", "--by", "办公室", env=env)  # it counts once accepted
+        assert accepted.returncode == 0 and "已采纳" in accepted.stdout, accepted.stderr
 
     status = tracking("status", "--json", env=env)
     assert status.returncode == 0, status.stderr
@@ -145,8 +149,9 @@ def test_with_the_year_set_to_2018_the_june_items_not_done_are_overdue_and_liste
     try:
         t = Tracking.open(store=store, plan=plan)
         june = [i.id for i in t.items if i.due == "6月底前"]
-        store.add_progress([ProgressInput(june[0], "已完成", None, "", date(2018, 6, 28)),
-                            ProgressInput(june[1], "推进中", None, "", date(2018, 6, 1))], "市经信委", "张三")
+        batch = store.add_progress([ProgressInput(june[0], "已完成", None, "", date(2018, 6, 28)),
+                                    ProgressInput(june[1], "推进中", None, "", date(2018, 6, 1))], "市经信委", "张三")
+        store.review_progress(batch.batch, "办公室", accept=True)
         unset = make_bulletin(t.board(), plan, "2026-11", now=date(2026, 11, 26))
         assert unset.overdue() == []
         cells = [c for row in bulletin_workbook(unset)["通报"].iter_rows(values_only=True) for c in row if c]
@@ -171,7 +176,8 @@ def test_a_units_note_that_looks_like_a_formula_stays_text_in_the_bulletin(tmp_p
     try:
         t = Tracking.open(store=store, plan=plan)
         note = '=HYPERLINK("http://example.invalid","点此")'
-        store.add_progress([ProgressInput("4.2", "已完成", None, note, date(2026, 11, 3))], "市半岛建设办", "张三")
+        batch = store.add_progress([ProgressInput("4.2", "已完成", None, note, date(2026, 11, 3))], "市半岛建设办", "张三")
+        store.review_progress(batch.batch, "办公室", accept=True)
         wb = bulletin_workbook(make_bulletin(t.board(), plan, "2026-11", now=date(2026, 11, 26)))
         cells = [c for row in wb["通报"].iter_rows() for c in row if c.value == note]
         assert cells and all(c.data_type == "s" for c in cells)

@@ -13,10 +13,18 @@ from tracking.errors import ProgressError
 from tracking.load import load_board, plan_year, set_plan_year
 from tracking.records import ProgressInput
 from store import StoreError
+from store.progress import EvidenceInput
 
 
 def report(item_id: str = "4.2-t3", status: str = "推进中", value=12.3, on=date(2026, 11, 20), note="") -> ProgressInput:
     return ProgressInput(item_id=item_id, status=status, value=value, note=note, reported_on=on)
+
+
+def accepted(store, reports, unit="市半岛建设办", user="张三", **kw):
+    """A batch stored and accepted by the office (only accepted reports count on the board)."""
+    batch = store.add_progress(reports, unit, user, **kw)
+    store.review_progress(batch.batch, "办公室", accept=True)
+    return batch
 
 
 def test_reports_are_appended_with_who_and_when_and_one_log_row(store):
@@ -42,8 +50,8 @@ def test_nothing_implausible_is_stored_and_a_refused_batch_writes_nothing(store)
 
 
 def test_a_withdrawn_import_stays_in_the_history_and_undo_brings_it_back(store, plan):
-    store.add_progress([report(value=5.0, on=date(2026, 10, 1))], "市半岛建设办", "张三")
-    wrong = store.add_progress([report(status="已完成", value=25.85, on=date(2026, 11, 2))], "市半岛建设办", "王五")
+    accepted(store, [report(value=5.0, on=date(2026, 10, 1))])
+    wrong = accepted(store, [report(status="已完成", value=25.85, on=date(2026, 11, 2))], user="王五")
     assert load_board(plan, store, date(2026, 11, 26)).state("4.2-t3").status == "已完成"
     assert store.withdraw_progress(wrong.batch, "赵六", "误填") == 1
     board = load_board(plan, store, date(2026, 11, 26))
@@ -57,7 +65,7 @@ def test_a_withdrawn_import_stays_in_the_history_and_undo_brings_it_back(store, 
     assert load_board(plan, store, date(2026, 11, 26)).state("4.2-t3").status == "已完成"
     report_change = store.changes(action="progress.report")[0]
     assert "已撤回" in store.undo(report_change.id, "赵六")
-    assert [b.withdrawn for b in store.progress_batches()] == [True, False]
+    assert [b.state for b in store.progress_batches()] == ["withdrawn", "accepted"]
     assert len(store.progress_records()) == 2  # nothing was ever deleted
 
 
@@ -81,12 +89,16 @@ def test_migrating_the_workspace_to_postgis_keeps_progress_and_withdrawals(tmp_p
     from store.postgis import PostgisStore
 
     source = GpkgStore(tmp_path / "ws.gpkg")
-    kept = source.add_progress([report()], "市半岛建设办", "张三")
+    photo = EvidenceInput("4.2-t3", "现场.png", "image/png", b"\x89PNG\r\n\x1a\n-bytes", 31.6, 117.86, "2026-11-18")
+    kept = accepted(source, [report()], evidence=[photo])
     gone = source.add_progress([report("4.2", "滞后", None)], "市半岛建设办", "李四")
     source.withdraw_progress(gone.batch, "王五")
     target = PostgisStore(pg_cluster.new_database())
     counts = migrate(source, target, "管理员")
     assert counts["progress"] == 2 and counts["progress_withdrawals"] == 1
+    assert counts["progress_reviews"] == 1 and counts["progress_evidence"] == 1
+    [moved] = target.progress_evidence(kept.batch)
+    assert target.evidence_file(moved.id)[1] == photo.data and target.progress_batch(kept.batch).state == "accepted"
     assert [(r.item_id, r.withdrawn) for r in target.progress_records()] == [("4.2-t3", False), ("4.2", True)]
     target.add_progress([report(value=13.0)], "市半岛建设办", "张三")  # ids continue after the copied ones
     assert [r.id for r in target.progress_records()] == [1, 2, 3]

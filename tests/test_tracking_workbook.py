@@ -14,23 +14,11 @@ from core.progress import STATUSES
 from core.clock import today
 from tracking.errors import ProgressError
 from tracking.workbook import COLUMNS, HEADER_ROW, MARKER_SHEET, SHEET
-from store import forget_stores
 from tracking.__main__ import main
 from tracking.service import Tracking
 from filebuild import rezipped, whole_sheet
 
 UNIT = "市半岛建设办"
-
-
-@pytest.fixture
-def workspace(tmp_path, monkeypatch, plan):
-    """An empty workspace store for the command line and the service (the plan read once per session)."""
-    monkeypatch.setattr("tracking.service.load_plan", lambda: plan)
-    monkeypatch.setenv("CHAOHU_WORKSPACE", str(tmp_path / "ws"))
-    monkeypatch.delenv("CHAOHU_DATABASE_URL", raising=False)
-    monkeypatch.delenv("CHAOHU_WORKSPACE_GPKG", raising=False)
-    yield tmp_path
-    forget_stores()
 
 
 @pytest.fixture

@@ -50,9 +50,17 @@ def parser() -> Parser:
     year_cmd.add_argument("value", nargs="?", help="年份，如 2018；不写则显示当前设置")
     year_cmd.add_argument("--unset", action="store_true", help="清除设置（恢复「年份未定」）")
     year_cmd.add_argument("--by", default=None, help="记录在变更记录中的操作人")
-    bat = sub.add_parser("batches", help="列出历次进展导入")
+    bat = sub.add_parser("batches", help="列出历次进展填报（导入和在线填报）及其审核状态")
     bat.set_defaults(func=batches)
     bat.add_argument("--json", action="store_true")
+    rev = sub.add_parser("review", help="审核一次进展填报：采纳（此后计入进展）或退回（写明原因）")
+    rev.set_defaults(func=review)
+    rev.add_argument("batch", help="填报编号（见 batches）")
+    verdict = rev.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--accept", action="store_true", help="采纳：此后计入进展")
+    verdict.add_argument("--return", dest="send_back", action="store_true", help="退回：不计入，填报单位可见原因")
+    rev.add_argument("--reason", default="", help="退回原因（退回时必填）")
+    rev.add_argument("--by", default=None, help="审核人（记入变更记录）")
     wd = sub.add_parser("withdraw", help="撤回一次导入（记录保留在历史中，标为已撤回；可在变更记录中撤销）")
     wd.set_defaults(func=withdraw)
     wd.add_argument("batch", help="导入编号（见 batches）")
@@ -66,7 +74,7 @@ def _status_text(tracking: Tracking) -> None:
     year = f"{YEAR_LABEL} {board.year}" if board.year else f"{YEAR_LABEL}未设置"
     print(f"截至 {board.on.isoformat()}（{year}）")
     for s in board.states:
-        flags = "（逾期）" if s.overdue else "（临近）" if s.due_soon else ""
+        flags = ("（逾期）" if s.overdue else "（临近）" if s.due_soon else "") + (f"（待审核 {s.pending} 次）" if s.pending else "")
         due = f"\t{s.due_label}" if s.due_label else ""
         print(f"{s.item.id}\t{s.item.title}\t{s.item.lead_text}{due}\t{s.summary()}{flags}")
     t = board.total()
@@ -86,7 +94,7 @@ def import_workbook(args) -> int:
     """`import FILE --by NAME`: every row checked; all or nothing."""
     filled, batch = Tracking.open().import_workbook(args.file, args.by, CLI_ROLE, again=args.again)
     print(f"已导入「{filled.unit}」的进展 {batch.records} 条（导入编号 {batch.batch}，填报人 {batch.reporter}）；"
-          f"{filled.blank_rows} 行未填写，未记录。")
+          f"{filled.blank_rows} 行未填写，未记录。待审核：采纳后计入进展（python -m tracking review {batch.batch} --accept）。")
     return 0
 
 
@@ -123,21 +131,32 @@ def year(args) -> int:
 
 
 def batches(args) -> int:
-    """`batches [--json]`: every import, withdrawn ones marked."""
-    rows = Tracking.open().store.progress_batches()
+    """`batches [--json]`: every import and online report with its state (待审核, 已采纳, 已退回 with the reason, 已撤回)."""
+    rows = Tracking.open().batches()
     if args.json:
-        print(json.dumps([{**b.__dict__, "recorded_at": local_text(b.recorded_at)} for b in rows], ensure_ascii=False,
+        print(json.dumps([{**b.to_dict(), "recorded_at": local_text(b.recorded_at)} for b in rows], ensure_ascii=False,
                          indent=2))
         return 0
     for b in rows:
-        state = "（已撤回）" if b.withdrawn else ""
-        print(f"{b.batch}\t{b.unit}\t{b.records} 条\t{b.reporter}\t{local_text(b.recorded_at)}\t{b.source}{state}")
+        reason = f"：{b.reason}" if b.reason else ""
+        print(f"{b.batch}\t{b.state_label}{reason}\t{b.unit}\t{b.records} 条\t{b.reporter}\t{local_text(b.recorded_at)}"
+              f"\t{b.source}")
+    return 0
+
+
+def review(args) -> int:
+    """`review BATCH --accept | --return --reason TEXT [--by NAME]`: the office's review of one report."""
+    batch = Tracking.open().review(args.batch, acting_user(args), CLI_ROLE, args.accept, args.reason)
+    if args.accept:
+        print(f"已采纳「{batch.unit}」的进展填报 {batch.batch}（{batch.records} 条），此后计入实施进展。")
+    else:
+        print(f"已退回「{batch.unit}」的进展填报 {batch.batch}（{batch.records} 条），原因：{batch.reason}。")
     return 0
 
 
 def withdraw(args) -> int:
     """`withdraw BATCH [--reason R]`: the records stay in the history, marked 已撤回."""
-    n = Tracking.open().store.withdraw_progress(args.batch, acting_user(args), args.reason)
+    n = Tracking.open().withdraw(args.batch, acting_user(args), CLI_ROLE, args.reason)
     print(f"已撤回导入 {args.batch}（{n} 条记录保留在历史中，标为已撤回）。")
     return 0
 

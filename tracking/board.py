@@ -1,7 +1,8 @@
 """The state of every item on a day: its latest report, its history, whether it is overdue or due soon, and the
 roll-up from deadlines, targets and places to measures, sections and units (as Decidim rolls results up).
 
-Pure: items, records, the plan year and the day in, states out. Statuses come only from records; 逾期 and 临近 are
+Pure: items, records, the plan year and the day in, states out. Statuses come only from records the office accepted
+(a report 待审核 or 已退回 changes nothing; an item counts its reports awaiting review as `pending`); 逾期 and 临近 are
 computed from the plan year and the deadline, and only when the year is set.
 """
 
@@ -14,7 +15,7 @@ from datetime import date
 from functools import cached_property
 
 from core.formatting import number, value_text
-from core.progress import CATEGORY_COLORS, DONE, NO_ITEMS, NOT_REPORTED, OVERDUE, STATUSES
+from core.progress import CATEGORY_COLORS, DONE, NO_ITEMS, NOT_REPORTED, OVERDUE, PENDING, STATUSES
 from tracking.dates import due_date, due_text, is_soon
 from tracking.items import TrackItem, TrackItems
 from tracking.records import ProgressRecord
@@ -35,6 +36,10 @@ class ItemState:
     due_label: str
     overdue: bool
     due_soon: bool
+    #: Reports on the item awaiting the office's review (they do not count yet).
+    pending: int = 0
+    #: Evidence files (photos, PDFs) of its accepted reports.
+    evidence: int = 0
 
     @property
     def status(self) -> str:
@@ -96,6 +101,7 @@ class ItemState:
             "note": rec.note if rec else None, "reported_on": rec.reported_on.isoformat() if rec else None,
             "reported_by_unit": rec.unit if rec else None, "reporter": rec.reporter if rec else None,
             "overdue": self.overdue, "due_soon": self.due_soon, "records": len(self.history),
+            "pending": self.pending, "evidence": self.evidence,
         }
 
 
@@ -109,6 +115,8 @@ class RollUp:
     due_soon: int
     #: Mean of the items' fractions (已完成 = 1, a target's 完成值/目标, others 0), 0…1.
     progress: float
+    #: Evidence files of the items' accepted reports.
+    evidence: int = 0
 
     @property
     def done(self) -> int:
@@ -127,7 +135,8 @@ def roll_up(states: Iterable[ItemState]) -> RollUp:
     counts = Counter(s.status for s in states)
     return RollUp(total=len(states), counts={k: counts.get(k, 0) for k in COUNT_KEYS},
                   overdue=sum(s.overdue for s in states), due_soon=sum(s.due_soon for s in states),
-                  progress=sum(s.fraction for s in states) / len(states) if states else 0.0)
+                  progress=sum(s.fraction for s in states) / len(states) if states else 0.0,
+                  evidence=sum(s.evidence for s in states))
 
 
 def place_category(states: Sequence[ItemState]) -> str:
@@ -151,17 +160,25 @@ def place_category(states: Sequence[ItemState]) -> str:
 
 
 class Board:
-    """Every item's state on `on` (records dated after it are not yet known), with the plan year given or not."""
+    """Every item's state on `on` (records dated after it are not yet known), with the plan year given or not.
 
-    def __init__(self, items: TrackItems, records: Sequence[ProgressRecord], year: int | None, on: date):
+    Only records the office accepted count (``records``); those awaiting review are counted per item (``pending``);
+    `evidence` is item id → evidence files of its accepted reports."""
+
+    def __init__(self, items: TrackItems, records: Sequence[ProgressRecord], year: int | None, on: date,
+                 evidence: dict[str, int] | None = None):
         self.items = items
         self.year = year
         self.on = on
-        self.records = tuple(sorted((r for r in records if r.reported_on <= on), key=lambda r: (r.reported_on, r.id)))
+        self.all_records = tuple(records)
+        self.evidence = dict(evidence or {})
+        self.records = tuple(sorted((r for r in records if r.reported_on <= on and r.accepted),
+                                    key=lambda r: (r.reported_on, r.id)))
+        self.pending = Counter(r.item_id for r in records if r.review == PENDING and not r.withdrawn)
 
     def as_of(self, on: date) -> Board:
         """The board on an earlier day (a report's month end)."""
-        return Board(self.items, self.records, self.year, on)
+        return Board(self.items, self.all_records, self.year, on, self.evidence)
 
     @cached_property
     def _states(self) -> dict[str, ItemState]:
@@ -177,7 +194,8 @@ class Board:
             out[item.id] = ItemState(item=item, record=current, history=past, due_on=due_on,
                                      due_label=due_text(item.due, self.year),
                                      overdue=due_on is not None and due_on < self.on and not done,
-                                     due_soon=not done and is_soon(due_on, self.on))
+                                     due_soon=not done and is_soon(due_on, self.on),
+                                     pending=self.pending.get(item.id, 0), evidence=self.evidence.get(item.id, 0))
         return out
 
     def state(self, item_id: str) -> ItemState:

@@ -18,8 +18,10 @@ from core.clock import BEIJING, today
 from tracking.dates import month_bounds
 
 TITLE = "巢湖市冲刺“高质量千亿制造业”目标实施方案 实施进展通报"
-COUNT_COLUMNS = ["事项数", *COUNT_KEYS, "逾期", "临近", "完成度"]
-ITEM_COLUMNS = ["编号", "类别", "事项", "牵头单位", "时限", "当前状态", "填报日期", "填报单位", "进展说明"]
+#: The number of evidence files (photos, PDFs) of the accepted reports.
+EVIDENCE_COLUMN = "佐证材料"
+COUNT_COLUMNS = ["事项数", *COUNT_KEYS, "逾期", "临近", "完成度", EVIDENCE_COLUMN]
+ITEM_COLUMNS = ["编号", "类别", "事项", "牵头单位", "时限", "当前状态", "填报日期", "填报单位", "进展说明", EVIDENCE_COLUMN]
 TARGET_COLUMNS = ["编号", "量化目标", "牵头单位", "完成值/目标", "完成度", "当前状态", "填报日期"]
 
 
@@ -75,6 +77,7 @@ class Bulletin:
             f"逾期：时限已过且未填报「已完成」；临近：{SOON_DAYS} 天内到期且未完成。每月、每半年等周期性要求和"
             "「如期」不换算为日期。",
             "完成度：已完成计 100%，量化目标按完成值/目标（区间按下限），其余计 0，按事项平均。",
+            f"只计办公室审核采纳的填报（待审核、已退回的不计）；{EVIDENCE_COLUMN}为其所附照片和 PDF 的个数。",
             "一个事项有多个牵头单位时，在每个牵头单位下各计一次；合计按事项计。各部分标题为编者所加。",
             f"示意：地图上的地点位置多为示意（规划未给出精确位置），非测绘成果；{map_note()}。",
         ]
@@ -90,7 +93,7 @@ def make_bulletin(board: Board, plan: Plan, month: str, now: date | None = None)
 
 
 def _counts(roll: RollUp) -> list:
-    return [roll.total, *(roll.counts[k] for k in COUNT_KEYS), roll.overdue, roll.due_soon, roll.progress]
+    return [roll.total, *(roll.counts[k] for k in COUNT_KEYS), roll.overdue, roll.due_soon, roll.progress, roll.evidence]
 
 
 def by_unit(board: Board) -> pd.DataFrame:
@@ -109,7 +112,7 @@ def by_section(board: Board, plan: Plan) -> pd.DataFrame:
 def _item_row(state: ItemState) -> list:
     rec = state.record
     return [state.item.id, state.item.kind_name, state.item.title, state.item.lead_text, state.due_label, state.status,
-            rec.reported_on.isoformat() if rec else "", rec.unit if rec else "", rec.note if rec else ""]
+            rec.reported_on.isoformat() if rec else "", rec.unit if rec else "", rec.note if rec else "", state.evidence]
 
 
 def item_table(states: list[ItemState]) -> pd.DataFrame:

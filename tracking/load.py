@@ -50,6 +50,8 @@ def set_plan_year(value, user: str, role: str | None, store: Store | None = None
 
 def load_board(plan: Plan | None = None, store: Store | None = None, on: date | None = None,
                items: TrackItems | None = None) -> Board:
-    """Every item's state today (or on `on`) from the store in effect."""
+    """Every item's state today (or on `on`) from the store in effect: the accepted reports count, with their evidence
+    files; those awaiting review are counted per item."""
     store = store or open_store()
-    return Board(items or plan_items(plan), store.progress_records(), plan_year(store), on or today())
+    return Board(items or plan_items(plan), store.progress_records(), plan_year(store), on or today(),
+                 store.evidence_counts())

@@ -7,7 +7,7 @@ Records are append-only: a new report adds a record, the current state is the la
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from core.formatting import number
@@ -24,6 +24,40 @@ EARLIEST_REPORT = date(EARLIEST_YEAR, 1, 1)
 STATUS_COL, VALUE_COL, NOTE_COL, DATE_COL = "进展状态", "完成值", "进展说明", "填报日期"
 #: A 完成值 this many times the target is a slip (a wrong unit, a stray digit), never progress: refused even with a note.
 ABSURD_FACTOR = 1000
+#: How a 填报日期 typed as text may be written.
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+
+
+def cell_number(value):
+    """A 完成值 as typed (a workbook cell or a form's text): None when blank, a float when numeric (also typed as text), else the text itself (an error)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip().replace(",", "").replace("，", "")
+    try:
+        return float(text)
+    except ValueError:
+        return str(value).strip()
+
+
+def cell_date(value):
+    """A 填报日期 as typed (a cell, a form's date or text): None when blank, a date when it is one (cell or text in a usual form), else the text."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return text
 
 
 def problems_of(item: TrackItem, status: str, value, note: str, reported_on, today: date) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,13 +15,16 @@ from core.formats import choose
 from loaders.plan import Plan, load_plan
 from tracking.board import Board
 from core.clock import local_text, today
+from core.progress import ACCEPTED, RETURNED, WITHDRAWN
+from tracking.evidence import check_evidence
+from tracking.records import ProgressInput, cell_date, cell_number, problems_of
 from tracking.errors import ProgressError
 from tracking.items import TrackItems
 from tracking.load import load_board, plan_items, set_plan_year
 from tracking.workbook import FilledWorkbook, read_workbook
 from store import open_store
 from store.base import Store
-from store.progress import ProgressBatch
+from store.progress import Evidence, ProgressBatch
 from tracking import bulletin_xlsx, template
 from tracking.bulletin import Bulletin, make_bulletin
 
@@ -41,6 +45,23 @@ def _report_pdf(bulletin: Bulletin, catalog) -> bytes:
 #: 通报 format id → its writer (labels, suffixes and MIME types: ``core.formats``).
 REPORT_WRITERS = {"xlsx": _report_xlsx, "pdf": _report_pdf}
 REPORT_FORMATS = choose(*REPORT_WRITERS)
+
+
+#: What an online report's records name as their source (a workbook's are its file name).
+ONLINE_SOURCE = "在线填报"
+
+
+@dataclass(frozen=True)
+class OnlineRow:
+    """One item's row of an online report as the form gives it: 进展状态, 完成值 as typed, 进展说明, 填报日期, and the
+    evidence files as (client name, bytes)."""
+
+    item_id: str
+    status: str
+    value: object
+    note: str
+    reported_on: object
+    files: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass
@@ -134,12 +155,87 @@ class Tracking:
             return None
         held: dict[str, set] = {}
         for rec in self.store.progress_records():
-            if not rec.withdrawn and rec.unit == filled.unit:
+            if not rec.withdrawn and rec.review != RETURNED and rec.unit == filled.unit:
                 held.setdefault(rec.batch, set()).add(key(rec))
         for batch in self.store.progress_batches():
-            if not batch.withdrawn and wanted <= held.get(batch.batch, set()):
+            if batch.state not in (WITHDRAWN, RETURNED) and wanted <= held.get(batch.batch, set()):
                 return batch
         return None
+
+    # ---- online reports, review, withdrawal
+
+    def unit_items(self, unit: str) -> list:
+        """The items a lead unit (by name or id) reports on (ProgressError naming an unknown unit)."""
+        return self.items.of_unit(self.unit_ids(unit, False)[0])
+
+    def report_online(self, rows: Sequence[OnlineRow], by: str, role: str | None, unit: str | None,
+                      reporter: str | None = None) -> tuple[ProgressBatch, list[str]]:
+        """A unit's report typed in the app: one batch (待审核) of one or more rows, each with the checks of a workbook
+        row (tracking/records.py) and its evidence files checked (tracking/evidence.py); everything or nothing, in one
+        transaction. Returns the batch and notes (a photo's position ignored). ProgressError names each item and
+        column that is wrong."""
+        roles.require(role, "report_progress")
+        if not str(by or "").strip():
+            raise ProgressError("请写明填报人（姓名），没有写入任何记录。")
+        if not unit:
+            raise ProgressError("本账号未绑定牵头单位，不能在线填报，请联系管理员。")
+        uid = self.items.unit_id(unit)
+        if uid is None:
+            raise ProgressError(f"本账号绑定的牵头单位「{unit}」不在方案的牵头单位中，请联系管理员。")
+        if not rows:
+            raise ProgressError("没有填写任何事项的进展状态，没有写入任何记录。")
+        problems: list[str] = []
+        reports: list[ProgressInput] = []
+        evidence, notes = [], []
+        seen: set[str] = set()
+        for row in rows:
+            item = self.items.get(row.item_id)
+            if item is None or uid not in item.leads:
+                problems.append(f"事项 {row.item_id}：不是「{unit}」牵头的事项")
+                continue
+            if row.item_id in seen:
+                problems.append(f"事项 {row.item_id}：一次只能填报一行")
+                continue
+            seen.add(row.item_id)
+            value, when = cell_number(row.value), cell_date(row.reported_on)
+            found = problems_of(item, row.status, value, row.note, when, today())
+            problems.extend(f"事项 {row.item_id}「{col}」：{msg}" for col, msg in found)
+            try:
+                files, said = check_evidence(row.files, row.item_id)
+            except ProgressError as exc:
+                problems.append(f"事项 {row.item_id}「佐证材料」：{exc.message}")
+                continue
+            evidence += files
+            notes += said
+            if not found:
+                reports.append(ProgressInput(row.item_id, row.status, value, str(row.note or "").strip(), when))
+        if problems:
+            raise ProgressError("填报未提交，没有写入任何记录。请改正后重新提交：\n" + "\n".join(problems))
+        batch = self.store.add_progress(reports, dict(self.items.units())[uid], by.strip(), ONLINE_SOURCE,
+                                        reporter=reporter, evidence=evidence)
+        return batch, notes
+
+    def review(self, batch: str, by: str, role: str | None, accept: bool, reason: str = "") -> ProgressBatch:
+        """The office (编辑, 管理) accepts a 待审核 batch — it counts from then — or returns it with a reason."""
+        roles.require(role, "review_progress")
+        return self.store.review_progress(batch, by, accept, reason)
+
+    def withdraw(self, batch: str, by: str, role: str | None, reason: str = "") -> int:
+        """The office withdraws an import as a whole (kept in the history, marked 已撤回); how many records."""
+        roles.require(role, "review_progress")
+        return self.store.withdraw_progress(batch, by, reason)
+
+    def evidence(self, item_ids=None, in_force: bool = True) -> list[Evidence]:
+        """Evidence files (without bytes) of the reports in force — accepted, not withdrawn — (or of every report),
+        of some items or all."""
+        counted = {b.batch for b in self.batches() if b.state == ACCEPTED}
+        ids = None if item_ids is None else set(item_ids)
+        return [e for e in self.store.progress_evidence() if (not in_force or e.batch in counted)
+                and (ids is None or e.item_id in ids)]
+
+    def batches(self, unit: str | None = None) -> list[ProgressBatch]:
+        """Every batch (or one unit's, by its name as the records keep it), newest first, with its review state."""
+        return self.store.progress_batches(unit)
 
     def _check_unit(self, filled: FilledWorkbook, unit: str) -> None:
         """Refuse (Chinese, naming the items) a workbook holding items the bound unit does not lead."""

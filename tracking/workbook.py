@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
@@ -17,7 +17,7 @@ from core.inputs import limit_bytes, too_large
 from core.spreadsheets import open_xlsx, rows
 from tracking.errors import WorkbookError
 from tracking.items import TrackItems
-from tracking.records import DATE_COL, NOTE_COL, STATUS_COL, VALUE_COL, ProgressInput, problems_of
+from tracking.records import DATE_COL, NOTE_COL, STATUS_COL, VALUE_COL, ProgressInput, cell_date, cell_number, problems_of
 
 #: The sheet a unit fills, its header row and columns (the first five are locked, the last four are the unit's).
 SHEET = "进展填报"
@@ -38,7 +38,6 @@ MAX_ROWS, MAX_COLUMNS = 2_000, 50
 MAX_UNPACKED = 20 * 1024**2
 #: How many problems one message lists before it says how many more there are.
 MAX_LISTED = 60
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 
 
 @dataclass(frozen=True)
@@ -64,38 +63,6 @@ def _text(value) -> str:
     if isinstance(value, float):
         return number(value)
     return str(value).strip()
-
-
-def _number(value):
-    """A 完成值 cell: None when blank, a float when numeric (also typed as text), else the text itself (an error)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, (int, float)):
-        return float(value)
-    text = str(value).strip().replace(",", "").replace("，", "")
-    try:
-        return float(text)
-    except ValueError:
-        return str(value).strip()
-
-
-def _date(value):
-    """A 填报日期 cell: None when blank, a date when it is one (cell or text in a usual form), else the text."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return text
 
 
 def _open(data: bytes | Path, name: str):
@@ -171,7 +138,7 @@ def read_workbook(data: bytes | Path, items: TrackItems, today: date, name: str 
         cells = {col: cell.value for col, cell in zip(COLUMNS, row_cells)}
         item_id = _text(cells[ID_COL])
         status = _text(cells[STATUS_COL])
-        value, note, when = _number(cells[VALUE_COL]), _text(cells[NOTE_COL]), _date(cells[DATE_COL])
+        value, note, when = cell_number(cells[VALUE_COL]), _text(cells[NOTE_COL]), cell_date(cells[DATE_COL])
         filled = [col for col in INPUT_COLUMNS if _text(cells[col])]
         if not filled:
             blank += bool(item_id)

@@ -26,7 +26,7 @@ from core.clock import today
 from tracking.bulletin import by_section, item_table
 from tracking.template import XLSX_MIME
 from tracking.service import REPORT_FORMATS, Tracking
-from views import login, resources
+from views import login, reporting, resources, review
 from presentation.panel import place_html
 from presentation.progress_panel import place_progress_html
 from views.progress_sections import percent, totals
@@ -92,6 +92,8 @@ def _draw_map(b: Board, only: set[str] | None) -> None:
     if sel and catalog.feature(sel) is not None:
         row = catalog.features[catalog.features["id"] == sel]
         emphasis.append(emphasis_group(row, catalog.spec(row.iloc[0]["layer"])))
+    if (photos := review.photo_group(resources.tracking(), b)) is not None:
+        emphasis.append(photos)
     out = st_folium(fmap, key="progress_map", height=resources.MAP_HEIGHT, use_container_width=True,
                     returned_objects=["last_active_drawing"], feature_group_to_add=emphasis or None)
     props = ((out or {}).get("last_active_drawing") or {}).get("properties") or {}
@@ -116,6 +118,7 @@ def _panel(b: Board) -> None:
         return
     st.html(f'<h3 style="margin:.2em 0">{esc(f["name"])}</h3>')
     st.html(place_progress_html(b, sel, f["name"]))
+    review.place_evidence(resources.tracking(), b, sel)
     with st.expander("地点与规划要求"):
         st.html(place_html(catalog, plan, f))
 
@@ -201,7 +204,8 @@ def _import(t: Tracking, upload) -> None:
         st.session_state.p_msg = ("error", exc.message)
     else:
         st.session_state.p_msg = ("success", f"已导入「{filled.unit}」的进展 {batch.records} 条（填报人 {batch.reporter}，"
-                                             f"导入编号 {batch.batch}）；{filled.blank_rows} 行未填写，未记录。")
+                                             f"导入编号 {batch.batch}）；{filled.blank_rows} 行未填写，未记录。"
+                                             "待审核：办公室采纳后计入实施进展。")
     st.rerun()
 
 
@@ -249,6 +253,8 @@ def render() -> None:
         _bulletin(t)
     st.title("实施进展")
     _messages()
+    reporting.render_section(t)
+    review.render_section(t)
     totals(b)
     only = _filtered_places(b, resources.catalog().plan_features()["id"], status, overdue, unit)
     if only is not None:
