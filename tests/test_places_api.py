@@ -126,10 +126,12 @@ def test_a_new_report_is_served_at_once(client, shared, monkeypatch):
     monkeypatch.setattr(places_mod, "CHECK_EVERY_S", 0.0)  # the snapshot is otherwise trusted for a second
     before = {i["id"]: i["status"] for i in client.get(f"/api/places/{PLACE}").json()["progress"]["items"]}
     item = next(iter(before))
-    store.add_progress([ProgressInput(item_id=item, status="推进中", value=None, note="", reported_on=date(2026, 11, 20))],
-                       "市发改委", "张三")
+    batch = store.add_progress([ProgressInput(item_id=item, status="推进中", value=None, note="", reported_on=date(2026, 11, 20))],
+                               "市发改委", "张三")
+    pending = {i["id"]: i["status"] for i in client.get(f"/api/places/{PLACE}").json()["progress"]["items"]}
+    store.review_progress(batch.batch, "王工", accept=True)  # a report counts once the office accepts it
     after = {i["id"]: i["status"] for i in client.get(f"/api/places/{PLACE}").json()["progress"]["items"]}
-    assert before[item] is None and after[item] == "推进中"
+    assert before[item] is None and pending[item] is None and after[item] == "推进中"
 
 
 def test_a_pick_is_taken_once_by_its_view(client):
