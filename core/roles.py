@@ -18,6 +18,7 @@ PERMISSIONS = {
     "remove": "删除和恢复图层",
     "edit_tour": "编辑汇报",
     "report_progress": "填报进展",
+    "remind_units": "催办牵头单位和发布通报",
     "correct_positions": "校正位置",
     "manage_accounts": "管理账号",
     "manage_settings": "修改设置",
@@ -28,7 +29,7 @@ VIEWER, REPORTER, EDITOR, ADMIN = "viewer", "reporter", "editor", "admin"
 ROLE_NAMES = {VIEWER: "查看", REPORTER: "填报", EDITOR: "编辑", ADMIN: "管理"}
 _VIEW = frozenset({"browse", "export"})
 _REPORT = _VIEW | {"report_progress"}
-_EDIT = _REPORT | {"upload", "rename", "remove", "edit_tour", "correct_positions"}
+_EDIT = _REPORT | {"upload", "rename", "remove", "edit_tour", "correct_positions", "remind_units"}
 #: Role id → the permissions it grants (each role includes the one before it).
 ROLE_PERMISSIONS = {VIEWER: _VIEW, REPORTER: frozenset(_REPORT), EDITOR: frozenset(_EDIT), ADMIN: frozenset(PERMISSIONS)}
 #: Roles whose account is bound to one lead unit (reports that unit's items only).

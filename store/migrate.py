@@ -16,7 +16,8 @@ from store.base import Store, storable
 from store.errors import StoreError
 
 #: The metadata tables copied row by row, in an order that respects foreign keys.
-COPIED = (t.documents, t.settings, t.accounts, t.account_units, t.changes, t.progress, t.progress_withdrawals, t.corrections)
+COPIED = (t.documents, t.settings, t.accounts, t.account_units, t.changes, t.progress, t.progress_withdrawals, t.corrections,
+          t.reminders, t.bulletins)
 
 
 def migrate(source: Store, target: Store, user: str) -> dict:
