@@ -292,7 +292,7 @@ def _remind(t: Tracking, b: Board) -> None:
         st.dataframe(reminders.sheet_frame(b, made), hide_index=True, width="stretch")
     c1, c2 = st.columns(2)
     for col, f in zip((c1, c2), REPORT_FORMATS):
-        if col.button(f"生成催办单（{REPORT_FORMATS[f].label}）", key=f"p_sheet_{f}"):
+        if col.button(f"生成催办单 {REPORT_FORMATS[f].label}", key=f"p_sheet_{f}"):
             st.session_state[f"p_sheet_file_{f}"] = t.reminder_sheet(f, names[uid])
         if st.session_state.get(f"p_sheet_file_{f}"):
             name, data, mime = st.session_state[f"p_sheet_file_{f}"]
@@ -349,16 +349,15 @@ def render() -> None:
     with tabs[2]:
         st.dataframe(item_table(states), hide_index=True, width="stretch")
     office = roles.allowed(who, "remind_units")
-    work = st.tabs(["进展填报（Excel）", "月度通报", *(["催办"] if office else []), YEAR_LABEL])
-    with work[0]:
-        _workbooks(t, b, who)
-    with work[1]:
-        _bulletin(t, who)
-    if office:
-        with work[2]:
-            _remind(t, b)
-    with work[-1]:
-        _year(t, b, who)
+    # the office's work, one tab drawn at a time; the tab chosen stays chosen across reruns (its key)
+    work = st.tabs(["进展填报（Excel）", "月度通报", *(["催办"] if office else []), YEAR_LABEL], key="p_work",
+                   on_change="rerun")
+    draws = [lambda: _workbooks(t, b, who), lambda: _bulletin(t, who), *([lambda: _remind(t, b)] if office else []),
+             lambda: _year(t, b, who)]
+    for tab, draw in zip(work, draws):
+        if tab.open:
+            with tab:
+                draw()
     if st.session_state.get("p_sel"):
         st.query_params["sel"] = st.session_state.p_sel
     st.caption(f"数据截至 {b.on.isoformat()}；{f'{YEAR_LABEL} {b.year} 年' if b.year else f'{YEAR_LABEL}未设置'}。")
