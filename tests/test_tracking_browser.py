@@ -146,7 +146,7 @@ def test_setting_the_plan_year_in_the_app_lists_the_overdue_items(app, page):
     assert page.get_by_text("起始年份未设置，不判断逾期。").count() >= 1
     page.get_by_role("tab", name="起始年份").click()
     page.get_by_text("起始年份：未设置").wait_for(timeout=TIMEOUT)
-    box = page.get_by_label("起始年份")
+    box = page.get_by_role("textbox", name="起始年份")
     box.fill("2018")
     box.press("Enter")
     page.get_by_role("button", name="保存", exact=True).click()
