@@ -112,3 +112,32 @@ def test_an_office_account_records_a_reminder_and_downloads_the_reminder_sheet(o
     reminder = item.locator("[data-reminder]")
     assert reminder.count() == 1 and "催办「市经信委」：请于本周五前报送<b>开工</b>进展" in reminder.inner_text()
     bh.screenshot(page, "progress_reminder")
+
+
+def test_publishing_in_the_app_freezes_the_bulletin_and_a_second_publish_is_refused(office, page):
+    url, folder, _overdue = office
+    page.goto(url + "/?mode=progress")
+    bh.wait_for_app(page, TIMEOUT)
+    tab = page.get_by_role("tab", name="月度通报")
+    tab.click()
+    publish = page.get_by_role("button", name="发布为正式通报（第 N 期）")
+    publish.click()
+    success = page.locator('[data-testid="stAlertContentSuccess"]')
+    success.wait_for(timeout=TIMEOUT)
+    month = page.get_by_role("textbox", name="月份").input_value()
+    assert success.inner_text().strip() == f"已发布 {month} 实施进展通报第 1 期。"
+    store = GpkgStore(folder / "workspace.gpkg")
+    try:
+        stored = store.published_bulletin(1).xlsx
+    finally:
+        store.engine.dispose()
+    button = page.get_by_role("button", name="Excel（.xlsx）")
+    button.wait_for(timeout=TIMEOUT)
+    with page.expect_download(timeout=TIMEOUT) as download:
+        button.click()
+    assert download.value.suggested_filename == f"实施进展通报_第1期_{month}.xlsx"
+    assert open(download.value.path(), "rb").read() == stored  # the file as published, byte for byte
+    page.get_by_role("button", name="发布为正式通报（第 N 期）").click()
+    error = page.locator('[data-testid="stAlertContentError"]')
+    error.wait_for(timeout=TIMEOUT)
+    assert f"{month} 的通报已发布（第 1 期）" in error.inner_text()
