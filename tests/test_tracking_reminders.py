@@ -109,6 +109,8 @@ def test_remind_from_the_command_line_then_the_reminder_sheet_as_text_cells_and_
     assert made.stdout.startswith("已记录催办：「市经信委」2 项（2.3-d1、3.2-d1），张三，")
     foreign = tracking("remind", "--unit", "市经信委", "--item", "4.1-d1", "--note", "", "--by", "张三", env=env)
     assert foreign.returncode == 2 and "这些事项不由「市经信委」牵头：4.1-d1" in foreign.stderr
+    hidden = tracking("remind", "--unit", "市经信委", "--item", "2.3-d1", "--note", "请\u202e报送", "--by", "张三", env=env)
+    assert hidden.returncode == 2 and "隐藏控制字符（U+202E）" in hidden.stderr
     unknown = tracking("remind", "--unit", "市经信委", "--item", "9.9-d9", "--by", "张三", env=env)
     assert unknown.returncode == 2 and "方案中没有这些事项：9.9-d9" in unknown.stderr
 

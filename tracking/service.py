@@ -11,6 +11,7 @@ from pathlib import Path
 
 from core import roles
 from core.formats import choose
+from core.inputs import hidden_controls
 from loaders.plan import Plan, load_plan
 from tracking.board import Board
 from core.clock import local_text, today
@@ -247,6 +248,8 @@ class Tracking:
         roles.require(role, "remind_units")
         if not str(by or "").strip():
             raise ProgressError("请写明催办人（姓名），没有记录催办。")
+        if controls := hidden_controls(note):
+            raise ProgressError(f"催办说明含有改变文字显示方向的隐藏控制字符（{'、'.join(controls)}），请删除后重新填写。")
         uid = self.unit_ids(unit, False)[0]
         name = dict(self.items.units())[uid]
         unknown = [i for i in item_ids if self.items.get(i) is None]
