@@ -19,6 +19,7 @@ PERMISSIONS = {
     "edit_tour": "编辑汇报",
     "report_progress": "填报进展",
     "review_progress": "审核和撤回进展填报",
+    "remind_units": "催办牵头单位和发布通报",
     "correct_positions": "校正位置",
     "manage_accounts": "管理账号",
     "manage_settings": "修改设置",
@@ -30,7 +31,7 @@ ROLE_NAMES = {VIEWER: "查看", REPORTER: "填报", EDITOR: "编辑", ADMIN: "�
 _VIEW = frozenset({"browse", "export"})
 _REPORT = _VIEW | {"report_progress"}
 #: The office (编辑 and 管理) accepts or returns the units' reports; a 填报 account only submits them.
-_EDIT = _REPORT | {"upload", "rename", "remove", "edit_tour", "correct_positions", "review_progress"}
+_EDIT = _REPORT | {"upload", "rename", "remove", "edit_tour", "correct_positions", "review_progress", "remind_units"}
 #: Role id → the permissions it grants (each role includes the one before it).
 ROLE_PERMISSIONS = {VIEWER: _VIEW, REPORTER: frozenset(_REPORT), EDITOR: frozenset(_EDIT), ADMIN: frozenset(PERMISSIONS)}
 #: Roles whose account is bound to one lead unit (reports that unit's items only).

@@ -41,6 +41,9 @@ TownsScope = Literal["各有关乡镇、街道", "各有关乡镇", "各乡镇�
 #: The plan's qualifier words: 以上 = at least, 达到 = reach, 左右 = about, 级 = order of magnitude.
 Comparator = Literal["以上", "达到", "左右", "级"]
 IndustryGroup = Literal["传统优势产业", "战略性新兴产业", "生产性服务业"]
+#: How the plan counts each group of the “341” system (……三大传统优势产业；……四大战略性新兴产业；积极培育一批生产性服务业):
+#: a number where it gives one, else its own word.
+INDUSTRY_GROUP_COUNTS: dict[str, int | str] = {"传统优势产业": 3, "战略性新兴产业": 4, "生产性服务业": "一批"}
 
 
 class PlanDataError(ChaohuError):

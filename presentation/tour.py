@@ -6,7 +6,7 @@ that two editors never silently overwrite each other (the later save is refused 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -19,7 +19,7 @@ from core import atomic, settings
 from core.errors import ChaohuError
 from core.formatting import value_text
 from layers.query import Filters, matching_places
-from loaders.plan import Deadline, Measure, Plan, target_phrase
+from loaders.plan import INDUSTRY_GROUP_COUNTS, Deadline, Measure, Plan, target_phrase
 from tracking.load import load_board
 from store import LOCAL_USER, open_store
 
@@ -270,7 +270,10 @@ def _goal_figure(plan: Plan, ref: str, goal_id: str) -> KeyFigure:
     if goal is None:
         raise TourError(f"关键数字 “{ref}” 引用的目标 “{goal_id}” 不在 goals.yaml 中")
     group = next((g.title for g in plan.goal_groups if g.id == goal.group), "总体目标")
-    return _figure(ref, goal, f"目标·{group}")
+    figure = _figure(ref, goal, f"目标·{group}")
+    if goal.horizon:  # 力争通过3-5年的努力: the figure is the plan's only with its horizon
+        figure = replace(figure, label=f"{figure.label}（{goal.horizon}）")
+    return figure
 
 
 def _target_figure(plan: Plan, ref: str, target_id: str) -> KeyFigure:
@@ -294,12 +297,26 @@ def _progress_figure(ref: str, item_id: str, board) -> KeyFigure:
     return KeyFigure(ref, f"{item.title}（实施进展）", state.status, "", "", f"{when}；数据截至 {board.on.isoformat()}")
 
 
+#: The figure counting every item past its date and not 已完成 (the same count as 实施进展 and 概览).
+OVERDUE_REF = "overdue"
+
+
+def _overdue_figure(ref: str, board) -> KeyFigure:
+    """The number of overdue items on the board the other pages read (起始年份 applied; — while it is unset)."""
+    if board.year is None:
+        return KeyFigure(ref, "逾期事项（实施进展）", "—", "", "", f"起始年份未设置，不判断逾期；数据截至 {board.on.isoformat()}")
+    return KeyFigure(ref, "逾期事项（实施进展）", str(board.total().overdue), "项", "",
+                     f"时限已过且未填报已完成（起始年份 {board.year}）；数据截至 {board.on.isoformat()}")
+
+
 def resolve_figure(plan: Plan, ref: str, board=None) -> KeyFigure:
     """A figure reference (goal:…, target:…, industries:…, measures, deadlines, progress:…) computed from the plan;
     progress:<item id> from the units' reports when the slide is drawn (the store in effect unless `board` is given)."""
     kind, _, arg = ref.partition(":")
     if kind == "progress":
         return _progress_figure(ref, arg, board if board is not None else load_board(plan))
+    if ref == OVERDUE_REF:
+        return _overdue_figure(ref, board if board is not None else load_board(plan))
     if kind == "goal":
         return _goal_figure(plan, ref, arg)
     if kind == "target":
@@ -308,13 +325,17 @@ def resolve_figure(plan: Plan, ref: str, board=None) -> KeyFigure:
         members = [i for i in plan.industries if i.group == arg]
         if not members:
             raise TourError(f"关键数字 “{ref}”：industries.yaml 中没有类别为 “{arg}” 的产业")
-        return KeyFigure(ref, arg, str(len(members)), "个", "", "“341”产业体系：" + "、".join(i.name for i in members))
+        source = "“341”产业体系：" + "、".join(i.name for i in members)
+        counted = INDUSTRY_GROUP_COUNTS.get(arg, len(members))
+        if isinstance(counted, str):  # 一批: the plan gives no number, nor does the slide
+            return KeyFigure(ref, arg, counted, "", "", source)
+        return KeyFigure(ref, arg, str(len(members)), "个", "", source)
     if kind == "measures" and not arg:
         return KeyFigure(ref, "方案措施", str(len(plan.measures)), "条", "", f"{len(plan.sections)} 个部分")
     if kind == "deadlines" and not arg:
         return KeyFigure(ref, "时间要求", str(len(all_deadlines(plan))), "项", "", "全部措施")
     raise TourError(f"不认识的关键数字引用 “{ref}”（应为 goal:目标id、target:目标id、industries:类别、measures、deadlines "
-                    "或 progress:事项编号）")
+                    "、progress:事项编号 或 overdue）")
 
 
 def slide_figures(plan: Plan, slide: Slide, board=None) -> list[KeyFigure]:
@@ -326,8 +347,8 @@ def slide_figures(plan: Plan, slide: Slide, board=None) -> list[KeyFigure]:
 
 
 def shows_progress(slide: Slide) -> bool:
-    """Whether a slide has a live progress:… figure (read from the units' reports when it is drawn)."""
-    return any(ref.startswith("progress:") for ref in slide.figures)
+    """Whether a slide has a live progress:… or overdue figure (read from the units' reports when it is drawn)."""
+    return any(ref.startswith("progress:") or ref == OVERDUE_REF for ref in slide.figures)
 
 
 def tour_board(plan: Plan, tour: Tour, board=None):

@@ -26,6 +26,7 @@ from geo.crs import STORAGE
 from store import schema as t
 from store.change import Change
 from store.progress import ProgressMixin
+from store.reminders import RemindersMixin
 from store.accounts import AccountsMixin
 from store.corrections import CorrectionsMixin
 from store.errors import ConflictError, StoreError, StoreUnavailable
@@ -170,7 +171,7 @@ def geometry_kind(gdf: gpd.GeoDataFrame) -> str:
     return ", ".join(sorted(set(gdf.geom_type.dropna())))
 
 
-class Store(CorrectionsMixin, AccountsMixin, ProgressMixin):
+class Store(CorrectionsMixin, AccountsMixin, ProgressMixin, RemindersMixin):
     """The office's shared data, behind one interface for both engines (see the module docstring)."""
 
     #: "gpkg" or "postgis".

@@ -56,10 +56,12 @@ ACTIONS = {a.id: a for a in (
     Action("progress.accept", "采纳进展填报", "_undo_progress_review", "review_progress"),
     Action("progress.return", "退回进展填报", "_undo_progress_review", "review_progress"),
     Action("progress.reopen", "撤销审核（恢复为待审核）"),
+    Action("reminder.add", "催办"),
+    Action("bulletin.publish", "发布通报"),
 )}
 #: Chinese label of the kinds of things the log records (filters on the 变更记录 page).
 KINDS = {"layer": "图层", "document": "文档", "setting": "设置", "account": "账号", "store": "数据库",
-         "correction": "位置校正", "progress": "实施进展"}
+         "correction": "位置校正", "progress": "实施进展", "reminder": "催办", "bulletin": "通报"}
 #: Documents the app keeps, with their Chinese names (anything else is shown by its id).
 DOCUMENT_NAMES = {"tour": "汇报"}
 #: Document → the permission bringing back an earlier version needs (the same as editing it).

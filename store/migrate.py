@@ -17,7 +17,7 @@ from store.errors import StoreError
 
 #: The metadata tables copied row by row, in an order that respects foreign keys.
 COPIED = (t.documents, t.settings, t.accounts, t.account_units, t.changes, t.progress, t.progress_withdrawals,
-          t.progress_reviews, t.progress_evidence, t.corrections)
+          t.progress_reviews, t.progress_evidence, t.corrections, t.reminders, t.bulletins)
 
 
 def migrate(source: Store, target: Store, user: str) -> dict:

@@ -83,7 +83,7 @@ class PostgisStore(Store):
         return gdf.set_crs(STORAGE) if gdf.crs is None else gdf
 
     def _after_copy(self, conn) -> None:
-        for table in (t.layers, t.changes, t.progress, t.progress_evidence, t.corrections):
+        for table in (t.layers, t.changes, t.progress, t.progress_evidence, t.corrections, t.reminders):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                               f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table.name}), 1))"))
 

@@ -213,3 +213,30 @@ api_tokens = Table(
     #: Set when revoked; a revoked token is refused but kept for the record.
     Column("revoked_at", DateTime),
 )
+
+reminders = Table(
+    "chaohu_reminders", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    #: 催办: the lead unit reminded (its name as the plan gives it, e.g. 市经信委).
+    Column("unit", Text, nullable=False, index=True),
+    #: JSON list of the tracking item ids the reminder is about.
+    Column("items", Text, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("made_by", Text, nullable=False),
+    Column("made_at", DateTime, nullable=False),
+)
+
+bulletins = Table(
+    "chaohu_bulletins", METADATA,
+    #: 第 N 期: numbered from 1 in the order published.
+    Column("issue", Integer, primary_key=True, autoincrement=False),
+    #: The month it reports (2026-11).
+    Column("month", Text, nullable=False, index=True),
+    #: JSON of the 通报's data as published (headline, tables, notes).
+    Column("data", Text, nullable=False),
+    #: The files exactly as published: a download later returns these bytes.
+    Column("xlsx", LargeBinary, nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("published_by", Text, nullable=False),
+    Column("published_at", DateTime, nullable=False),
+)

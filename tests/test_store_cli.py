@@ -119,7 +119,8 @@ def test_migrate_from_geopackage_to_postgis_keeps_everything(tmp_path, pg_cluste
     counts = migrate(source, target, "张三")
     assert counts == {"layers": 2, "recycle_bin": 1, "documents": 1, "settings": 1, "accounts": 2, "account_units": 1,
                       "changes": 8, "progress": 0, "progress_withdrawals": 0, "progress_reviews": 0,
-                      "progress_evidence": 0, "corrections": 0}
+                      "progress_evidence": 0, "corrections": 0, "reminders": 0,
+                      "bulletins": 0}
     assert [(i.id, i.name, i.features, i.added_by, i.added_at) for i in target.layers()] == \
         [(i.id, i.name, i.features, i.added_by, i.added_at) for i in source.layers()]
     for name in ("企业", "园区"):

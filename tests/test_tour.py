@@ -283,3 +283,24 @@ def test_a_slide_filter_the_plan_does_not_know_is_refused_in_chinese(tour, plan,
     broken = tour.model_copy(update={"slides": (*tour.slides, slide_from_view("x", filters={"unit": "no_unit"}))})
     with pytest.raises(TourError, match="第 11 页.*牵头单位.*no_unit"):
         check_tour(broken, plan, set(catalog.features["id"]), set(BY_ID))
+
+
+def test_the_first_three_slides_say_what_the_plan_says(tour, plan, shipped_html):
+    """The output card keeps the plan's 3-5年, the “341” card says 一批 as the plan does (not 1 个), and 居巢经开区's
+    slide keeps 6月底前."""
+    source = (PLAN_DIR / "source.txt").read_text(encoding="utf-8")
+    assert "力争通过3-5年的努力,使全市制造业产值达到800-1000亿元" in source and "积极培育一批生产性服务业" in source
+    first, second, third = (_section(shipped_html, s.title) for s in tour.slides[:3])
+    assert "全市制造业产值（3-5年）" in first and "800–1000" in first
+    services = re.search(r'<div class="figure" data-ref="industries:生产性服务业">.*?</div></div>', second, flags=re.S)
+    assert services and '<span class="num">一批</span>' in services.group(0) and "个" not in services.group(0)
+    assert '<span class="num">3</span><span class="unit">个</span>' in second  # 三大传统优势产业: the plan's number
+    assert "华能巢湖电厂6月底前完成" in third
+
+
+def test_the_plans_count_words_for_the_341_groups_match_its_industries(plan):
+    from loaders.plan import INDUSTRY_GROUP_COUNTS
+
+    for group, counted in INDUSTRY_GROUP_COUNTS.items():
+        members = [i for i in plan.industries if i.group == group]
+        assert members and (isinstance(counted, str) or counted == len(members)), group

@@ -76,6 +76,7 @@ def test_an_import_in_the_app_colours_its_place(app, page, tmp_path):
     assert legend.count() == 1
     path = tmp_path / "市发改委_进展填报.xlsx"
     path.write_bytes(_filled_workbook(tmp_path))
+    page.get_by_role("tab", name="进展填报（Excel）").click()
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     reporter = page.get_by_label("填报人")
     reporter.fill("李四")
@@ -115,6 +116,7 @@ def test_the_panel_shows_each_item_and_its_history(app, page):
 def test_the_months_bulletin_downloads_with_the_records_counts(app, page):
     url, folder = app
     _open(page, url)
+    page.get_by_role("tab", name="月度通报").click()
     page.get_by_role("button", name="生成通报").click()
     button = page.get_by_role("button", name=f"下载 实施进展通报_{today():%Y-%m}.xlsx")
     button.wait_for(timeout=TIMEOUT)
@@ -142,8 +144,9 @@ def test_setting_the_plan_year_in_the_app_lists_the_overdue_items(app, page):
     url, folder = app
     _open(page, url)
     assert page.get_by_text("起始年份未设置，不判断逾期。").count() >= 1
-    page.get_by_text("起始年份：未设置").click()
-    box = page.get_by_label("起始年份")
+    page.get_by_role("tab", name="起始年份").click()
+    page.get_by_text("起始年份：未设置").wait_for(timeout=TIMEOUT)
+    box = page.get_by_role("textbox", name="起始年份")
     box.fill("2018")
     box.press("Enter")
     page.get_by_role("button", name="保存", exact=True).click()

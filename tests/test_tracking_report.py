@@ -127,7 +127,7 @@ def test_template_fill_import_status_report_round_trip(tmp_path, tracking):
     assert (total["事项数"], total["已完成"], total["推进中"], total["滞后"]) == (len(items), 2, 3, 1)
 
     completed = {r["编号"] for r in table(tables, "五、")}
-    assert completed == {"rd_zhizhong", "2.3-d1"}
+    assert completed == {"4.2", "2.3-d1"}  # the plan's numbering: 治中路 (rd_zhizhong) is a place of measure 4.2
     targets = {r["编号"]: r for r in table(tables, "六、")}
     assert targets["4.2-t3"]["完成值/目标"] == "12.3公里 / 25.85公里"
     cells = {str(c) for row in wb["通报"].iter_rows(values_only=True) for c in row if c is not None}
@@ -162,7 +162,7 @@ def test_with_the_year_set_to_2018_the_june_items_not_done_are_overdue_and_liste
         assert set(june[1:]) <= set(overdue) and june[0] not in overdue
         ws = bulletin_workbook(bulletin)["通报"]
         rows = table(sheet_tables(ws), "三、")
-        assert [r["编号"] for r in rows] == overdue
+        assert [r["编号"] for r in rows] == [s.item.number for s in bulletin.overdue()]
         june_rows = [r for r in rows if r["编号"] in june]
         assert {r["时限"] for r in june_rows} == {"6月底前（2018-06-30）"}
         assert {r["当前状态"] for r in june_rows} == {"推进中"}  # 2.3-d1 done; 4.1-d1 推进中 and late

@@ -93,12 +93,17 @@ def test_migrating_the_workspace_to_postgis_keeps_progress_and_withdrawals(tmp_p
     kept = accepted(source, [report()], evidence=[photo])
     gone = source.add_progress([report("4.2", "滞后", None)], "市半岛建设办", "李四")
     source.withdraw_progress(gone.batch, "王五")
+    source.add_reminder("市半岛建设办", ["4.2-t3"], "请报送", "王五")
+    source.publish_bulletin("2026-11", {"headline": "一"}, b"xlsx", b"%PDF", "王五")
     target = PostgisStore(pg_cluster.new_database())
     counts = migrate(source, target, "管理员")
     assert counts["progress"] == 2 and counts["progress_withdrawals"] == 1
     assert counts["progress_reviews"] == 1 and counts["progress_evidence"] == 1
     [moved] = target.progress_evidence(kept.batch)
     assert target.evidence_file(moved.id)[1] == photo.data and target.progress_batch(kept.batch).state == "accepted"
+    assert counts["reminders"] == 1 and counts["bulletins"] == 1
+    assert target.published_bulletin(1).pdf == b"%PDF"  # the published files as they were
+    assert target.add_reminder("市半岛建设办", ["4.2"], "", "张三").id == 2  # ids continue after the copied ones
     assert [(r.item_id, r.withdrawn) for r in target.progress_records()] == [("4.2-t3", False), ("4.2", True)]
     target.add_progress([report(value=13.0)], "市半岛建设办", "张三")  # ids continue after the copied ones
     assert [r.id for r in target.progress_records()] == [1, 2, 3]

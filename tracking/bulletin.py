@@ -111,7 +111,7 @@ def by_section(board: Board, plan: Plan) -> pd.DataFrame:
 
 def _item_row(state: ItemState) -> list:
     rec = state.record
-    return [state.item.id, state.item.kind_name, state.item.title, state.item.lead_text, state.due_label, state.status,
+    return [state.item.number, state.item.kind_name, state.item.title, state.item.lead_text, state.due_label, state.status,
             rec.reported_on.isoformat() if rec else "", rec.unit if rec else "", rec.note if rec else "", state.evidence]
 
 
@@ -125,7 +125,7 @@ def target_table(board: Board) -> pd.DataFrame:
     rows = []
     for s in (s for s in board.states if s.item.quantified):
         rec = s.record
-        rows.append([s.item.id, s.item.title, s.item.lead_text, s.done_text(),
+        rows.append([s.item.number, s.item.title, s.item.lead_text, s.done_text(),
                      s.fraction if s.value is not None or rec is not None else None, s.status,
                      rec.reported_on.isoformat() if rec else ""])
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
@@ -155,5 +155,17 @@ def sections(bulletin: Bulletin) -> list[tuple[str, pd.DataFrame, str]]:
     ]
 
 
-__all__ = ["Bulletin", "make_bulletin", "sections", "headline", "by_unit", "by_section", "item_table", "target_table",
+def bulletin_data(bulletin: Bulletin) -> dict:
+    """The 通报 as JSON-ready data (what a published 期 keeps besides its files): headline, every table, the notes."""
+    def rows(frame: pd.DataFrame) -> list[list]:
+        return [[None if v is None or (isinstance(v, float) and v != v) else (v.item() if hasattr(v, "item") else v)
+                 for v in row] for row in frame.itertuples(index=False)]
+    return {"month": bulletin.month, "label": bulletin.label, "as_of": bulletin.as_of.isoformat(),
+            "generated": bulletin.generated.isoformat(timespec="seconds"), "plan_year": bulletin.year,
+            "headline": headline(bulletin), "notes": bulletin.notes(),
+            "sections": [{"heading": h, "columns": list(f.columns), "rows": rows(f), "empty": e}
+                         for h, f, e in sections(bulletin)]}
+
+
+__all__ = ["Bulletin", "make_bulletin", "bulletin_data", "sections", "headline", "by_unit", "by_section", "item_table", "target_table",
            "TITLE"]

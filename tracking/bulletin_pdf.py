@@ -22,7 +22,8 @@ from geo.crs import MEASURE  # noqa: E402
 from layers.catalog import Catalog  # noqa: E402
 from reports.excel import display_width  # noqa: E402
 from reports.fonts import cjk_font  # noqa: E402
-from reports.pdf import DASH  # noqa: E402
+from reports.labels import place_labels  # noqa: E402
+from reports.pdf import DASH, map_spots  # noqa: E402
 from tracking.bulletin import TITLE, Bulletin, headline, sections  # noqa: E402
 
 A4 = (8.27, 11.69)
@@ -31,8 +32,18 @@ ROW = 0.0165
 FONT = 7
 #: Width of the page between the margins in display units at 7 pt (a CJK character is 2 units, a digit 1).
 UNITS = 136
-#: The widest a column may be (display units) before the others are squeezed.
+#: The widest a column may be (display units) before its text wraps, and the narrowest a wrapping column is squeezed to.
 MAX_COLUMN = 44
+MIN_COLUMN = 10
+#: Columns never narrowed (their text stays on one line, whole): the deadline, a date, a status.
+KEEP_WHOLE = ("时限", "填报日期", "当前状态", "催办时间")
+#: The height of each further line of a wrapped cell (figure fraction).
+LINE = 0.0125
+
+
+def _rc() -> dict:
+    """Matplotlib settings of every tracking PDF: the CJK font embedded as TrueType (FontMissing without it)."""
+    return {"font.family": [cjk_font()], "pdf.fonttype": 42, "axes.unicode_minus": False}
 
 
 def _cell(value) -> str:
@@ -43,29 +54,33 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _fit(text: str, units: int) -> str:
-    """Text cut to `units` display units, with … when cut (the workbook has the full text)."""
-    if display_width(text) <= units:
-        return text
-    out = ""
-    for ch in text:
-        if display_width(out + ch) > units - 2:
-            return out + "…"
-        out += ch
-    return out
+def wrap_units(text: str, units: int) -> list[str]:
+    """Text broken into lines of at most `units` display units (a CJK character is 2): nothing is ever cut."""
+    lines, line = [], ""
+    for ch in str(text):
+        if ch == "\n":
+            lines.append(line)
+            line = ""
+            continue
+        if line and display_width(line + ch) > units:
+            lines.append(line)
+            line = ""
+        line += ch
+    lines.append(line)
+    return lines
 
 
 class _Pages:
     """Figures added one after another; `need(h)` starts a new page when h does not fit below `y`."""
 
-    def __init__(self, pdf: PdfPages, label: str):
-        self.pdf, self.label, self.fig, self.y, self.n = pdf, label, None, TOP, 0
+    def __init__(self, pdf: PdfPages, label: str, title: str = TITLE):
+        self.pdf, self.label, self.title, self.fig, self.y, self.n = pdf, label, title, None, TOP, 0
 
     def new(self) -> Figure:
         self.close()
         self.n += 1
         self.fig = Figure(figsize=A4)
-        self.fig.text(LEFT, 0.975, f"{TITLE}（{self.label}）", fontsize=8, color="#666")
+        self.fig.text(LEFT, 0.975, f"{self.title}（{self.label}）", fontsize=8, color="#666")
         self.fig.text(RIGHT, 0.025, f"第 {self.n} 页", fontsize=7, ha="right", color="#666")
         self.y = TOP
         return self.fig
@@ -81,8 +96,23 @@ class _Pages:
             self.fig = None
 
 
+def _widths(frame, texts: list[list[str]]) -> list[int]:
+    """Each column's width in display units: the longest value (at most MAX_COLUMN); when the table is wider than the
+    page the widest column that may wrap is narrowed, never a KEEP_WHOLE column (a 时限 stays on one line)."""
+    need = [max([display_width(c)] + [display_width(r[i]) for r in texts]) + 2 for i, c in enumerate(frame.columns)]
+    need = [n if c in KEEP_WHOLE else min(n, MAX_COLUMN) for n, c in zip(need, frame.columns)]
+    squeezable = [i for i, c in enumerate(frame.columns) if c not in KEEP_WHOLE]
+    while sum(need) > UNITS and squeezable:
+        widest = max(squeezable, key=lambda i: need[i])
+        if need[widest] <= MIN_COLUMN:
+            break
+        need[widest] -= 1
+    return need
+
+
 def _table(pages: _Pages, heading: str, frame, empty: str) -> None:
-    """A heading and a table, continued on the next page (with its header repeated) when it runs out of room."""
+    """A heading and a table whose long cells wrap onto further lines (nothing is cut), continued on the next page
+    (with its header repeated) when it runs out of room."""
     fig = pages.need(0.03 + 3 * ROW)
     fig.text(LEFT, pages.y, heading, fontsize=10, weight="bold", va="top")
     pages.y -= 0.025
@@ -91,14 +121,10 @@ def _table(pages: _Pages, heading: str, frame, empty: str) -> None:
         pages.y -= 0.03
         return
     texts = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
-    need = [min(max([display_width(c)] + [display_width(r[i]) for r in texts]) + 2, MAX_COLUMN)
-            for i, c in enumerate(frame.columns)]
-    while sum(need) > UNITS:  # squeeze the widest column until the table fits
-        need[need.index(max(need))] -= 1
-    xs, widths, x = [], [], LEFT
-    for n in need:
+    widths = _widths(frame, texts)
+    xs, x = [], LEFT
+    for n in widths:
         xs.append(x)
-        widths.append(n)
         x += n / UNITS * (RIGHT - LEFT)
 
     def header(fig) -> None:
@@ -110,15 +136,39 @@ def _table(pages: _Pages, heading: str, frame, empty: str) -> None:
 
     header(fig)
     for row in texts:
-        if pages.y - ROW < BOTTOM:
+        cells = [wrap_units(text, widths[c] - 1) for c, text in enumerate(row)]
+        height = LINE * (max(len(lines) for lines in cells) - 1) + ROW
+        if pages.y - height < BOTTOM:
             fig = pages.new()
             fig.text(LEFT, pages.y, f"{heading}（续）", fontsize=10, weight="bold", va="top")
             pages.y -= 0.025
             header(fig)
-        for c, text in enumerate(row):
-            fig.text(xs[c] + 0.002, pages.y, _fit(text, widths[c] - 1), fontsize=FONT, va="top")
-        pages.y -= ROW
+        for c, lines in enumerate(cells):
+            for n, line in enumerate(lines):
+                fig.text(xs[c] + 0.002, pages.y - n * LINE, line, fontsize=FONT, va="top")
+        pages.y -= height
     pages.y -= 0.015
+
+
+def tables_pdf(title: str, label: str, lead: list[str], tables, notes: list[str] = ()) -> bytes:
+    """A PDF of headed tables (the 催办单): a title, lines of text, then each (heading, table, what to say when
+    empty), and the notes; the same pages, fonts and wrapping as the 通报."""
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_rc()), PdfPages(buf, metadata={"Title": title, "Creator": "tracking"}) as pdf:
+        pages = _Pages(pdf, label, title)
+        fig = pages.new()
+        fig.text(LEFT, TOP, title, fontsize=16, weight="bold", va="top")
+        lines = [line for text in lead for line in wrap_units(text, 110)]
+        fig.text(LEFT, TOP - 0.035, "\n".join(lines), fontsize=9, va="top", linespacing=1.4)
+        pages.y = TOP - 0.05 - 0.016 * len(lines)
+        for heading, frame, empty in tables:
+            _table(pages, heading, frame, empty)
+        if notes:
+            text = [line for note in notes for line in wrap_units("注：" + note, 130)]
+            fig = pages.need(0.012 * len(text) + 0.02)
+            fig.text(LEFT, pages.y, "\n".join(text), fontsize=6.5, color="#a00000", va="top", linespacing=1.35)
+        pages.close()
+    return buf.getvalue()
 
 
 def draw_map(ax, catalog: Catalog, bulletin: Bulletin) -> list:
@@ -148,6 +198,10 @@ def draw_map(ax, catalog: Catalog, bulletin: Bulletin) -> list:
     ax.set_ylim(miny - pad, maxy + pad)
     ax.set_aspect("equal")
     ax.set_axis_off()
+    extent = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    spots = [spot for layer, part in features.groupby("layer", sort=False)
+             for spot in map_spots(part, catalog.spec(layer), extent, marker_pt=2.5)]
+    place_labels(ax, spots, fontsize=5)  # the places' names, most important first, none overlapping
     shown = set(categories.values())
     handles = [Patch(facecolor=CATEGORY_COLORS[c], edgecolor="#333", label=c) for c in CATEGORY_COLORS if c in shown]
     handles.append(Line2D([], [], color="#333", linestyle=DASH["schematic"], label="虚线 = 示意或大致位置"))
@@ -167,17 +221,15 @@ def _first_page(pages: _Pages, catalog: Catalog, bulletin: Bulletin) -> None:
     legend.axis("off")
     legend.legend(handles=handles, loc="upper left", fontsize=7, title="地点颜色（按关联事项的填报）", title_fontsize=7.5)
     pages.y = top - 0.45
-    notes = [line for note in [*bulletin.notes(), "本 PDF 中过长的文字有截断，完整内容见同月的 Excel 通报。"]
-             for line in wrap_lines("注：" + note, 70)]
+    notes = [line for note in bulletin.notes() for line in wrap_lines("注：" + note, 70)]
     fig.text(LEFT, pages.y, "\n".join(notes), fontsize=6.5, color="#a00000", va="top", linespacing=1.35)
     pages.y -= 0.012 * len(notes) + 0.02
 
 
 def pdf_bytes(bulletin: Bulletin, catalog: Catalog) -> bytes:
     """The 通报 PDF (CJK font embedded as TrueType)."""
-    family = cjk_font()
     buf = io.BytesIO()
-    with matplotlib.rc_context({"font.family": [family], "pdf.fonttype": 42, "axes.unicode_minus": False}):
+    with matplotlib.rc_context(_rc()):
         with PdfPages(buf, metadata={"Title": f"实施进展通报 {bulletin.month}", "Creator": "reports.progress"}) as pdf:
             pages = _Pages(pdf, bulletin.label)
             _first_page(pages, catalog, bulletin)

@@ -55,9 +55,9 @@ def due_text(phrase: str, year: int | None) -> str:
     return f"{phrase}（{when.isoformat()}）" if when else f"{phrase}（{YEAR_UNSET}）"
 
 
-def is_soon(due: date | None, on: date) -> bool:
-    """Whether a date is today or within the next SOON_DAYS days."""
-    return due is not None and on <= due <= on + timedelta(days=SOON_DAYS)
+def is_soon(due: date | None, on: date, days: int = SOON_DAYS) -> bool:
+    """Whether a date is today or within the next `days` days (SOON_DAYS unless given)."""
+    return due is not None and on <= due <= on + timedelta(days=days)
 
 
 def month_bounds(month: str, now: date | None = None) -> tuple[date, date]:

@@ -91,6 +91,12 @@ class TrackItem:
         return "、".join(self.lead_names)
 
     @property
+    def number(self) -> str:
+        """编号 as the plan numbers it: a measure's number (6.3), a deadline's or target's id (4.1-d1, 4.2-t3: its
+        measure's number first), a place's measures (3.2、6.3) — never an internal place id."""
+        return "、".join(self.measures) if self.kind == "place" and self.measures else self.id
+
+    @property
     def label(self) -> str:
         """`4.2-t3 新建主次干道总长` for lists."""
         return f"{self.id} {self.title}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from core import roles
 from core.formats import choose
+from core.inputs import hidden_controls
 from loaders.plan import Plan, load_plan
 from tracking.board import Board
 from core.clock import local_text, today
@@ -25,8 +26,10 @@ from tracking.workbook import FilledWorkbook, read_workbook
 from store import open_store
 from store.base import Store
 from store.progress import Evidence, ProgressBatch
-from tracking import bulletin_xlsx, template
-from tracking.bulletin import Bulletin, make_bulletin
+from store.reminders import PublishedBulletin, Reminder, already_published
+from tracking import bulletin_xlsx, reminders, template
+from tracking.bulletin import Bulletin, bulletin_data, make_bulletin
+from tracking.reminders import DUE_DAYS, UnitDue
 
 
 
@@ -45,6 +48,15 @@ def _report_pdf(bulletin: Bulletin, catalog) -> bytes:
 #: 通报 format id → its writer (labels, suffixes and MIME types: ``core.formats``).
 REPORT_WRITERS = {"xlsx": _report_xlsx, "pdf": _report_pdf}
 REPORT_FORMATS = choose(*REPORT_WRITERS)
+#: 催办单 format id → its writer (board, reminders, unit name or None).
+SHEET_WRITERS = {"xlsx": reminders.sheet_xlsx, "pdf": reminders.sheet_pdf}
+
+
+def _format(fmt: str):
+    """The declared format of a 通报 or 催办单 file (ProgressError naming the choices)."""
+    if fmt not in REPORT_FORMATS:
+        raise ProgressError(f"不认识的格式「{fmt}」。可选：{'、'.join(REPORT_FORMATS)}。")
+    return REPORT_FORMATS[fmt]
 
 
 #: What an online report's records name as their source (a workbook's are its file name).
@@ -261,9 +273,7 @@ class Tracking:
 
     def report_bytes(self, bulletin: Bulletin, fmt: str, catalog=None) -> tuple[str, bytes, str]:
         """(file name, data, MIME) of the 通报 in one format (the PDF draws the map, so it needs the catalogue)."""
-        if fmt not in REPORT_FORMATS:
-            raise ProgressError(f"不认识的格式「{fmt}」。可选：{'、'.join(REPORT_FORMATS)}。")
-        form = REPORT_FORMATS[fmt]
+        form = _format(fmt)
         return f"实施进展通报_{bulletin.month}{form.suffix}", REPORT_WRITERS[fmt](bulletin, catalog), form.mime
 
     def write_report(self, month: str, formats: list[str], out_dir: Path, catalog=None) -> list[Path]:
@@ -280,3 +290,81 @@ class Tracking:
             (out_dir / name).write_bytes(data)
             paths.append(out_dir / name)
         return paths
+
+    # ---- the published 通报 (第 N 期)
+
+    def publish(self, month: str, by: str, role: str | None, again: bool = False, catalog=None) -> PublishedBulletin:
+        """Freeze the 通报 of a month as the next 第 N 期: its data and both files stored as they are now (one
+        transaction with its change-log row). A month published before is refused naming its 期, unless `again`."""
+        roles.require(role, "remind_units")
+        if not str(by or "").strip():
+            raise ProgressError("请写明发布人（姓名），没有发布。")
+        bulletin = self.bulletin(month)
+        earlier = [b.issue for b in self.store.published_bulletins() if b.month == bulletin.month]
+        if earlier and not again:  # said before the files are drawn (the store checks again in its transaction)
+            raise ProgressError(already_published(bulletin.month, earlier))
+        files = {fmt: REPORT_WRITERS[fmt](bulletin, catalog) for fmt in REPORT_FORMATS}
+        return self.store.publish_bulletin(bulletin.month, bulletin_data(bulletin), files["xlsx"], files["pdf"],
+                                           by.strip(), again=again)
+
+    def published(self) -> list[PublishedBulletin]:
+        """Every published 通报, by number (without the files)."""
+        return self.store.published_bulletins()
+
+    def published_bytes(self, issue: int, fmt: str) -> tuple[str, bytes, str]:
+        """(file name, data, MIME) of a published 通报: exactly the bytes stored when it was published."""
+        form = _format(fmt)
+        found = self.store.published_bulletin(issue)
+        return (f"实施进展通报_第{found.issue}期_{found.month}{form.suffix}", getattr(found, fmt), form.mime)
+
+    def write_published(self, issue: int, formats: list[str], out_dir: Path) -> list[Path]:
+        """A published 通报's stored files into out_dir."""
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for fmt in formats:
+            name, data, _mime = self.published_bytes(issue, fmt)
+            (out_dir / name).write_bytes(data)
+            paths.append(out_dir / name)
+        return paths
+
+    # ---- 催办
+
+    def due(self, unit: str | None = None, days: int = DUE_DAYS) -> list[UnitDue]:
+        """Each lead unit's (or one unit's) overdue items and those falling due within `days` days."""
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 3660:
+            raise ProgressError(f"天数「{days}」应为 0—3660 之间的整数。")
+        board = self.board()
+        if unit:
+            return [reminders.unit_due(board, uid, days) for uid in self.unit_ids(unit, False)]
+        return reminders.all_due(board, days)
+
+    def remind(self, unit: str, item_ids: list[str], note: str, by: str, role: str | None) -> Reminder:
+        """Record a 催办 to a lead unit about items it leads (office accounts: 编辑, 管理), now, with a note."""
+        roles.require(role, "remind_units")
+        if not str(by or "").strip():
+            raise ProgressError("请写明催办人（姓名），没有记录催办。")
+        if controls := hidden_controls(note):
+            raise ProgressError(f"催办说明含有改变文字显示方向的隐藏控制字符（{'、'.join(controls)}），请删除后重新填写。")
+        uid = self.unit_ids(unit, False)[0]
+        name = dict(self.items.units())[uid]
+        unknown = [i for i in item_ids if self.items.get(i) is None]
+        if unknown:
+            raise ProgressError(f"方案中没有这些事项：{'、'.join(unknown)}。没有记录催办。")
+        foreign = [i for i in item_ids if uid not in self.items.get(i).leads]
+        if foreign:
+            raise ProgressError(f"这些事项不由「{name}」牵头：{'、'.join(foreign)}。没有记录催办。")
+        return self.store.add_reminder(name, item_ids, note, by.strip())
+
+    def reminders(self, unit: str | None = None) -> list[Reminder]:
+        """Every 催办 (or one lead unit's), oldest first."""
+        if not unit:
+            return self.store.reminders()
+        return self.store.reminders(unit=dict(self.items.units())[self.unit_ids(unit, False)[0]])
+
+    def reminder_sheet(self, fmt: str, unit: str | None = None) -> tuple[str, bytes, str]:
+        """(file name, data, MIME) of the 催办单 of one lead unit (or of all)."""
+        form = _format(fmt)
+        name = dict(self.items.units())[self.unit_ids(unit, False)[0]] if unit else None
+        data = SHEET_WRITERS[fmt](self.board(), self.reminders(unit), name)
+        return f"催办单_{name or '全部单位'}_{today().isoformat()}{form.suffix}", data, form.mime

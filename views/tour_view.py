@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.clock import today
+from core.progress import YEAR_SETTING
 from presentation.tour import Tour, shows_progress, tour_from_yaml
 from presentation.tour_html import tour_html
 from tracking.board import Board
@@ -25,7 +27,8 @@ def tour_page(tour_yaml_text: str, start: int = 0, stamp: tuple = ()) -> str:
 
 
 def stamp(tour: Tour) -> tuple:
-    """What changes a tour's page besides its text: the progress records (when a slide shows progress:… figures)
-    and the corrections of positions."""
+    """What changes a tour's page besides its text: the progress board (when a slide shows progress:… or overdue
+    figures: the records, 起始年份 and the day, as 实施进展 reads them) and the corrections of positions."""
     live = any(shows_progress(slide) for slide in tour.slides)
-    return (resources.store().progress_stamp() if live else (), resources.corrections_stamp())
+    board = (resources.store().progress_stamp(), resources.store().setting(YEAR_SETTING), today()) if live else ()
+    return (board, resources.corrections_stamp())
