@@ -24,7 +24,9 @@ from tracking.bulletin import make_bulletin
 from tracking.bulletin_pdf import pdf_bytes
 from tracking.records import ProgressInput
 from tracking.service import Tracking
-from views.progress_panel import place_progress_html
+from presentation.progress_panel import place_progress_html
+
+from progressdata import accepted
 
 CEMENT = "中材装配式建筑产业园项目 开工建设"  # 2.3-d1, 市经信委, 6月底前
 
@@ -84,7 +86,7 @@ def test_due_lists_a_units_overdue_items_and_those_falling_due_within_n_days(off
     assert reminders.due_table(soon).set_index("编号").loc["2.3-d1", "情况"] == "15 天后到期"
     july = reminders.unit_due(office.board(on=date(2026, 7, 2)), uid)
     assert [s.item.id for s in july.overdue] == ["2.3-d1"] and july.due == ()
-    office.store.add_progress([ProgressInput("2.3-d1", "已完成", None, "", date(2026, 6, 20))], "市经信委", "张三")
+    accepted(office.store, [ProgressInput("2.3-d1", "已完成", None, "", date(2026, 6, 20))], "市经信委", "张三")
     assert reminders.unit_due(office.board(on=date(2026, 7, 2)), uid).states == ()  # done: nothing to chase
     office.set_year(None, "管理员", "admin")
     assert reminders.unit_due(office.board(on=date(2026, 7, 2)), uid).states == ()  # no year, no dates
@@ -147,7 +149,7 @@ def test_a_published_bulletin_comes_back_byte_for_byte_and_a_month_is_published_
     assert set(published) == {".xlsx", ".pdf"}
 
     store = GpkgStore(tmp_path / "ws" / "workspace.gpkg")  # a unit reports afterwards: the current 通报 changes
-    store.add_progress([ProgressInput("4.2", "已完成", None, "道路建成", today())], "市半岛建设办", "张三")
+    accepted(store, [ProgressInput("4.2", "已完成", None, "道路建成", today())], "市半岛建设办", "张三")
     store.engine.dispose()
     now = tracking("report", "--month", month, "--format", "xlsx", "--out", str(tmp_path / "now"), env=env)
     assert now.returncode == 0
@@ -177,8 +179,8 @@ def test_a_published_bulletin_comes_back_byte_for_byte_and_a_month_is_published_
 def test_the_bulletin_pdf_keeps_each_deadline_whole_wraps_notes_and_numbers_items_as_the_plan(tmp_path, office, plan,
                                                                                             catalog):
     long_note = "已完成环评和能评，" + "正在办理施工许可和用地手续，" * 12 + "预计下月开工。"
-    office.store.add_progress([ProgressInput("2.3-d1", "滞后", None, long_note, date(2026, 11, 3)),
-                               ProgressInput("ip_jinjiang", "已完成", None, "", date(2026, 11, 5))], "市经信委", "张三")
+    accepted(office.store, [ProgressInput("2.3-d1", "滞后", None, long_note, date(2026, 11, 3)),
+                            ProgressInput("ip_jinjiang", "已完成", None, "", date(2026, 11, 5))], "市经信委", "张三")
     office.set_year(2018, "管理员", "admin")
     bulletin = make_bulletin(office.board(), plan, "2026-11", now=date(2026, 11, 26))
     pdf = tmp_path / "bulletin.pdf"

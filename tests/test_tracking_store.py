@@ -15,16 +15,11 @@ from tracking.records import ProgressInput
 from store import StoreError
 from store.progress import EvidenceInput
 
+from progressdata import accepted
+
 
 def report(item_id: str = "4.2-t3", status: str = "推进中", value=12.3, on=date(2026, 11, 20), note="") -> ProgressInput:
     return ProgressInput(item_id=item_id, status=status, value=value, note=note, reported_on=on)
-
-
-def accepted(store, reports, unit="市半岛建设办", user="张三", **kw):
-    """A batch stored and accepted by the office (only accepted reports count on the board)."""
-    batch = store.add_progress(reports, unit, user, **kw)
-    store.review_progress(batch.batch, "办公室", accept=True)
-    return batch
 
 
 def test_reports_are_appended_with_who_and_when_and_one_log_row(store):
