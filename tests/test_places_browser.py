@@ -43,3 +43,25 @@ def test_a_click_shows_the_panel_without_a_run_and_the_url_reopens_it(app_url, p
     page.wait_for_selector(".st-key-chaohu-sel >> text=关联地点", timeout=30_000)
     page.wait_for_function(SEL_JS, arg="measure:1.3")
     assert page.locator(".chaohu-live-panel").count() == 0  # the page's own panel again
+
+
+def test_the_correct_button_of_a_panel_the_frame_drew_opens_the_place_every_time(app_url, page):
+    """校正此地点的位置 from a panel the frame drew after a click opens 校正位置 on that place; back on the map (a new map
+    frame) the same click and the same button open it again (a new frame's first press used to be taken for the press
+    already handled, and nothing happened)."""
+    page.goto(app_url)
+    bh.wait_for_app(page)
+    for visit in range(2):
+        bh.click_feature(page, "中垾体育小镇")
+        page.wait_for_selector('.chaohu-live-panel [data-place="ft_zhonghan"]', timeout=30_000)
+        page.locator(".chaohu-live-panel").get_by_role("button", name="校正此地点的位置").click()
+        page.wait_for_selector("text=来源（必填）", timeout=60_000)
+        page.wait_for_function(SEL_JS, arg="ft_zhonghan")
+        assert "mode=correct" in page.url, f"visit {visit + 1}"
+        picker = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("规划地点", exact=True))
+        bh._wait_idle(page, 60_000)
+        shown = picker.inner_text() + " ".join(picker.locator("input").evaluate_all("els => els.map(e => e.value)"))
+        assert "中垾体育小镇" in shown, f"visit {visit + 1}"
+        page.get_by_role("button", name="在规划地图上查看").click()
+        page.wait_for_selector('.st-key-chaohu-sel [data-place="ft_zhonghan"]', timeout=60_000)
+        bh.wait_for_app(page)

@@ -17,7 +17,11 @@
  */
 function chaohuClient(map, cfg) {
   if (map._chaohu) { return map._chaohu; }
-  var api = {labels: [], placed: [], counter: 0}, labels = null;
+  /* `counter` numbers clicks and panel-button presses, which the app takes only when they differ from the last one it
+     took (views/pages/map.py `last_click`, `last_link`). It starts at this frame's load time: a frame drawn anew (after
+     another page, another set of layers) must not number its first press 1 again, or a press of the same button as
+     before — 校正此地点的位置 on the same place — would be taken for the press already handled and do nothing. */
+  var api = {labels: [], placed: [], counter: Date.now()}, labels = null;
   map._chaohu = api;
   var container = map.getContainer();
   var store = (function () { try { return window.sessionStorage; } catch (e) { return null; } })();
