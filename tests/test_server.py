@@ -107,6 +107,9 @@ def test_a_login_through_haproxy_is_the_same_login_on_every_replica_and_down_sto
         assert code == 200 and (me["name"], me["role_name"], me["open"]) == ("编辑员", "编辑", False), replica
         code, refused, _ = request(f"http://127.0.0.1:{replica['port']}/api/session")
         assert code == 401 and refused["message"] == "请重新登录。"
+        code, place, _ = request(f"http://127.0.0.1:{replica['port']}/api/places/ft_zhonghan", cookie=token)
+        assert code == 200 and place["name"] == "中垾体育小镇" and place["measures"], replica  # any process serves places
+        assert request(f"http://127.0.0.1:{replica['port']}/api/places/ft_zhonghan")[0] == 401
 
     again = server("up", "--replicas", 2, "--port", config.free_port(), "--database", "postgresql+psycopg://x@127.0.0.1:1/x",
                    "--workspace", ws)
