@@ -121,7 +121,7 @@ def draw_deadlines(ax: Axes, plan: Plan) -> None:
 CHARTS = {"goals": draw_goals, "leads": draw_leads, "deadlines": draw_deadlines}
 #: Chinese captions of the charts, for the overview page and slides.
 CHART_TITLES = {"goals": "方案目标", "leads": "各牵头单位的措施数", "deadlines": "全部时间节点"}
-SIZES = {"goals": (10, 5.6), "leads": (8, 6), "deadlines": (10, 4.8)}
+SIZES = {"goals": (10, 5.6), "leads": (8, 6), "deadlines": (10, 4.2)}
 
 
 def chart_figure(name: str, plan: Plan) -> Figure:
