@@ -130,18 +130,27 @@ def external_requests(recorder, allow=()) -> list[str]:
 
 
 def map_frame(page, timeout: float = 60_000):
-    """The st_folium component frame (waits for its iframe to appear)."""
+    """The st_folium component frame (waits for its iframe to appear).
+
+    A rerun that draws a new map (a layer switch, a filter) replaces the iframe: one found just as it is taken away
+    has no frame any more, and the new one is looked up until `timeout`.
+    """
     selector = f'iframe[title*="{FOLIUM_FRAME_TITLE}"]'
-    # fail fast with the app's own error instead of timing out when the script raised
-    page.wait_for_selector(f'{selector}, [data-testid="stException"]', state="attached", timeout=timeout)
-    error = page.query_selector('[data-testid="stException"]')
-    if error is not None:
-        raise AssertionError(f"Streamlit app raised:\n{error.inner_text()[:2000]}")
-    handle = page.wait_for_selector(selector, state="attached", timeout=timeout)
-    frame = handle.content_frame()
-    if frame is None:
-        raise RuntimeError("st_folium iframe has no frame")
-    return frame
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        left = max((deadline - time.monotonic()) * 1000, 1)
+        # fail fast with the app's own error instead of timing out when the script raised
+        page.wait_for_selector(f'{selector}, [data-testid="stException"]', state="attached", timeout=left)
+        error = page.query_selector('[data-testid="stException"]')
+        if error is not None:
+            raise AssertionError(f"Streamlit app raised:\n{error.inner_text()[:2000]}")
+        handle = page.wait_for_selector(selector, state="attached", timeout=left)
+        frame = handle.content_frame()
+        if frame is not None:
+            return frame
+        if time.monotonic() >= deadline:
+            raise RuntimeError("st_folium iframe has no frame")
+        page.wait_for_function("(el) => !el.isConnected || !!el.contentWindow", arg=handle, timeout=left, polling=50)
 
 
 def wait_for_app(page, timeout: float = 60_000):
