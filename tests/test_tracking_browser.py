@@ -86,7 +86,8 @@ def test_an_import_in_the_app_colours_its_place(app, page, tmp_path):
     said = page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
     assert "已导入「市发改委」的进展 2 条" in said and "待审核" in said
     assert _fill(page, "ft_huanglu") == CATEGORY_COLORS[NOT_REPORTED]  # it counts once the office accepts it
-    page.get_by_role("button", name="采纳", exact=True).click()  # the app runs open: everyone is the office
+    queue = page.locator('[data-testid="stExpander"]', has_text="待审核的填报（1）")  # where the message says
+    queue.get_by_role("button", name="采纳", exact=True).click(timeout=TIMEOUT)  # the app runs open: everyone is the office
     page.locator('[data-testid="stAlertContentSuccess"]', has_text="已采纳「市发改委」的填报 2 条").wait_for(timeout=TIMEOUT)
     try:  # the map is redrawn with the new colours
         bh.wait_map_until(page, f"([id, want]) => ({bh.PLACE_FILL_JS})(id) === want", ["ft_huanglu", CATEGORY_COLORS[DONE]],
@@ -128,8 +129,8 @@ def test_the_months_bulletin_downloads_with_the_records_counts(app, page):
     assert "实施进展通报" in ws["A1"].value and today().strftime("%Y年%-m月") in ws["A1"].value
     store = GpkgStore(folder / "workspace.gpkg")
     latest = {}
-    for rec in store.progress_records():
-        if not rec.withdrawn and rec.reported_on <= today():
+    for rec in store.progress_records():  # what the 通报 counts: accepted reports, not withdrawn, up to today
+        if rec.accepted and not rec.withdrawn and rec.reported_on <= today():
             latest[rec.item_id] = rec.status
     store.engine.dispose()
     counts = Counter(latest.values())

@@ -75,7 +75,8 @@ def render_section(t: Tracking) -> None:
         return
     batches = t.batches()
     pending = [b for b in batches if b.state == PENDING]
-    with st.expander(f"待审核的填报（{len(pending)}）", expanded=bool(pending)):
+    # keyed by the count: a new report (an import in the tab under the map, a unit's online report) opens the queue
+    with st.expander(f"待审核的填报（{len(pending)}）", expanded=bool(pending), key=f"rv_queue_{len(pending)}"):
         st.caption("各单位的导入和在线填报先待审核：采纳后计入实施进展；退回须写明原因，填报单位修改后重新填报。")
         if pending:
             _queue(t, pending)

@@ -207,6 +207,8 @@ def _workbooks(t: Tracking, b: Board, who: str | None) -> None:
             _import(t, upload)
         if not allowed:
             st.caption("导入进展需要「编辑」角色。")
+        elif login.current().can("review_progress"):
+            st.caption("导入后待审核：在页面上方「待审核的填报」中采纳，采纳后计入实施进展。")
 
 
 def _import(t: Tracking, upload) -> None:
@@ -221,7 +223,7 @@ def _import(t: Tracking, upload) -> None:
     else:
         st.session_state.p_msg = ("success", f"已导入「{filled.unit}」的进展 {batch.records} 条（填报人 {batch.reporter}，"
                                              f"导入编号 {batch.batch}）；{filled.blank_rows} 行未填写，未记录。"
-                                             "待审核：办公室采纳后计入实施进展。")
+                                             "待审核：办公室在页面上方「待审核的填报」中采纳后计入实施进展。")
     st.rerun()
 
 
