@@ -108,9 +108,10 @@ def test_login_refuses_a_wrong_password_in_chinese_and_logout_ends_the_session(o
     assert "当前用户：错密员（查看）" in sidebar(page)
     assert "未配置账号" not in sidebar(page)
     page.get_by_role("button", name="退出登录").click()
-    page.get_by_role("button", name="登录").wait_for(timeout=60_000)
+    # exact: "登录" alone also names the 退出登录 button still on the page until the logout's run has drawn the form
+    page.get_by_role("button", name="登录", exact=True).wait_for(timeout=60_000)
     page.reload()  # the session is over, not merely hidden
-    page.get_by_role("button", name="登录").wait_for(timeout=60_000)
+    page.get_by_role("button", name="登录", exact=True).wait_for(timeout=60_000)
     assert page.locator('iframe[title*="streamlit_folium"]').count() == 0
 
 
