@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import geopandas as gpd
+from playwright.sync_api import expect
 from shapely.geometry import Polygon
 
 import browser as bh
@@ -49,8 +50,10 @@ def test_uploaded_zip_is_drawn_named_and_kept(start_app, page, tmp_path):
     assert "GB18030" in page.locator('.upload-report').inner_text()  # detected, and said so
     _wait_for_names(page)
     bh.click_feature(page, NAMES[0])
-    # its tooltip names it (a hover tooltip and the one opened by the click may both be up for a moment)
-    bh.map_frame(page).locator(".leaflet-tooltip", has_text=NAMES[0]).first.wait_for(timeout=10_000)
+    # it is named on screen: by its tooltip, or, where other features lie under the click, in the open list of them (no
+    # tooltip covers that list)
+    bh.map_frame(page).locator(".leaflet-tooltip:visible, .chaohu-chooser:visible", has_text=NAMES[0]).first.wait_for(
+        timeout=10_000)
     page.reload()
     _wait_for_names(page)
 
@@ -72,9 +75,9 @@ def test_a_point_table_is_stored_only_once_its_coordinate_source_is_said(start_a
     page.goto(start_app(workspace))
     bh.wait_for_app(page)
     bh.open_group(page, "我的数据")
-    button_text = page.evaluate("""() => getComputedStyle(
-        document.querySelector('[data-testid="stFileUploaderDropzone"] button'), '::after').content""")
-    assert "选择文件" in button_text  # Streamlit's "Browse files" is not what a planner reads
+    # Streamlit's "Browse files" is not what a planner reads (views/static/streamlit_zh.js)
+    expect(page.locator('[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]')).to_have_text(
+        "选择文件", timeout=60_000)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     page.get_by_role("button", name="添加到地图").click()
     page.wait_for_selector('.upload-report[data-kind="ask"]', timeout=60_000)
