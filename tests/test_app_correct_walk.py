@@ -12,7 +12,7 @@ import pytest
 import browser as bh
 from store.gpkg import GpkgStore
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow(seconds=60)]
 PLACE, NAME = "ft_zhonghan", "中垾体育小镇"
 SOURCE = "中垾镇政府 2025 年小镇选址图"
 LOAD = 240_000  # the machine is shared: a cold app may take minutes

@@ -16,7 +16,7 @@ from core.progress import CATEGORY_COLORS, NOT_REPORTED
 from filebuild import photo_jpeg
 from store.gpkg import GpkgStore
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.browser(seconds=120)]  # one long walk: started early (tests/conftest.py)
 TIMEOUT = 180_000
 PASSWORD = "巢湖规划2026!"
 UNIT, REPORTER, EDITOR = "市规划局", "规划局填报", "办公室编辑"

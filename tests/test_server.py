@@ -86,7 +86,7 @@ def office(pg_cluster, tmp_path):
         server("down", "--workspace", ws)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=45)
 def test_a_login_through_haproxy_is_the_same_login_on_every_replica_and_down_stops_everything(office):
     url, ws, port, database = office(2)
     store = PostgisStore(database)
@@ -124,7 +124,7 @@ def test_a_login_through_haproxy_is_the_same_login_on_every_replica_and_down_sto
     assert server("down", "--workspace", ws).stdout.strip() == "没有在运行的服务。"
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=40)
 def test_down_stops_what_a_killed_supervisor_left_running(tmp_path):
     """One replica on the workspace GeoPackage; the supervisor dies (kill -9): `status` says so, `down` still ends
     HAProxy and the replica by the pids in the run state and closes their ports."""
@@ -188,7 +188,7 @@ PARCEL_GEOJSON = {"type": "FeatureCollection", "features": [{"type": "Feature", 
                                                                    [117.70, 31.73], [117.70, 31.70]]]}}]}
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=100)
 def test_a_planner_whose_replica_dies_stays_logged_in_with_the_view_and_the_upload_and_the_replica_comes_back(
         office, page, tmp_path):
     url, ws, _port, _database = office(2)
