@@ -110,8 +110,10 @@ def test_a_large_layer_is_paged_on_the_server(plots_app, page):
     page.get_by_role("button", name="下一页").click()
     page.wait_for_selector("text=第 2 / 3 页", timeout=30_000)
     assert _column(page, "名称")[0] == "储备地块050" and len(_rows(page)) == 50
-    page.locator(".ct th", has_text="名称").click()
-    page.locator(".ct th", has_text="名称").click()  # descending over all 120: back to page 1 of the new order
+    page.locator(".ct th", has_text="名称").click()  # ascending over all 120: back to page 1 of the new order
+    page.wait_for_selector("text=第 1 / 3 页", timeout=30_000)
+    bh._wait_idle(page)  # a second click while the first one's run is under way would be lost
+    page.locator(".ct th", has_text="名称").click()  # descending
     page.wait_for_selector("text=第 1 / 3 页", timeout=30_000)
     expect(page.locator(".ct tbody tr td:nth-child(3)").first).to_have_text("储备地块119", timeout=30_000)
     page.locator(".ct thead input[type=checkbox]").check()  # the whole page
